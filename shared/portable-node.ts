@@ -1,0 +1,9 @@
+// Node-side definitions of AssemblyScript's portable conversion functions.
+// esbuild injects these as module-local bindings into the Node builds of the core, so the
+// same source compiles with asc (where they are builtins) without touching Node's globals.
+export function i32(value: number): number { return value | 0; }
+export function u32(value: number): number { return value >>> 0; }
+export function u8(value: number): number { return value & 0xff; }
+export function u16(value: number): number { return value & 0xffff; }
+export function f64(value: number): number { return +value; }
+export function bool(value: unknown): boolean { return !!value; }
