@@ -7,3 +7,5 @@ export function u8(value: number): number { return value & 0xff; }
 export function u16(value: number): number { return value & 0xffff; }
 export function f64(value: number): number { return +value; }
 export function bool(value: unknown): boolean { return !!value; }
+export function min(a: number, b: number): number { return Math.min(a, b); }
+export function max(a: number, b: number): number { return Math.max(a, b); }

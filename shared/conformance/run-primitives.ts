@@ -1,0 +1,47 @@
+// Conformance kinds for the primitives: json.*, utf8.*, sha256, fnv1a32.
+import { JsonValue, parseJson, jsonPointer } from "../src/json";
+import { utf8Decode, utf8Encode } from "../src/utf8";
+import { fnv1a32, sha256, toHex } from "../src/digest";
+import { bytesOf, str } from "./inputs";
+
+export function runPrimitives(kind: string, input: JsonValue): JsonValue | null {
+  if (kind == "json.parse") {
+    // input: { text } → { ok, value? } (numbers compared by value, not by their printed form)
+    const parsed = parseJson(str(input, "text", ""));
+    const out = JsonValue.object().setBool("ok", parsed.ok());
+    if (parsed.ok()) out.set("value", parsed.value!);
+    return out;
+  }
+  if (kind == "json.pointer") {
+    // input: { text, pointer } → { found, value? }
+    const parsed = parseJson(str(input, "text", ""));
+    const out = JsonValue.object();
+    if (!parsed.ok()) return out.setBool("found", false);
+    const hit = jsonPointer(parsed.value!, str(input, "pointer", ""));
+    out.setBool("found", hit != null);
+    if (hit != null) out.set("value", hit);
+    return out;
+  }
+  if (kind == "utf8.decode") {
+    // input: { bytes: [..] } → { text }
+    return JsonValue.object().setString("text", utf8Decode(bytesOf(input.get("bytes"))));
+  }
+  if (kind == "utf8.encode") {
+    // input: { text } → { bytes: [..] }
+    const bytes = utf8Encode(str(input, "text", ""));
+    const arr = JsonValue.array();
+    for (let i = 0; i < bytes.length; i++) arr.push(JsonValue.ofNumber(f64(bytes[i])));
+    return JsonValue.object().set("bytes", arr);
+  }
+  if (kind == "sha256") {
+    // input: { text } or { bytes } → { hex }
+    const bytesValue = input.get("bytes");
+    const data = bytesValue != null ? bytesOf(bytesValue) : utf8Encode(str(input, "text", ""));
+    return JsonValue.object().setString("hex", toHex(sha256(data)));
+  }
+  if (kind == "fnv1a32") {
+    // input: { text } → { hash }
+    return JsonValue.object().setNumber("hash", f64(fnv1a32(utf8Encode(str(input, "text", "")))));
+  }
+  return null;
+}

@@ -1,0 +1,155 @@
+// The policy document as the core uses it: one class per section, every field with its default.
+// `parsePolicy` (policy-parse.ts) fills these from JSON and reports every invalid field by path.
+// The field reference for users lives in shared/README.md; keep the two in step.
+
+export const enum AuthMode { Introspection = 0, Forward = 1 }
+export const enum TokenSourceKind { Header = 0, Cookie = 1, Query = 2 }
+export const enum FailMode { Closed = 0, Open = 1 }
+export const enum LimitKeyKind { Subject = 0, Ip = 1, Header = 2 }
+export const enum LimitStore { Local = 0, Redis = 1 }
+export const enum LimitHeaders { Ietf = 0, Legacy = 1, None = 2 }
+
+/** Where the auth service is. Kong uses `url`; Envoy uses `cluster` + `authority` + `path`. */
+export class AuthServiceAddress {
+  url: string = "";
+  cluster: string = "";
+  authority: string = "";
+  path: string = "";
+}
+
+export class TokenSource {
+  kind: i32 = TokenSourceKind.Header;
+  /** Header name (lowercase), cookie name or query parameter name. */
+  name: string = "authorization";
+  /** Auth scheme expected in the header value (case-insensitive); empty = the whole value is the token. */
+  scheme: string = "Bearer";
+}
+
+export class DecisionCacheSettings {
+  maxEntries: i32 = 10000;
+  ttlSeconds: f64 = 60;
+  negativeTtlSeconds: f64 = 5;
+  staleIfErrorSeconds: f64 = 30;
+}
+
+/** Legacy auth services that always answer 200: allow only when the JSON pointer holds `equals`. */
+export class BodyRule {
+  pointer: string = "";
+  /** Expected value, compared as JSON text of a scalar (e.g. `true`, `"ok"`, `1`). */
+  equals: string = "";
+}
+
+export class FailureSettings {
+  mode: i32 = FailMode.Closed;
+  status: i32 = 503;
+  /** Paths that fail open even when `mode` is closed (exact, or prefix when ending in `*`). */
+  openPaths: Array<string> = new Array<string>();
+  degradedHeader: string = "x-auth-degraded";
+}
+
+export class HeaderMapping {
+  /** For introspection: claim name; for forward mode: auth-response header name (lowercase). */
+  from: string = "";
+  /** Upstream request header (lowercase). */
+  to: string = "";
+}
+
+export class AuthPolicy {
+  enabled: bool = false;
+  mode: i32 = AuthMode.Introspection;
+  service: AuthServiceAddress = new AuthServiceAddress();
+  timeoutMs: i32 = 200;
+  tokenSources: Array<TokenSource> = defaultTokenSources();
+  maxTokenLength: i32 = 4096;
+  /** Request headers copied onto the auth call (lowercase names). */
+  forwardHeaders: Array<string> = new Array<string>();
+  /** Value for the Authorization header of introspection calls (client authentication), optional. */
+  introspectionAuthorization: string = "";
+  subjectHeader: string = "x-auth-subject";
+  groupsHeader: string = "x-auth-groups";
+  /** Extra identity: claims (introspection) or auth-response headers (forward) copied upstream. */
+  headerMappings: Array<HeaderMapping> = new Array<HeaderMapping>();
+  cache: DecisionCacheSettings = new DecisionCacheSettings();
+  bodyRule: BodyRule | null = null;
+  failure: FailureSettings = new FailureSettings();
+  /** Paths served without a token (exact, or prefix when ending in `*`). */
+  anonymousPaths: Array<string> = new Array<string>();
+  realm: string = "meshgate";
+  clockSkewSeconds: f64 = 0;
+}
+
+export class KongCanaryTarget {
+  /** A Kong Upstream entity name for kong.service.setUpstream, or empty. */
+  upstream: string = "";
+  /** host and port for kong.service.setTarget, or empty host. */
+  host: string = "";
+  port: i32 = 0;
+}
+
+export class CanaryPolicy {
+  enabled: bool = false;
+  overrideHeader: string = "x-canary";
+  overrideGroups: Array<string> = new Array<string>();
+  overrideSubjects: Array<string> = new Array<string>();
+  /** Share of traffic on the canary in hundredths of a percent (0..10000). */
+  basisPoints: i32 = 0;
+  salt: string = "";
+  tagHeader: string = "x-canary";
+  /** W3C baggage member key set to `canary`/`stable`; empty = no baggage. */
+  baggageKey: string = "";
+  kong: KongCanaryTarget = new KongCanaryTarget();
+}
+
+export class RedisSettings {
+  host: string = "127.0.0.1";
+  port: i32 = 6379;
+  database: i32 = 0;
+  username: string = "";
+  password: string = "";
+  timeoutMs: i32 = 50;
+  prefix: string = "meshgate:rl:";
+}
+
+export class RateLimitPolicy {
+  enabled: bool = false;
+  keyKind: i32 = LimitKeyKind.Subject;
+  /** Header name (lowercase) when keyKind is Header. */
+  keyHeader: string = "";
+  rate: i32 = 0;
+  periodSeconds: i32 = 1;
+  burst: i32 = 0;
+  store: i32 = LimitStore.Local;
+  faultTolerant: bool = true;
+  redis: RedisSettings = new RedisSettings();
+  headers: i32 = LimitHeaders.Ietf;
+  /** Policy name used in RateLimit-Policy / RateLimit (an sf-token/string). */
+  name: string = "default";
+  status: i32 = 429;
+}
+
+export class Policy {
+  auth: AuthPolicy = new AuthPolicy();
+  canary: CanaryPolicy = new CanaryPolicy();
+  rateLimit: RateLimitPolicy = new RateLimitPolicy();
+}
+
+function defaultTokenSources(): Array<TokenSource> {
+  const sources = new Array<TokenSource>();
+  sources.push(new TokenSource());
+  return sources;
+}
+
+/** Path rule match: exact, or prefix when the rule ends with `*`. */
+export function pathMatches(rules: Array<string>, path: string): bool {
+  const queryAt = path.indexOf("?");
+  const bare = queryAt >= 0 ? path.substring(0, queryAt) : path;
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i];
+    if (rule.endsWith("*")) {
+      if (bare.startsWith(rule.substring(0, rule.length - 1))) return true;
+    } else if (bare == rule) {
+      return true;
+    }
+  }
+  return false;
+}
