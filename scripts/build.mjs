@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds every part of meshgate that exists. `node scripts/build.mjs [target...]`; no target = all.
-// Targets: core (conformance builds of shared/ for Node and wasm), dev (process entry points under dev/),
+// Targets: core (conformance builds of shared/ for Node and wasm), dev (process entry points under dev/), cli,
 // kong (kong-plugins/build), wasm (envoy-wasm/build/meshgate.wasm).
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
@@ -32,6 +32,14 @@ const targets = {
       entryPoints: entries, bundle: true, platform: "node", format: "esm", target: "node20",
       outdir: join(root, "build/dev"), outbase: join(root, "dev"), outExtension: { ".js": ".mjs" },
       inject: [portableShim], packages: "external", logLevel: "warning",
+    });
+  },
+  async cli() {
+    const entry = join(root, "cli/main.ts");
+    if (!existsSync(entry)) return;
+    await build({
+      entryPoints: [entry], bundle: true, platform: "node", format: "esm", target: "node20",
+      outfile: join(root, "build/cli/meshgate.mjs"), inject: [portableShim], packages: "external", logLevel: "warning",
     });
   },
   async kong() {

@@ -13,4 +13,174 @@ export const generators = {
   "utf8.encode": anyText.map((text) => ({ text })),
   sha256: fc.uint8Array({ maxLength: 300 }).map((b) => ({ bytes: Array.from(b) })),
   fnv1a32: anyText.map((text) => ({ text })),
+  "gcra.params": limitsArbitraries().params,
+  "gcra.sequence": limitsArbitraries().sequence,
+  "ratelimit.headers": limitsArbitraries().headers,
+  "ratelimit.body": limitsArbitraries().body,
+  "canary.decide": limitsArbitraries().canaryDecide,
+  "canary.headers": limitsArbitraries().canaryHeaders,
+  "policy.validate": policyArbitraries().validate,
+  "policy.normalize": policyArbitraries().normalize,
+  "policy.identityHeaders": policyArbitraries().identityHeaders,
 };
+
+// Rate limit and canary kinds (run-limits.ts). A function declaration so the entries above can use it.
+function limitsArbitraries() {
+  const period = fc.oneof(fc.constantFrom(1, 60, 3600, 86400), fc.integer({ min: 1, max: 100000 }));
+  const shape = { rate: fc.integer({ min: 1, max: 1000000 }), periodSeconds: period, burst: fc.integer({ min: 0, max: 1000 }) };
+  const nowMs = fc.oneof(
+    fc.integer({ min: 0, max: 100000 }),
+    fc.double({ min: 0, max: 2e12, noNaN: true }),
+    fc.integer({ min: 0, max: 4000000 }).map((n) => 1.7e12 + n / 4),
+  );
+  const group = fc.constantFrom("testers", "beta", "staff", "Testers", "");
+  const subject = fc.oneof(fc.constantFrom("alice", "bob", "qa-bot", "", "usér-ü"), fc.string({ maxLength: 40 }), anyText);
+  const overrideValue = fc.oneof(fc.constantFrom("always", "never", " Always\t", "NEVER", "", "alwaysx", "\u00a0always"), anyText);
+  const ip = fc.oneof(fc.ipV4(), fc.ipV6(), fc.constant(""));
+  const member = fc.oneof(
+    fc.constantFrom("mg=canary", "mg = stable ; p", "mg", "userId=alice", "a=1;p1;p2=v", "", " ", "k;mg=1", "MG=x"),
+    fc.tuple(fc.stringMatching(/^[a-z]{1,8}$/), fc.string({ maxLength: 300 })).map(([k, v]) => k + "=" + v),
+    anyText,
+  );
+  const baggage = fc.tuple(fc.array(member, { maxLength: 80 }), fc.constantFrom(",", " , ", ",\t", ",,")).map(([m, sep]) => m.join(sep));
+  return {
+    params: fc.record({
+      rate: fc.integer({ min: -5, max: 3000000 }),
+      periodSeconds: fc.integer({ min: -1, max: 31536000 }),
+      burst: fc.integer({ min: -5, max: 100000 }),
+    }),
+    sequence: fc.record({
+      ...shape,
+      tatUs: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 2e15 }), fc.double({ min: -10, max: 2e15, noNaN: true })),
+      requestsAtMs: fc.array(nowMs, { maxLength: 30 }),
+    }, { requiredKeys: ["rate", "periodSeconds", "burst", "requestsAtMs"] }),
+    headers: fc.record({
+      policy: fc.record({
+        rate: fc.integer({ min: 0, max: 2147483647 }), periodSeconds: period, burst: shape.burst,
+        headers: fc.constantFrom("ietf", "legacy", "none", "other"), name: fc.oneof(fc.constantFrom("default", "a\"b\\c"), anyText),
+      }),
+      result: fc.record({
+        allowed: fc.boolean(),
+        remaining: fc.integer({ min: -5, max: 2000000 }),
+        resetUs: fc.oneof(fc.integer({ min: 0, max: 1e14 }), fc.double({ min: -1, max: 1e14, noNaN: true })),
+        retryAfterUs: fc.oneof(fc.integer({ min: 0, max: 1e14 }), fc.double({ min: -1, max: 1e14, noNaN: true })),
+      }),
+    }),
+    body: fc.record({ policy: fc.record({ name: fc.oneof(fc.constant("default"), anyText), status: fc.integer({ min: 100, max: 599 }) }) }),
+    canaryDecide: fc.record({
+      policy: fc.record({
+        overrideGroups: fc.array(group, { maxLength: 3 }),
+        overrideSubjects: fc.array(subject, { maxLength: 3 }),
+        basisPoints: fc.oneof(fc.integer({ min: 0, max: 10000 }), fc.integer({ min: -100, max: 20000 })),
+        salt: fc.oneof(fc.constantFrom("", "s1"), anyText),
+      }),
+      subject, groups: fc.array(group, { maxLength: 4 }), anonymous: fc.boolean(), clientIp: ip, override: overrideValue,
+    }),
+    canaryHeaders: fc.record({
+      policy: fc.record({ tagHeader: fc.constantFrom("x-canary", "", "x-route-tag"), baggageKey: fc.constantFrom("", "mg", "meshgate-canary") }),
+      decision: fc.record({ canary: fc.boolean() }),
+      baggage,
+    }),
+  };
+}
+
+// Policy documents (run-policy.ts): mixes of valid sections, random extra keys, wrong types and random
+// numbers; each field is usually valid so that about a third of the documents pass and get normalised.
+// A function declaration so the entries above can use it.
+function policyArbitraries() {
+  const str = fc.oneof(
+    fc.constantFrom("", "a b", "host", "cookie", "x-auth-subject", "ftp://x", "/a*b", "header:", "Subject", "1abc",
+      "a\"b", "a\\b", "tab\there", "café", "\u0000", "x".repeat(65)),
+    fc.string({ maxLength: 12 }),
+    fc.string({ unit: "binary", maxLength: 8 }),
+  );
+  const num = fc.oneof(
+    fc.constantFrom(0, 1, -1, 0.5, 12.345, 100.01, -0.01, 1e-9, 1e21, 5e-324, 86400.5, 1000001, 65536, 1.7976931348623157e308),
+    fc.integer({ min: -10, max: 70000 }),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+  );
+  const scalar = fc.oneof(fc.constant(null), fc.boolean(), num, str);
+  const junk = fc.oneof(scalar, fc.array(scalar, { maxLength: 3 }), fc.dictionary(str, scalar, { maxKeys: 2 }));
+  const mostly = (good, bad) => fc.oneof({ arbitrary: good, weight: 60 }, { arbitrary: bad, weight: 1 });
+  const value = (good) => mostly(good, junk);
+  const int = (min, max) => value(fc.integer({ min, max }));
+  const seconds = (max) => value(fc.oneof(fc.integer({ min: 0, max }), fc.integer({ min: 0, max: 100 * max }).map((n) => n / 100)));
+  const extraKeys = fc.dictionary(fc.oneof(fc.constantFrom("unknownField", "a.b", ""), fc.string({ maxLength: 6 })), scalar, { minKeys: 1, maxKeys: 2 });
+  // Any subset of the known fields, now and then with unknown keys mixed in.
+  const object = (model) => fc.tuple(fc.record(model, { requiredKeys: [] }), fc.oneof({ arbitrary: fc.constant({}), weight: 30 }, { arbitrary: extraKeys, weight: 1 }))
+    .map(([known, extra]) => ({ ...extra, ...known }));
+  const list = (item, maxLength) => value(fc.array(item, { maxLength }));
+  const header = fc.oneof({ arbitrary: fc.constantFrom("x-auth-user", "X-Tenant", "x-degraded", "x-request-id", "traceparent"), weight: 30 },
+    { arbitrary: fc.constantFrom("host", "authorization", "bad name", ""), weight: 1 });
+  const pathRule = fc.oneof({ arbitrary: fc.constantFrom("/health", "/public/*", "/*", "/a/b"), weight: 30 }, { arbitrary: fc.constantFrom("/a*b", "nope", "/a?b"), weight: 1 });
+  const tokenSource = mostly(fc.oneof(
+    object({ name: value(fc.constantFrom("authorization", "X-Api-Token")), scheme: value(fc.constantFrom("Bearer", "", "Token")) }).map((s) => ({ type: "header", ...s })),
+    object({ name: value(fc.constantFrom("session", "SID")) }).map((s) => ({ type: "cookie", name: "session", ...s })),
+    object({ name: value(fc.constantFrom("access_token", "t")) }).map((s) => ({ type: "query", name: "t", ...s })),
+  ), object({ type: value(fc.constantFrom("body", "header")), name: value(str), scheme: value(str) }));
+  const service = mostly(fc.oneof(
+    object({ url: value(fc.constantFrom("http://auth:8080/i", "HTTPS://a.example:443/x?q=1", "http://[::1]:8080/")) }).map((s) => ({ url: "http://auth/", ...s })),
+    fc.record({ cluster: value(fc.constantFrom("outbound|8080||auth", "auth")), authority: value(fc.constantFrom("auth:8080", "auth")), path: value(fc.constantFrom("/introspect", "/v1/check?x=1")) }),
+  ), object({ url: value(str), cluster: value(str), authority: value(str), path: value(str) }));
+  const auth = object({
+    enabled: value(fc.boolean()),
+    mode: value(fc.constantFrom("introspection", "forward")),
+    timeoutMs: int(1, 60000),
+    tokenSources: value(fc.array(tokenSource, { minLength: 1, maxLength: 3 })),
+    maxTokenLength: int(16, 65536),
+    forwardHeaders: list(header, 3),
+    introspectionAuthorization: value(mostly(fc.constantFrom("", "Basic dXNlcjpwYXNz"), fc.constant("Basic x\r\n"))),
+    identityHeaders: value(object({ subject: value(fc.constantFrom("x-user", "X-Sub")), groups: value(fc.constantFrom("x-roles", "X-Groups")) })),
+    headerMappings: list(object({ from: value(mostly(fc.constantFrom("tenant", "X-Tenant-Id"), fc.constant("tenant id"))), to: value(header) }).map((m) => ({ from: "tenant", to: "x-tenant", ...m })), 3),
+    cache: value(object({ maxEntries: int(1, 10000000), ttlSeconds: seconds(86400), negativeTtlSeconds: seconds(3600), staleIfErrorSeconds: seconds(86400) })),
+    bodyRule: value(object({ pointer: value(fc.constantFrom("/result/valid", "/", "/a~1b")), equals: scalar }).map((r) => ({ pointer: "/ok", equals: true, ...r }))),
+    failure: value(object({
+      mode: value(fc.constantFrom("closed", "open")), status: value(fc.constantFrom(401, 503, 500, 599)),
+      openPaths: list(pathRule, 3), degradedHeader: value(fc.constantFrom("x-auth-degraded", "X-Degraded")),
+    })),
+    anonymousPaths: list(pathRule, 3),
+    realm: value(fc.constantFrom("meshgate", "", "my shop")),
+    clockSkewSeconds: seconds(300),
+  }).chain((a) => value(service).map((s) => ({ service: s, ...a })));
+  const canary = object({
+    enabled: value(fc.boolean()),
+    overrideHeader: value(header),
+    overrideGroups: list(fc.constantFrom("testers", "qa"), 3),
+    overrideSubjects: list(fc.constantFrom("alice", "bob"), 3),
+    percentage: value(mostly(fc.oneof(fc.integer({ min: 0, max: 10000 }).map((n) => n / 100), fc.integer({ min: 0, max: 100 })), num)),
+    salt: value(fc.string({ maxLength: 20 })),
+    tagHeader: value(header),
+    baggageKey: value(fc.constantFrom("", "canary", "Canary")),
+    kong: value(fc.oneof(object({ upstream: value(fc.constantFrom("shop-canary", "u")) }), object({ target: value(fc.constantFrom("canary:8080", "10.0.0.1:1")) }))),
+  });
+  const rateLimit = object({
+    enabled: value(fc.boolean()),
+    key: value(fc.constantFrom("subject", "ip", "header:X-Api-Key")),
+    periodSeconds: int(1, 86400),
+    burst: value(mostly(fc.integer({ min: 0, max: 1000000 }), num)),
+    policy: value(fc.constantFrom("local", "redis")),
+    faultTolerant: value(fc.boolean()),
+    redis: value(object({
+      host: value(fc.constantFrom("redis", "10.0.0.5")), port: int(1, 65535), database: int(0, 15), username: value(fc.constantFrom("", "mg")),
+      password: value(fc.string({ maxLength: 10 })), timeoutMs: int(1, 5000), prefix: value(fc.string({ maxLength: 10 })),
+    })),
+    headers: value(fc.constantFrom("ietf", "legacy", "none")),
+    name: value(fc.constantFrom("default", "per-user", "*", "a:b/c")),
+    status: int(400, 599),
+  }).chain((r) => int(1, 1000000).map((rate) => ({ rate, ...r })));
+  const document = fc.oneof(
+    { arbitrary: object({ auth: value(auth), canary: value(canary), rateLimit: value(rateLimit) }), weight: 20 },
+    { arbitrary: junk, weight: 1 },
+  );
+  // Raw text: the JSON of a document, sometimes cut short, sometimes arbitrary characters.
+  const documentText = fc.oneof(
+    document.map((doc) => JSON.stringify(doc)),
+    fc.tuple(document, fc.nat()).map(([doc, cut]) => { const t = JSON.stringify(doc); return t.substring(0, cut % (t.length + 1)); }),
+    fc.string({ unit: "binary", maxLength: 200 }),
+  );
+  return {
+    validate: fc.oneof(document.map((doc) => ({ document: doc })), documentText.map((t) => ({ text: t }))),
+    normalize: document.map((doc) => ({ document: doc })),
+    identityHeaders: document.map((doc) => ({ document: doc })),
+  };
+}

@@ -1,7 +1,80 @@
-// Conformance kinds for this module (placeholder until the module lands).
+// Conformance kind `flow`: one request through the engine, with the answers the host would feed
+// back at each step. Input:
+//   { policy, request: {method, path, headers: [[n,v]…], clientIp}, now,
+//     cache?: <encoded CachedDecision text> | null,          answer to LookupCache
+//     auth?: {status, headers, body} | {failure: "timeout"},  answer to CallAuth
+//     limit?: {tatUs} | {unavailable: true},                  state for Limit (default tatUs 0)
+//     lateClientIp?: string }                                  answer to ClientIp (request.clientIp "" = unknown)
+// Output: the steps taken and everything the host would act on.
+import { CachedDecision, decodeCachedDecision, encodeCachedDecision } from "../src/decision";
+import { Engine, Flow, RequestView, Step, stepName } from "../src/engine";
 import { JsonValue } from "../src/json";
+import { headersJson, headersOf, policyOf } from "./run-auth";
+import { boolean, num, str, stringArray } from "./inputs";
 
 export function runFlow(kind: string, input: JsonValue): JsonValue | null {
-  if (kind.length < 0 || input.isNull()) return null;
-  return null;
+  if (kind != "flow") return null;
+  const policy = policyOf(input);
+  if (policy == null) return JsonValue.object().setString("harnessError", "invalid policy in input");
+  const engine = new Engine(policy);
+  const request = new RequestView();
+  const r = input.get("request");
+  if (r != null) {
+    request.method = str(r, "method", "GET");
+    request.path = str(r, "path", "/");
+    request.headers = headersOf(r.get("headers"));
+    request.clientIp = str(r, "clientIp", "");
+  }
+  const now = num(input, "now", 0);
+  const flow = engine.begin(request, now);
+  const steps = JsonValue.array();
+  let authRequestJson: JsonValue = JsonValue.nul();
+  for (let guard = 0; guard < 8; guard++) {
+    steps.push(JsonValue.ofString(stepName(flow.step)));
+    if (flow.step == Step.Forward || flow.step == Step.Reject) break;
+    if (flow.step == Step.LookupCache) {
+      const cached = input.get("cache");
+      let entry: CachedDecision | null = null;
+      if (cached != null && cached.isString()) entry = decodeCachedDecision(cached.str);
+      engine.onCacheResult(flow, entry, now);
+    } else if (flow.step == Step.CallAuth) {
+      const a = flow.authRequest!;
+      authRequestJson = JsonValue.object().setString("method", a.method).setString("path", a.path)
+        .set("headers", headersJson(a.headers)).setString("body", a.body);
+      const answer = input.get("auth");
+      if (answer == null || answer.has("failure")) {
+        engine.onAuthFailure(flow, answer != null ? str(answer, "failure", "timeout") : "timeout", now);
+      } else {
+        engine.onAuthResponse(flow, i32(num(answer, "status", 0)), headersOf(answer.get("headers")), str(answer, "body", ""), now);
+      }
+    } else if (flow.step == Step.ClientIp) {
+      engine.onClientIp(flow, str(input, "lateClientIp", ""), now);
+    } else if (flow.step == Step.Limit) {
+      const limit = input.get("limit");
+      if (limit != null && boolean(limit, "unavailable", false)) engine.onLimitUnavailable(flow, now);
+      else engine.onLimitResult(flow, engine.evaluateLimit(flow, limit != null ? num(limit, "tatUs", 0) : 0, now), now);
+    }
+  }
+  return describe(flow, steps, authRequestJson);
+}
+
+function describe(flow: Flow, steps: JsonValue, authRequest: JsonValue): JsonValue {
+  const out = JsonValue.object().set("steps", steps).setString("outcome", flow.outcome).setString("reason", flow.reason)
+    .setString("cacheState", flow.cacheState).set("authRequest", authRequest);
+  const response = flow.response;
+  if (response != null) {
+    out.set("response", JsonValue.object().setNumber("status", f64(response.status)).set("headers", headersJson(response.headers)).setString("body", response.body));
+  } else {
+    out.set("removeHeaders", stringArray(flow.removeHeaders)).set("upstreamHeaders", headersJson(flow.upstreamHeaders));
+  }
+  out.set("responseHeaders", headersJson(flow.responseHeaders));
+  out.setString("limitKey", flow.limitKey);
+  const limit = flow.limitResult;
+  out.set("newTatUs", limit != null && limit.allowed ? JsonValue.ofNumber(limit.newTatUs) : JsonValue.nul());
+  const toCache = flow.toCache;
+  out.set("toCache", toCache != null ? JsonValue.ofString(encodeCachedDecision(toCache)) : JsonValue.nul());
+  const canary = flow.canary;
+  out.set("canary", canary != null ? JsonValue.object().setBool("canary", canary.canary).setString("reason", canary.reason) : JsonValue.nul());
+  out.setBool("degraded", flow.degraded).setString("subject", flow.subject);
+  return out;
 }

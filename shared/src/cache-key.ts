@@ -1,0 +1,35 @@
+// Decision-cache keys: SHA-256 over the auth settings' fingerprint, the full token and the values
+// of every header forwarded to the auth service — so a decision is only reused where the auth
+// service would have been asked exactly the same question. Never the raw token, never a prefix.
+import { sha256, toHex } from "./digest";
+import { Header, firstHeader } from "./headers";
+import { AuthMode, AuthPolicy } from "./policy";
+import { utf8Encode } from "./utf8";
+
+/** Everything in the auth settings that can change the auth service's answer. Compute once per policy. */
+export function authFingerprint(auth: AuthPolicy): string {
+  const bodyRule = auth.bodyRule;
+  return "meshgate-cache-v1\n" +
+    (auth.mode == AuthMode.Forward ? "forward" : "introspection") + "\n" +
+    auth.service.url + "\n" + auth.service.cluster + "\n" + auth.service.authority + "\n" + auth.service.path + "\n" +
+    auth.forwardHeaders.join(",") + "\n" +
+    auth.introspectionAuthorization + "\n" +
+    (bodyRule != null ? bodyRule.pointer + "=" + bodyRule.equals : "");
+}
+
+export function decisionCacheKey(fingerprint: string, auth: AuthPolicy, token: string, headers: Array<Header>, method: string, path: string): string {
+  let material = fingerprint + "\n" + token;
+  for (let i = 0; i < auth.forwardHeaders.length; i++) {
+    const name = auth.forwardHeaders[i];
+    material += "\n" + name + ":" + forwardedValue(name, headers, method, path);
+  }
+  return toHex(sha256(utf8Encode(material)));
+}
+
+/** Value of a forwarded header; `:method` and `:path` name the request line itself. */
+export function forwardedValue(name: string, headers: Array<Header>, method: string, path: string): string {
+  if (name == ":method") return method;
+  if (name == ":path") return path;
+  const value = firstHeader(headers, name);
+  return value != null ? value : "";
+}

@@ -1,0 +1,375 @@
+// The request flow both planes run (DESIGN.md "One request, in order"), as a sans-I/O state machine.
+// The host adapter looks at `flow.step`, performs that step's I/O (cache lookup, auth call, limiter
+// state update), feeds the result back through the matching `on*` method, and repeats until the
+// step is Forward or Reject. The engine never waits, never reads a clock and never throws.
+import { AuthRequest, authFailure, buildAuthRequest, interpretAuthResponse } from "./auth";
+import { authFingerprint, decisionCacheKey } from "./cache-key";
+import { decideCanary, canaryHeaders, CanaryDecision } from "./canary";
+import { bearerChallenge } from "./challenge";
+import { AuthDecision, CachedDecision, Verdict } from "./decision";
+import { GcraParams, GcraResult, gcraParams, gcraStep } from "./gcra";
+import { Header, firstHeader, normalizeHeaders } from "./headers";
+import { identityHeaderNames } from "./identity-headers";
+import { JsonValue, stringifyJson } from "./json";
+import { FailMode, LimitKeyKind, Policy, TokenSourceKind, pathMatches } from "./policy";
+import { RATE_LIMITED_CONTENT_TYPE, rateLimitHeaders, rateLimitedBody } from "./ratelimit-headers";
+import { TokenOutcome, extractToken } from "./token";
+
+export const enum Step { Reject = 0, LookupCache = 1, CallAuth = 2, Limit = 3, Forward = 4, ClientIp = 5 }
+
+export function stepName(step: i32): string {
+  if (step == Step.Reject) return "reject";
+  if (step == Step.LookupCache) return "lookup_cache";
+  if (step == Step.CallAuth) return "call_auth";
+  if (step == Step.Limit) return "limit";
+  if (step == Step.ClientIp) return "client_ip";
+  return "forward";
+}
+
+export class RequestView {
+  method: string = "GET";
+  /** Path with query string, as received. */
+  path: string = "/";
+  /** Lowercase names; repeated headers as repeated entries. */
+  headers: Array<Header> = new Array<Header>();
+  /** Empty = not known yet: the engine asks for it (Step.ClientIp) only when a decision needs it. */
+  clientIp: string = "";
+}
+
+export class LocalResponse {
+  status: i32 = 500;
+  headers: Array<Header> = new Array<Header>();
+  body: string = "";
+}
+
+const enum Phase { PreAuthLimit = 0, Auth = 1, PostAuthLimit = 2, Done = 3 }
+/** What to resume once the host has supplied the client IP. */
+const enum Pending { None = 0, PreAuthLimit = 1, PostAuthLimit = 2, Finish = 3 }
+
+export class Flow {
+  step: i32 = Step.Forward;
+  request: RequestView;
+  phase: i32 = Phase.Auth;
+  pending: i32 = Pending.None;
+  clientIpResolved: bool = false;
+
+  /** Client-sent headers the host must remove before forwarding (identity and degraded markers). */
+  removeHeaders: Array<string> = new Array<string>();
+  /** Headers the host sets on the upstream request when forwarding. */
+  upstreamHeaders: Array<Header> = new Array<Header>();
+  /** Headers the host adds to the response sent to the client (RateLimit fields). */
+  responseHeaders: Array<Header> = new Array<Header>();
+  /** Set when step == Reject. */
+  response: LocalResponse | null = null;
+
+  /** LookupCache / CallAuth: the decision-cache key (hex SHA-256). */
+  cacheKey: string = "";
+  /** CallAuth: what to send. */
+  authRequest: AuthRequest | null = null;
+  /** After CallAuth: what the host stores under cacheKey (null = nothing to cache). */
+  toCache: CachedDecision | null = null;
+  /** Limit: the limiter key (already namespaced by kind). */
+  limitKey: string = "";
+  limitResult: GcraResult | null = null;
+
+  // For logs and metrics.
+  outcome: string = "";
+  reason: string = "";
+  cacheState: string = "none";
+  subject: string = "";
+  groups: Array<string> = new Array<string>();
+  anonymous: bool = false;
+  /** Forwarded without a verified identity because the auth service failed and the path fails open. */
+  degraded: bool = false;
+  limiterDegraded: bool = false;
+  canary: CanaryDecision | null = null;
+
+  token: string = "";
+  staleCandidate: CachedDecision | null = null;
+
+  constructor(request: RequestView) { this.request = request; }
+}
+
+export class Engine {
+  readonly policy: Policy;
+  readonly fingerprint: string;
+  readonly identityHeaders: Array<string>;
+  readonly gcra: GcraParams;
+  /** Whether decisions can depend on the path / the method: hosts that pay per lookup skip them otherwise. */
+  readonly needsPath: bool;
+  readonly needsMethod: bool;
+
+  constructor(policy: Policy) {
+    this.policy = policy;
+    this.fingerprint = authFingerprint(policy.auth);
+    this.identityHeaders = identityHeaderNames(policy);
+    this.gcra = gcraParams(policy.rateLimit);
+    const auth = policy.auth;
+    let queryToken = false;
+    for (let i = 0; i < auth.tokenSources.length; i++) if (auth.tokenSources[i].kind == TokenSourceKind.Query) queryToken = true;
+    this.needsPath = auth.enabled && (auth.anonymousPaths.length > 0 || auth.failure.openPaths.length > 0 || queryToken || auth.forwardHeaders.includes(":path"));
+    this.needsMethod = auth.enabled && auth.forwardHeaders.includes(":method");
+  }
+
+  begin(request: RequestView, nowMs: f64): Flow {
+    const flow = new Flow(request);
+    flow.removeHeaders = this.identityHeaders;
+    const limit = this.policy.rateLimit;
+    if (limit.enabled && limit.keyKind != LimitKeyKind.Subject) {
+      flow.phase = Phase.PreAuthLimit;
+      this.enterLimit(flow, Pending.PreAuthLimit);
+      return flow;
+    }
+    this.startAuth(flow, nowMs);
+    return flow;
+  }
+
+  /** Step.ClientIp: the host supplies the client address (empty if unknown) and the flow resumes. */
+  onClientIp(flow: Flow, clientIp: string, nowMs: f64): void {
+    if (flow.step != Step.ClientIp) return;
+    flow.request.clientIp = clientIp;
+    flow.clientIpResolved = true;
+    const pending = flow.pending;
+    flow.pending = Pending.None;
+    if (pending == Pending.Finish) this.finish(flow);
+    else this.enterLimit(flow, pending);
+  }
+
+  onCacheResult(flow: Flow, entry: CachedDecision | null, nowMs: f64): void {
+    if (flow.step != Step.LookupCache) return;
+    if (entry != null && entry.freshUntilMs > nowMs) {
+      flow.cacheState = "hit";
+      this.applyDecision(flow, entry.decision, nowMs);
+      return;
+    }
+    flow.cacheState = "miss";
+    if (entry != null && entry.decision.verdict == Verdict.Allow && entry.staleUntilMs > nowMs) flow.staleCandidate = entry;
+    const r = flow.request;
+    flow.authRequest = buildAuthRequest(this.policy.auth, flow.token, r.headers, r.method, r.path);
+    flow.step = Step.CallAuth;
+  }
+
+  onAuthResponse(flow: Flow, status: i32, headers: Array<Header>, body: string, nowMs: f64): void {
+    if (flow.step != Step.CallAuth) return;
+    const decision = interpretAuthResponse(this.policy.auth, status, headers, body, nowMs);
+    if (decision.verdict == Verdict.Error) {
+      this.onAuthError(flow, decision, nowMs);
+      return;
+    }
+    if (decision.ttlMs > 0) flow.toCache = this.cacheEntry(decision, nowMs);
+    this.applyDecision(flow, decision, nowMs);
+  }
+
+  /** `kind`: timeout, connect, reset, too_large (any short word; it becomes the reason auth_<kind>). */
+  onAuthFailure(flow: Flow, kind: string, nowMs: f64): void {
+    if (flow.step != Step.CallAuth) return;
+    this.onAuthError(flow, authFailure(kind), nowMs);
+  }
+
+  /** Pure: what the limiter would decide for this stored state. The host may retry it on CAS conflicts. */
+  evaluateLimit(flow: Flow, tatUs: f64, nowMs: f64): GcraResult {
+    if (flow.step != Step.Limit) return new GcraResult();
+    return gcraStep(this.gcra, tatUs, nowMs);
+  }
+
+  /** The verdict the host committed (for redis: what the script returned). */
+  onLimitResult(flow: Flow, result: GcraResult, nowMs: f64): void {
+    if (flow.step != Step.Limit) return;
+    const limit = this.policy.rateLimit;
+    flow.limitResult = result;
+    const headers = normalizeHeaders(rateLimitHeaders(limit, result));
+    if (!result.allowed) {
+      const response = new LocalResponse();
+      response.status = limit.status;
+      response.headers = headers;
+      response.headers.push(new Header("content-type", RATE_LIMITED_CONTENT_TYPE));
+      response.body = rateLimitedBody(limit);
+      this.reject(flow, response, "deny", "rate_limited");
+      return;
+    }
+    for (let i = 0; i < headers.length; i++) flow.responseHeaders.push(headers[i]);
+    this.afterLimit(flow, nowMs);
+  }
+
+  /** The limiter store could not be used (CAS kept failing, Redis down without a fallback). */
+  onLimitUnavailable(flow: Flow, nowMs: f64): void {
+    if (flow.step != Step.Limit) return;
+    if (this.policy.rateLimit.faultTolerant) {
+      flow.limiterDegraded = true;
+      this.afterLimit(flow, nowMs);
+      return;
+    }
+    this.reject(flow, jsonResponse(503, "limiter_unavailable", "rate limiter unavailable"), "error", "limiter_unavailable");
+  }
+
+  private afterLimit(flow: Flow, nowMs: f64): void {
+    if (flow.phase == Phase.PreAuthLimit) this.startAuth(flow, nowMs);
+    else this.finish(flow);
+  }
+
+  private startAuth(flow: Flow, nowMs: f64): void {
+    flow.phase = Phase.Auth;
+    const auth = this.policy.auth;
+    const r = flow.request;
+    if (!auth.enabled || pathMatches(auth.anonymousPaths, r.path)) {
+      flow.anonymous = true;
+      flow.outcome = "anonymous";
+      flow.reason = auth.enabled ? "anonymous_path" : "auth_disabled";
+      this.afterAuth(flow, nowMs);
+      return;
+    }
+    const token = extractToken(auth, r.headers, r.path);
+    if (token.outcome == TokenOutcome.Missing) {
+      this.reject(flow, challengeResponse(401, auth.realm, "", "unauthorized", "missing bearer token"), "deny", "token_missing");
+      return;
+    }
+    if (token.outcome == TokenOutcome.InvalidToken) {
+      this.reject(flow, challengeResponse(401, auth.realm, "invalid_token", "invalid_token", "malformed bearer token"), "deny", "token_malformed");
+      return;
+    }
+    if (token.outcome == TokenOutcome.InvalidRequest) {
+      this.reject(flow, challengeResponse(400, auth.realm, "invalid_request", "invalid_request", "more than one bearer token"), "deny", "token_ambiguous");
+      return;
+    }
+    flow.token = token.token;
+    flow.cacheKey = decisionCacheKey(this.fingerprint, auth, token.token, r.headers, r.method, r.path);
+    flow.step = Step.LookupCache;
+  }
+
+  private onAuthError(flow: Flow, decision: AuthDecision, nowMs: f64): void {
+    const stale = flow.staleCandidate;
+    if (stale != null && stale.staleUntilMs > nowMs) {
+      flow.cacheState = "stale";
+      this.applyDecision(flow, stale.decision, nowMs);
+      return;
+    }
+    const failure = this.policy.auth.failure;
+    if (failure.mode == FailMode.Open || pathMatches(failure.openPaths, flow.request.path)) {
+      flow.degraded = true;
+      flow.anonymous = true;
+      flow.outcome = "error";
+      flow.reason = decision.reason;
+      flow.upstreamHeaders.push(new Header(failure.degradedHeader, decision.reason));
+      this.afterAuth(flow, nowMs);
+      return;
+    }
+    const response = failure.status == 401
+      ? challengeResponse(401, this.policy.auth.realm, "", "auth_unavailable", "authentication unavailable")
+      : jsonResponse(failure.status, "auth_unavailable", "authentication service unavailable");
+    this.reject(flow, response, "error", decision.reason);
+  }
+
+  private applyDecision(flow: Flow, decision: AuthDecision, nowMs: f64): void {
+    if (decision.verdict != Verdict.Allow) {
+      const status = decision.status;
+      const response = status == 401 || status == 403
+        ? challengeResponse(status, this.policy.auth.realm, decision.errorCode, decision.errorCode, status == 401 ? "invalid bearer token" : "access denied")
+        : jsonResponse(status, "access_denied", "access denied");
+      this.reject(flow, response, "deny", decision.reason);
+      return;
+    }
+    flow.outcome = "allow";
+    flow.reason = decision.reason;
+    flow.subject = decision.subject;
+    flow.groups = decision.groups;
+    for (let i = 0; i < decision.upstreamHeaders.length; i++) flow.upstreamHeaders.push(decision.upstreamHeaders[i]);
+    this.afterAuth(flow, nowMs);
+  }
+
+  private afterAuth(flow: Flow, nowMs: f64): void {
+    const limit = this.policy.rateLimit;
+    if (limit.enabled && limit.keyKind == LimitKeyKind.Subject) {
+      flow.phase = Phase.PostAuthLimit;
+      this.enterLimit(flow, Pending.PostAuthLimit);
+      return;
+    }
+    this.finish(flow);
+  }
+
+  private enterLimit(flow: Flow, pending: i32): void {
+    const key = this.limitKey(flow);
+    if (key.length == 0) {
+      this.askClientIp(flow, pending);
+      return;
+    }
+    flow.limitKey = key;
+    flow.step = Step.Limit;
+  }
+
+  private askClientIp(flow: Flow, pending: i32): void {
+    flow.pending = pending;
+    flow.step = Step.ClientIp;
+  }
+
+  private finish(flow: Flow): void {
+    const canary = this.policy.canary;
+    const anonymous = flow.anonymous || flow.subject.length == 0;
+    if (canary.enabled && anonymous && flow.request.clientIp.length == 0 && !flow.clientIpResolved) {
+      this.askClientIp(flow, Pending.Finish);
+      return;
+    }
+    flow.phase = Phase.Done;
+    if (canary.enabled) {
+      const r = flow.request;
+      const overrideValue = firstHeader(r.headers, canary.overrideHeader);
+      const decision = decideCanary(canary, flow.subject, flow.groups, anonymous, r.clientIp, overrideValue != null ? overrideValue : "");
+      flow.canary = decision;
+      const baggage = firstHeader(r.headers, "baggage");
+      const headers = canaryHeaders(canary, decision, baggage != null ? baggage : "");
+      for (let i = 0; i < headers.length; i++) flow.upstreamHeaders.push(headers[i]);
+    }
+    flow.step = Step.Forward;
+  }
+
+  private reject(flow: Flow, response: LocalResponse, outcome: string, reason: string): void {
+    flow.response = response;
+    flow.outcome = outcome;
+    flow.reason = reason;
+    flow.step = Step.Reject;
+  }
+
+  /** Key namespaces keep a subject named like an IP from sharing its bucket. Empty = the client IP is
+   *  needed and not known yet. */
+  private limitKey(flow: Flow): string {
+    const limit = this.policy.rateLimit;
+    const r = flow.request;
+    if (limit.keyKind == LimitKeyKind.Header) {
+      const value = firstHeader(r.headers, limit.keyHeader);
+      if (value != null && value.length > 0) return "h:" + limit.keyHeader + ":" + value;
+    } else if (limit.keyKind == LimitKeyKind.Subject && flow.subject.length > 0 && !flow.degraded) {
+      return "s:" + flow.subject;
+    }
+    if (r.clientIp.length == 0 && !flow.clientIpResolved) return "";
+    return "ip:" + r.clientIp;
+  }
+
+  private cacheEntry(decision: AuthDecision, nowMs: f64): CachedDecision {
+    const entry = new CachedDecision();
+    entry.decision = decision;
+    entry.freshUntilMs = nowMs + decision.ttlMs;
+    entry.staleUntilMs = entry.freshUntilMs;
+    if (decision.verdict == Verdict.Allow) {
+      let staleUntil = entry.freshUntilMs + this.policy.auth.cache.staleIfErrorSeconds * 1000;
+      if (decision.tokenExpMs > 0 && decision.tokenExpMs < staleUntil) staleUntil = decision.tokenExpMs;
+      if (staleUntil > entry.staleUntilMs) entry.staleUntilMs = staleUntil;
+    }
+    return entry;
+  }
+}
+
+/** A reply with an RFC 6750 challenge; `errorCode` goes in the challenge, `bodyError` in the JSON body. */
+function challengeResponse(status: i32, realm: string, errorCode: string, bodyError: string, message: string): LocalResponse {
+  const response = jsonResponse(status, bodyError, message);
+  if (status == 401 || status == 403 || errorCode.length > 0) {
+    response.headers.unshift(new Header("www-authenticate", bearerChallenge(realm, errorCode, "")));
+  }
+  return response;
+}
+
+function jsonResponse(status: i32, error: string, message: string): LocalResponse {
+  const response = new LocalResponse();
+  response.status = status;
+  response.headers.push(new Header("content-type", "application/json"));
+  response.body = stringifyJson(JsonValue.object().setString("error", error).setString("message", message));
+  return response;
+}

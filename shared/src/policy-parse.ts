@@ -1,0 +1,599 @@
+// Parses and validates the policy document (shared/README.md is the reference) into the Policy classes.
+// Every error is collected, in document order, each naming its JSON path; an invalid document yields no policy.
+import { JsonValue, parseJson, stringifyJson } from "./json";
+import {
+  AuthMode, AuthPolicy, AuthServiceAddress, BodyRule, CanaryPolicy, DecisionCacheSettings, FailMode, FailureSettings,
+  HeaderMapping, KongCanaryTarget, LimitKeyKind, Policy, RateLimitPolicy, RedisSettings, TokenSource, TokenSourceKind,
+} from "./policy";
+import {
+  MemberWalk, PolicyErrors, choicePhrase, describeValue, isIntegerIn, itemPath, memberPath, readBool, readChoice, readInt, readNumber,
+} from "./policy-reader";
+import {
+  hasNoControl, isAuthority, isHeaderName, isHttpUrl, isJsonPointer, isPathRule, isRealm, isRequestPath, isSfToken,
+  isTargetHost, isToken, isUnreservedName, isVisibleAscii, parsePort,
+} from "./policy-syntax";
+
+export class PolicyResult {
+  policy: Policy | null = null;
+  errors: Array<string> = new Array<string>();
+}
+
+export function parsePolicy(text: string): PolicyResult {
+  const parsed = parseJson(text);
+  if (!parsed.ok()) {
+    const result = new PolicyResult();
+    result.errors.push("$: invalid JSON: " + parsed.error);
+    return result;
+  }
+  return policyFromJson(parsed.value!);
+}
+
+export function policyFromJson(doc: JsonValue): PolicyResult {
+  const errors = new PolicyErrors();
+  const policy = new Policy();
+  if (!doc.isObject()) {
+    errors.expected("$", "object", doc);
+  } else {
+    const walk = new MemberWalk(errors, TOP_FIELDS);
+    for (let i = 0; i < doc.keys.length; i++) {
+      const key = doc.keys[i];
+      const path = memberPath("", key);
+      if (!walk.accept(key, path)) continue;
+      const value = doc.values[i];
+      if (key == "auth") parseAuth(errors, value, path, policy.auth);
+      else if (key == "canary") parseCanary(errors, value, path, policy.canary);
+      else parseRateLimit(errors, value, path, policy.rateLimit);
+    }
+  }
+  const result = new PolicyResult();
+  result.errors = errors.list;
+  if (errors.list.length == 0) result.policy = policy;
+  return result;
+}
+
+const TOP_FIELDS: Array<string> = ["auth", "canary", "rateLimit"];
+
+const HEADER_NAME = "header name (token characters, 1..256)";
+const OWNED_HEADER = "header name meshgate can own (not a token source or reserved header)";
+const PATH_RULE = "path rule (starts with \"/\", optional trailing \"*\")";
+const SERVICE_EITHER = "\"url\" (Kong) or \"cluster\" + \"authority\" + \"path\" (Envoy)";
+const SERVICE_TRIO = "\"cluster\" + \"authority\" + \"path\" together (Envoy)";
+const SHORT_STRING = "string (at most 256 characters)";
+
+/** Headers a request needs for itself: meshgate never strips and sets these as identity. */
+const RESERVED_HEADERS: Array<string> = [
+  "host", "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
+  "content-length", "content-type", "cookie", "forwarded", "x-forwarded-for",
+];
+
+/** A section's `enabled` as far as the "missing field" checks are concerned (invalid counts as enabled). */
+function sectionEnabled(section: JsonValue): bool {
+  const enabled = section.get("enabled");
+  return enabled == null || !enabled.isBool() || enabled.bool;
+}
+
+function isObjectOrReport(errors: PolicyErrors, value: JsonValue, path: string): bool {
+  if (value.isObject()) return true;
+  errors.expected(path, "object", value);
+  return false;
+}
+
+/** A header name, lowercased; "" (never a valid name) when invalid so later checks can skip it. */
+function readHeaderName(errors: PolicyErrors, value: JsonValue, path: string): string {
+  if (value.isString() && isHeaderName(value.str)) return value.str.toLowerCase();
+  errors.expected(path, HEADER_NAME, value);
+  return "";
+}
+
+function readString(errors: PolicyErrors, value: JsonValue, path: string, maxLength: i32, what: string): string {
+  if (value.isString() && value.str.length <= maxLength) return value.str;
+  errors.expected(path, what, value);
+  return "";
+}
+
+/** Array of strings each passing `kind`'s rule; the array itself reports `arrayWhat`. */
+function readStringList(
+  errors: PolicyErrors, value: JsonValue, path: string, maxItems: i32, arrayWhat: string, kind: i32, itemWhat: string,
+): Array<string> {
+  const out = new Array<string>();
+  if (!value.isArray() || value.items.length > maxItems) {
+    errors.expected(path, arrayWhat, value);
+    return out;
+  }
+  for (let i = 0; i < value.items.length; i++) {
+    const item = value.items[i];
+    if (item.isString() && listItemOk(kind, item.str)) {
+      out.push(kind == LIST_HEADERS ? item.str.toLowerCase() : item.str);
+    } else {
+      errors.expected(itemPath(path, i), itemWhat, item);
+    }
+  }
+  return out;
+}
+
+const LIST_HEADERS: i32 = 0;
+const LIST_PATH_RULES: i32 = 1;
+const LIST_NAMES: i32 = 2;
+
+function listItemOk(kind: i32, s: string): bool {
+  if (kind == LIST_HEADERS) return isHeaderName(s);
+  if (kind == LIST_PATH_RULES) return isPathRule(s);
+  return hasNoControl(s, 1, 256);
+}
+
+// ---------------------------------------------------------------- auth
+
+const AUTH_FIELDS: Array<string> = [
+  "enabled", "mode", "service", "timeoutMs", "tokenSources", "maxTokenLength", "forwardHeaders",
+  "introspectionAuthorization", "identityHeaders", "headerMappings", "cache", "bodyRule", "failure",
+  "anonymousPaths", "realm", "clockSkewSeconds",
+];
+const AUTH_MODES: Array<string> = ["introspection", "forward"];
+
+function parseAuth(errors: PolicyErrors, section: JsonValue, path: string, out: AuthPolicy): void {
+  if (!isObjectOrReport(errors, section, path)) return;
+  out.enabled = true;
+  const enabled = sectionEnabled(section);
+  let serviceGiven = false;
+  const walk = new MemberWalk(errors, AUTH_FIELDS);
+  for (let i = 0; i < section.keys.length; i++) {
+    const key = section.keys[i];
+    const at = memberPath(path, key);
+    if (!walk.accept(key, at)) continue;
+    const value = section.values[i];
+    if (key == "enabled") out.enabled = readBool(errors, value, at, true);
+    else if (key == "mode") {
+      const mode = readChoice(errors, value, at, AUTH_MODES);
+      if (mode >= 0) out.mode = mode == 0 ? AuthMode.Introspection : AuthMode.Forward;
+    } else if (key == "service") {
+      serviceGiven = true;
+      parseService(errors, value, at, out.service, enabled);
+    } else if (key == "timeoutMs") out.timeoutMs = readInt(errors, value, at, 1, 60000, out.timeoutMs);
+    else if (key == "tokenSources") out.tokenSources = parseTokenSources(errors, value, at);
+    else if (key == "maxTokenLength") out.maxTokenLength = readInt(errors, value, at, 16, 65536, out.maxTokenLength);
+    else if (key == "forwardHeaders") {
+      out.forwardHeaders = readStringList(errors, value, at, 64, "array of at most 64 header names", LIST_HEADERS, HEADER_NAME);
+    } else if (key == "introspectionAuthorization") {
+      if (value.isString() && hasNoControl(value.str, 0, 4096)) out.introspectionAuthorization = value.str;
+      else errors.expectedSecret(at, "header value without control characters (at most 4096 characters)", value);
+    } else if (key == "identityHeaders") parseIdentityHeaders(errors, value, at, out);
+    else if (key == "headerMappings") out.headerMappings = parseHeaderMappings(errors, value, at);
+    else if (key == "cache") parseCache(errors, value, at, out.cache);
+    else if (key == "bodyRule") out.bodyRule = parseBodyRule(errors, value, at);
+    else if (key == "failure") parseFailure(errors, value, at, out.failure);
+    else if (key == "anonymousPaths") {
+      out.anonymousPaths = readStringList(errors, value, at, 256, "array of at most 256 path rules", LIST_PATH_RULES, PATH_RULE);
+    } else if (key == "realm") {
+      if (value.isString() && isRealm(value.str)) out.realm = value.str;
+      else errors.expected(at, "realm (at most 256 printable ASCII characters, no \" or \\)", value);
+    } else out.clockSkewSeconds = readNumber(errors, value, at, 0, 300, out.clockSkewSeconds);
+  }
+  if (!serviceGiven && enabled) errors.expectedGot(memberPath(path, "service"), SERVICE_EITHER, "nothing");
+  checkForwardMappings(errors, path, out);
+  checkOwnedHeaders(errors, path, out);
+}
+
+const SERVICE_FIELDS: Array<string> = ["url", "cluster", "authority", "path"];
+
+function parseService(errors: PolicyErrors, value: JsonValue, path: string, out: AuthServiceAddress, enabled: bool): void {
+  if (!isObjectOrReport(errors, value, path)) return;
+  const walk = new MemberWalk(errors, SERVICE_FIELDS);
+  for (let i = 0; i < value.keys.length; i++) {
+    const key = value.keys[i];
+    const at = memberPath(path, key);
+    if (!walk.accept(key, at)) continue;
+    const member = value.values[i];
+    const text = member.isString() ? member.str : "";
+    if (key == "url") {
+      if (member.isString() && isHttpUrl(text)) out.url = text;
+      else errors.expected(at, "absolute http or https URL", member);
+    } else if (key == "cluster") {
+      if (member.isString() && isVisibleAscii(text, 1, 256)) out.cluster = text;
+      else errors.expected(at, "cluster name (1..256 visible ASCII characters)", member);
+    } else if (key == "authority") {
+      if (member.isString() && isAuthority(text)) out.authority = text;
+      else errors.expected(at, "authority (host or host:port)", member);
+    } else {
+      if (member.isString() && isRequestPath(text)) out.path = text;
+      else errors.expected(at, "path starting with \"/\"", member);
+    }
+  }
+  // A member that is present counts as given, even when its value was invalid (it has its own error).
+  let envoyGiven = "";
+  let envoyCount: i32 = 0;
+  for (let i = 1; i < SERVICE_FIELDS.length; i++) {
+    if (!value.has(SERVICE_FIELDS[i])) continue;
+    envoyGiven += (envoyCount > 0 ? " + \"" : "\"") + SERVICE_FIELDS[i] + "\"";
+    envoyCount++;
+  }
+  if (envoyCount > 0 && envoyCount < 3) errors.expectedGot(path, SERVICE_TRIO, "only " + envoyGiven);
+  else if (enabled && envoyCount == 0 && !value.has("url")) errors.expectedGot(path, SERVICE_EITHER, "neither");
+}
+
+const TOKEN_SOURCE_TYPES: Array<string> = ["header", "cookie", "query"];
+const HEADER_SOURCE_FIELDS: Array<string> = ["type", "name", "scheme"];
+const OTHER_SOURCE_FIELDS: Array<string> = ["type", "name"];
+
+function parseTokenSources(errors: PolicyErrors, value: JsonValue, path: string): Array<TokenSource> {
+  const out = new Array<TokenSource>();
+  if (!value.isArray() || value.items.length < 1 || value.items.length > 8) {
+    errors.expected(path, "array of 1..8 token sources", value);
+    return out;
+  }
+  for (let i = 0; i < value.items.length; i++) out.push(parseTokenSource(errors, value.items[i], itemPath(path, i)));
+  return out;
+}
+
+function parseTokenSource(errors: PolicyErrors, value: JsonValue, path: string): TokenSource {
+  const out = new TokenSource();
+  out.name = "";
+  if (!isObjectOrReport(errors, value, path)) return out;
+  const typeValue = value.get("type");
+  let kind: i32 = -1;
+  if (typeValue != null && typeValue.isString()) kind = TOKEN_SOURCE_TYPES.indexOf(typeValue.str);
+  if (kind < 0) {
+    // Without a valid type nothing else can be judged: report the type only.
+    let typeSeen = false;
+    for (let i = 0; i < value.keys.length; i++) {
+      if (value.keys[i] != "type") continue;
+      const at = memberPath(path, "type");
+      if (typeSeen) errors.duplicate(at);
+      else readChoice(errors, value.values[i], at, TOKEN_SOURCE_TYPES);
+      typeSeen = true;
+    }
+    if (typeValue == null) errors.expected(memberPath(path, "type"), choicePhrase(TOKEN_SOURCE_TYPES), null);
+    return out;
+  }
+  out.kind = kind == 0 ? TokenSourceKind.Header : kind == 1 ? TokenSourceKind.Cookie : TokenSourceKind.Query;
+  if (kind == 0) out.name = "authorization";
+  else out.scheme = "";
+  let nameGiven = false;
+  const walk = new MemberWalk(errors, kind == 0 ? HEADER_SOURCE_FIELDS : OTHER_SOURCE_FIELDS);
+  for (let i = 0; i < value.keys.length; i++) {
+    const key = value.keys[i];
+    const at = memberPath(path, key);
+    if (!walk.accept(key, at)) continue;
+    const member = value.values[i];
+    if (key == "name") {
+      nameGiven = true;
+      out.name = readSourceName(errors, member, at, kind);
+    } else if (key == "scheme") {
+      if (member.isString() && isToken(member.str, 0, 64)) out.scheme = member.str;
+      else errors.expected(at, "auth scheme (empty or token characters, at most 64)", member);
+    }
+  }
+  if (kind != 0 && !nameGiven) errors.expected(memberPath(path, "name"), sourceNamePhrase(kind), null);
+  return out;
+}
+
+function readSourceName(errors: PolicyErrors, value: JsonValue, path: string, kind: i32): string {
+  if (value.isString()) {
+    const s = value.str;
+    if (kind == 0 && isHeaderName(s)) return s.toLowerCase();
+    if (kind == 1 && isToken(s, 1, 256)) return s;
+    if (kind == 2 && isUnreservedName(s)) return s;
+  }
+  errors.expected(path, sourceNamePhrase(kind), value);
+  return "";
+}
+
+function sourceNamePhrase(kind: i32): string {
+  if (kind == 0) return HEADER_NAME;
+  if (kind == 1) return "cookie name (token characters, 1..256)";
+  return "query parameter name (1..256 unreserved characters)";
+}
+
+const IDENTITY_FIELDS: Array<string> = ["subject", "groups"];
+
+function parseIdentityHeaders(errors: PolicyErrors, value: JsonValue, path: string, out: AuthPolicy): void {
+  if (!isObjectOrReport(errors, value, path)) return;
+  const walk = new MemberWalk(errors, IDENTITY_FIELDS);
+  for (let i = 0; i < value.keys.length; i++) {
+    const key = value.keys[i];
+    const at = memberPath(path, key);
+    if (!walk.accept(key, at)) continue;
+    if (key == "subject") out.subjectHeader = readHeaderName(errors, value.values[i], at);
+    else out.groupsHeader = readHeaderName(errors, value.values[i], at);
+  }
+}
+
+const MAPPING_FIELDS: Array<string> = ["from", "to"];
+const CLAIM_NAME = "claim or header name (1..256 characters, no control characters)";
+
+function parseHeaderMappings(errors: PolicyErrors, value: JsonValue, path: string): Array<HeaderMapping> {
+  const out = new Array<HeaderMapping>();
+  if (!value.isArray() || value.items.length > 64) {
+    errors.expected(path, "array of at most 64 mappings", value);
+    return out;
+  }
+  for (let i = 0; i < value.items.length; i++) {
+    const at = itemPath(path, i);
+    const item = value.items[i];
+    const mapping = new HeaderMapping();
+    out.push(mapping);
+    if (!isObjectOrReport(errors, item, at)) continue;
+    const walk = new MemberWalk(errors, MAPPING_FIELDS);
+    for (let j = 0; j < item.keys.length; j++) {
+      const key = item.keys[j];
+      const memberAt = memberPath(at, key);
+      if (!walk.accept(key, memberAt)) continue;
+      const member = item.values[j];
+      if (key == "from") {
+        if (member.isString() && hasNoControl(member.str, 1, 256)) mapping.from = member.str;
+        else errors.expected(memberAt, CLAIM_NAME, member);
+      } else {
+        mapping.to = readHeaderName(errors, member, memberAt);
+      }
+    }
+    if (!item.has("from")) errors.expected(memberPath(at, "from"), CLAIM_NAME, null);
+    if (!item.has("to")) errors.expected(memberPath(at, "to"), HEADER_NAME, null);
+  }
+  return out;
+}
+
+/** In forward mode `from` names an auth-response header: it must be a header name, and is lowercased. */
+function checkForwardMappings(errors: PolicyErrors, path: string, out: AuthPolicy): void {
+  if (out.mode != AuthMode.Forward) return;
+  for (let i = 0; i < out.headerMappings.length; i++) {
+    const mapping = out.headerMappings[i];
+    if (mapping.from.length == 0) continue;
+    if (isHeaderName(mapping.from)) {
+      mapping.from = mapping.from.toLowerCase();
+    } else {
+      errors.expectedGot(memberPath(itemPath(memberPath(path, "headerMappings"), i), "from"), HEADER_NAME,
+        describeValue(JsonValue.ofString(mapping.from)));
+    }
+  }
+}
+
+/** Identity headers are stripped from client requests, so they must not be headers the request needs. */
+function checkOwnedHeaders(errors: PolicyErrors, path: string, out: AuthPolicy): void {
+  const taken = new Array<string>();
+  for (let i = 0; i < RESERVED_HEADERS.length; i++) taken.push(RESERVED_HEADERS[i]);
+  for (let i = 0; i < out.tokenSources.length; i++) {
+    const source = out.tokenSources[i];
+    if (source.kind == TokenSourceKind.Header && source.name.length > 0) taken.push(source.name);
+  }
+  const identity = memberPath(path, "identityHeaders");
+  checkOwned(errors, taken, memberPath(identity, "subject"), out.subjectHeader);
+  checkOwned(errors, taken, memberPath(identity, "groups"), out.groupsHeader);
+  const mappings = memberPath(path, "headerMappings");
+  for (let i = 0; i < out.headerMappings.length; i++) {
+    checkOwned(errors, taken, memberPath(itemPath(mappings, i), "to"), out.headerMappings[i].to);
+  }
+  checkOwned(errors, taken, memberPath(memberPath(path, "failure"), "degradedHeader"), out.failure.degradedHeader);
+}
+
+function checkOwned(errors: PolicyErrors, taken: Array<string>, path: string, name: string): void {
+  if (name.length > 0 && taken.includes(name)) errors.expectedGot(path, OWNED_HEADER, describeValue(JsonValue.ofString(name)));
+}
+
+const CACHE_FIELDS: Array<string> = ["maxEntries", "ttlSeconds", "negativeTtlSeconds", "staleIfErrorSeconds"];
+
+function parseCache(errors: PolicyErrors, value: JsonValue, path: string, out: DecisionCacheSettings): void {
+  if (!isObjectOrReport(errors, value, path)) return;
+  const walk = new MemberWalk(errors, CACHE_FIELDS);
+  for (let i = 0; i < value.keys.length; i++) {
+    const key = value.keys[i];
+    const at = memberPath(path, key);
+    if (!walk.accept(key, at)) continue;
+    const member = value.values[i];
+    if (key == "maxEntries") out.maxEntries = readInt(errors, member, at, 1, 10000000, out.maxEntries);
+    else if (key == "ttlSeconds") out.ttlSeconds = readNumber(errors, member, at, 0, 86400, out.ttlSeconds);
+    else if (key == "negativeTtlSeconds") out.negativeTtlSeconds = readNumber(errors, member, at, 0, 3600, out.negativeTtlSeconds);
+    else out.staleIfErrorSeconds = readNumber(errors, member, at, 0, 86400, out.staleIfErrorSeconds);
+  }
+}
+
+const BODY_RULE_FIELDS: Array<string> = ["pointer", "equals"];
+const POINTER = "JSON pointer starting with \"/\"";
+const SCALAR = "JSON scalar (string, number, boolean or null)";
+
+function parseBodyRule(errors: PolicyErrors, value: JsonValue, path: string): BodyRule | null {
+  if (!isObjectOrReport(errors, value, path)) return null;
+  const rule = new BodyRule();
+  const walk = new MemberWalk(errors, BODY_RULE_FIELDS);
+  for (let i = 0; i < value.keys.length; i++) {
+    const key = value.keys[i];
+    const at = memberPath(path, key);
+    if (!walk.accept(key, at)) continue;
+    const member = value.values[i];
+    if (key == "pointer") {
+      if (member.isString() && isJsonPointer(member.str)) rule.pointer = member.str;
+      else errors.expected(at, POINTER, member);
+    } else {
+      if (!member.isArray() && !member.isObject()) rule.equals = stringifyJson(member);
+      else errors.expected(at, SCALAR, member);
+    }
+  }
+  if (!value.has("pointer")) errors.expected(memberPath(path, "pointer"), POINTER, null);
+  if (!value.has("equals")) errors.expected(memberPath(path, "equals"), SCALAR, null);
+  return rule;
+}
+
+const FAILURE_FIELDS: Array<string> = ["mode", "status", "openPaths", "degradedHeader"];
+const FAIL_MODES: Array<string> = ["closed", "open"];
+
+function parseFailure(errors: PolicyErrors, value: JsonValue, path: string, out: FailureSettings): void {
+  if (!isObjectOrReport(errors, value, path)) return;
+  const walk = new MemberWalk(errors, FAILURE_FIELDS);
+  for (let i = 0; i < value.keys.length; i++) {
+    const key = value.keys[i];
+    const at = memberPath(path, key);
+    if (!walk.accept(key, at)) continue;
+    const member = value.values[i];
+    if (key == "mode") {
+      const mode = readChoice(errors, member, at, FAIL_MODES);
+      if (mode >= 0) out.mode = mode == 0 ? FailMode.Closed : FailMode.Open;
+    } else if (key == "status") {
+      if (isIntegerIn(member, 401, 401) || isIntegerIn(member, 500, 599)) out.status = i32(member.num);
+      else errors.expected(at, "401 or integer 500..599", member);
+    } else if (key == "openPaths") {
+      out.openPaths = readStringList(errors, member, at, 256, "array of at most 256 path rules", LIST_PATH_RULES, PATH_RULE);
+    } else {
+      out.degradedHeader = readHeaderName(errors, member, at);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- canary
+
+const CANARY_FIELDS: Array<string> = [
+  "enabled", "overrideHeader", "overrideGroups", "overrideSubjects", "percentage", "salt", "tagHeader", "baggageKey", "kong",
+];
+
+function parseCanary(errors: PolicyErrors, section: JsonValue, path: string, out: CanaryPolicy): void {
+  if (!isObjectOrReport(errors, section, path)) return;
+  out.enabled = true;
+  const walk = new MemberWalk(errors, CANARY_FIELDS);
+  for (let i = 0; i < section.keys.length; i++) {
+    const key = section.keys[i];
+    const at = memberPath(path, key);
+    if (!walk.accept(key, at)) continue;
+    const value = section.values[i];
+    if (key == "enabled") out.enabled = readBool(errors, value, at, true);
+    else if (key == "overrideHeader") out.overrideHeader = readHeaderName(errors, value, at);
+    else if (key == "overrideGroups") {
+      out.overrideGroups = readStringList(errors, value, at, 256, "array of at most 256 group names", LIST_NAMES,
+        "group name (1..256 characters, no control characters)");
+    } else if (key == "overrideSubjects") {
+      out.overrideSubjects = readStringList(errors, value, at, 256, "array of at most 256 subjects", LIST_NAMES,
+        "subject (1..256 characters, no control characters)");
+    } else if (key == "percentage") {
+      const basisPoints = percentageToBasisPoints(value);
+      if (basisPoints >= 0) out.basisPoints = basisPoints;
+      else errors.expected(at, "number 0..100 with at most two decimals", value);
+    } else if (key == "salt") out.salt = readString(errors, value, at, 256, SHORT_STRING);
+    else if (key == "tagHeader") out.tagHeader = readHeaderName(errors, value, at);
+    else if (key == "baggageKey") {
+      if (value.isString() && isToken(value.str, 0, 256)) out.baggageKey = value.str;
+      else errors.expected(at, "baggage key (empty or token characters, at most 256)", value);
+    } else parseKongTarget(errors, value, at, out.kong);
+  }
+}
+
+/** Hundredths of a percent, or -1 when out of 0..100 or finer than 0.01 (tolerance 1e-9 for binary fractions). */
+function percentageToBasisPoints(value: JsonValue): i32 {
+  if (!value.isNumber()) return -1;
+  const percentage = value.num;
+  if (!(percentage >= 0 && percentage <= 100)) return -1;
+  const hundredths = percentage * 100;
+  const rounded = Math.floor(hundredths + 0.5);
+  if (Math.abs(hundredths - rounded) > 1e-9) return -1;
+  return i32(rounded);
+}
+
+const KONG_FIELDS: Array<string> = ["upstream", "target"];
+
+function parseKongTarget(errors: PolicyErrors, value: JsonValue, path: string, out: KongCanaryTarget): void {
+  if (!isObjectOrReport(errors, value, path)) return;
+  const walk = new MemberWalk(errors, KONG_FIELDS);
+  for (let i = 0; i < value.keys.length; i++) {
+    const key = value.keys[i];
+    const at = memberPath(path, key);
+    if (!walk.accept(key, at)) continue;
+    const member = value.values[i];
+    if (key == "upstream") {
+      if (member.isString() && isVisibleAscii(member.str, 1, 256)) out.upstream = member.str;
+      else errors.expected(at, "Kong upstream name (1..256 visible ASCII characters)", member);
+    } else if (!readTarget(member, out)) {
+      errors.expected(at, "host:port (port 1..65535)", member);
+    }
+  }
+  if (value.has("upstream") && value.has("target")) errors.expectedGot(path, "\"upstream\" or \"target\"", "both");
+}
+
+function readTarget(value: JsonValue, out: KongCanaryTarget): bool {
+  if (!value.isString()) return false;
+  const s = value.str;
+  const colon = s.lastIndexOf(":");
+  if (colon < 0) return false;
+  const host = s.substring(0, colon);
+  const port = parsePort(s.substring(colon + 1));
+  if (!isTargetHost(host) || port < 0) return false;
+  out.host = host;
+  out.port = port;
+  return true;
+}
+
+// ---------------------------------------------------------------- rateLimit
+
+const RATE_LIMIT_FIELDS: Array<string> = [
+  "enabled", "key", "rate", "periodSeconds", "burst", "policy", "faultTolerant", "redis", "headers", "name", "status",
+];
+const LIMIT_STORES: Array<string> = ["local", "redis"];
+const LIMIT_HEADER_STYLES: Array<string> = ["ietf", "legacy", "none"];
+const RATE = "integer 1..1000000";
+const MAX_BURST: f64 = 1000000;
+
+function parseRateLimit(errors: PolicyErrors, section: JsonValue, path: string, out: RateLimitPolicy): void {
+  if (!isObjectOrReport(errors, section, path)) return;
+  out.enabled = true;
+  const enabled = sectionEnabled(section);
+  const walk = new MemberWalk(errors, RATE_LIMIT_FIELDS);
+  for (let i = 0; i < section.keys.length; i++) {
+    const key = section.keys[i];
+    const at = memberPath(path, key);
+    if (!walk.accept(key, at)) continue;
+    const value = section.values[i];
+    if (key == "enabled") out.enabled = readBool(errors, value, at, true);
+    else if (key == "key") {
+      if (!readLimitKey(value, out)) errors.expected(at, "\"subject\", \"ip\" or \"header:<name>\"", value);
+    } else if (key == "rate") out.rate = readInt(errors, value, at, 1, 1000000, out.rate);
+    else if (key == "periodSeconds") out.periodSeconds = readInt(errors, value, at, 1, 86400, out.periodSeconds);
+    else if (key == "burst") {
+      if (isIntegerIn(value, 0, MAX_BURST)) out.burst = i32(value.num);
+      else if (isIntegerIn(value, MAX_BURST, Infinity)) errors.expected(at, "integer <= 1000000", value);
+      else errors.expected(at, "integer >= 0", value);
+    } else if (key == "policy") {
+      const store = readChoice(errors, value, at, LIMIT_STORES);
+      if (store >= 0) out.store = store;
+    } else if (key == "faultTolerant") out.faultTolerant = readBool(errors, value, at, true);
+    else if (key == "redis") parseRedis(errors, value, at, out.redis);
+    else if (key == "headers") {
+      const style = readChoice(errors, value, at, LIMIT_HEADER_STYLES);
+      if (style >= 0) out.headers = style;
+    } else if (key == "name") {
+      if (value.isString() && isSfToken(value.str)) out.name = value.str;
+      else errors.expected(at, "structured-field token (1..64 characters)", value);
+    } else out.status = readInt(errors, value, at, 400, 599, out.status);
+  }
+  if (enabled && !section.has("rate")) errors.expected(memberPath(path, "rate"), RATE, null);
+}
+
+function readLimitKey(value: JsonValue, out: RateLimitPolicy): bool {
+  if (!value.isString()) return false;
+  const s = value.str;
+  if (s == "subject") { out.keyKind = LimitKeyKind.Subject; return true; }
+  if (s == "ip") { out.keyKind = LimitKeyKind.Ip; return true; }
+  if (s.startsWith("header:") && isHeaderName(s.substring(7))) {
+    out.keyKind = LimitKeyKind.Header;
+    out.keyHeader = s.substring(7).toLowerCase();
+    return true;
+  }
+  return false;
+}
+
+const REDIS_FIELDS: Array<string> = ["host", "port", "database", "username", "password", "timeoutMs", "prefix"];
+
+function parseRedis(errors: PolicyErrors, value: JsonValue, path: string, out: RedisSettings): void {
+  if (!isObjectOrReport(errors, value, path)) return;
+  const walk = new MemberWalk(errors, REDIS_FIELDS);
+  for (let i = 0; i < value.keys.length; i++) {
+    const key = value.keys[i];
+    const at = memberPath(path, key);
+    if (!walk.accept(key, at)) continue;
+    const member = value.values[i];
+    if (key == "host") {
+      if (member.isString() && isVisibleAscii(member.str, 1, 256)) out.host = member.str;
+      else errors.expected(at, "host (1..256 visible ASCII characters)", member);
+    } else if (key == "port") out.port = readInt(errors, member, at, 1, 65535, out.port);
+    else if (key == "database") out.database = readInt(errors, member, at, 0, 15, out.database);
+    else if (key == "username") out.username = readString(errors, member, at, 256, SHORT_STRING);
+    else if (key == "password") {
+      if (member.isString() && member.str.length <= 1024) out.password = member.str;
+      else errors.expectedSecret(at, "string (at most 1024 characters)", member);
+    } else if (key == "timeoutMs") out.timeoutMs = readInt(errors, member, at, 1, 5000, out.timeoutMs);
+    else out.prefix = readString(errors, member, at, 256, SHORT_STRING);
+  }
+}

@@ -1,0 +1,198 @@
+// Collects policy errors in the documented format and reads typed fields out of JsonValues.
+// Format (shared/README.md, "Error format"): `<path>: expected <what>, got <value>`,
+// `<path>: unknown field`, `<path>: duplicate field`.
+import { JsonValue, decimalToF64, formatNumber, quoteJson } from "./json";
+
+export class PolicyErrors {
+  list: Array<string> = new Array<string>();
+
+  /** `value` null = the field is missing ("got nothing"). */
+  expected(path: string, what: string, value: JsonValue | null): void {
+    this.list.push(path + ": expected " + what + ", got " + describeValue(value));
+  }
+
+  /** For secrets: only the kind of the value appears. */
+  expectedSecret(path: string, what: string, value: JsonValue): void {
+    this.list.push(path + ": expected " + what + ", got " + value.kindName());
+  }
+
+  expectedGot(path: string, what: string, got: string): void {
+    this.list.push(path + ": expected " + what + ", got " + got);
+  }
+
+  unknown(path: string): void {
+    this.list.push(path + ": unknown field");
+  }
+
+  duplicate(path: string): void {
+    this.list.push(path + ": duplicate field");
+  }
+}
+
+/**
+ * Walks an object's members once: `accept` answers whether a member is a known field seen for the
+ * first time (and reports unknown and duplicate fields otherwise).
+ */
+export class MemberWalk {
+  seen: Array<string> = new Array<string>();
+  constructor(public errors: PolicyErrors, public fields: Array<string>) {}
+
+  accept(key: string, path: string): bool {
+    if (!this.fields.includes(key)) { this.errors.unknown(path); return false; }
+    if (this.seen.includes(key)) { this.errors.duplicate(path); return false; }
+    this.seen.push(key);
+    return true;
+  }
+}
+
+export function memberPath(parent: string, key: string): string {
+  if (isPlainKey(key)) return parent.length == 0 ? key : parent + "." + key;
+  return parent + "[" + quoteJson(key) + "]";
+}
+
+export function itemPath(parent: string, index: i32): string {
+  return parent + "[" + index.toString() + "]";
+}
+
+function isPlainKey(key: string): bool {
+  if (key.length == 0) return false;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    const alnum = (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39);
+    if (!alnum && c != 0x5f && c != 0x2d) return false;
+  }
+  return true;
+}
+
+const LONGEST_SHOWN_STRING: i32 = 64;
+
+export function describeValue(value: JsonValue | null): string {
+  if (value == null) return "nothing";
+  if (value.isNull()) return "null";
+  if (value.isBool()) return value.bool ? "true" : "false";
+  if (value.isNumber()) {
+    const n = value.num;
+    if (n != n || n == Infinity || n == -Infinity) return "number out of range";
+    return numberText(n);
+  }
+  if (value.isString()) {
+    if (value.str.length > LONGEST_SHOWN_STRING) return "string of " + value.str.length.toString() + " characters";
+    return quoteJson(value.str);
+  }
+  if (value.isArray()) {
+    const count = value.items.length;
+    return "array of " + count.toString() + (count == 1 ? " item" : " items");
+  }
+  return "object";
+}
+
+// ---- typed readers: each reports its own error and returns the fallback when the value is invalid ----
+
+export function readBool(errors: PolicyErrors, value: JsonValue, path: string, fallback: bool): bool {
+  if (value.isBool()) return value.bool;
+  errors.expected(path, "boolean", value);
+  return fallback;
+}
+
+export function isIntegerIn(value: JsonValue, low: f64, high: f64): bool {
+  if (!value.isNumber()) return false;
+  const n = value.num;
+  return n == Math.floor(n) && n >= low && n <= high;
+}
+
+export function readInt(errors: PolicyErrors, value: JsonValue, path: string, low: i32, high: i32, fallback: i32): i32 {
+  if (isIntegerIn(value, f64(low), f64(high))) return i32(value.num);
+  errors.expected(path, "integer " + low.toString() + ".." + high.toString(), value);
+  return fallback;
+}
+
+export function readNumber(errors: PolicyErrors, value: JsonValue, path: string, low: f64, high: f64, fallback: f64): f64 {
+  if (value.isNumber() && value.num >= low && value.num <= high) return value.num;
+  errors.expected(path, "number " + formatNumber(low) + ".." + formatNumber(high), value);
+  return fallback;
+}
+
+/** Index of the string in `options`, or -1 after reporting `one of "a", "b"`. */
+export function readChoice(errors: PolicyErrors, value: JsonValue, path: string, options: Array<string>): i32 {
+  if (value.isString()) {
+    const at = options.indexOf(value.str);
+    if (at >= 0) return at;
+  }
+  errors.expected(path, choicePhrase(options), value);
+  return -1;
+}
+
+export function choicePhrase(options: Array<string>): string {
+  let phrase = "one of ";
+  for (let i = 0; i < options.length; i++) {
+    if (i > 0) phrase += ", ";
+    phrase += quoteJson(options[i]);
+  }
+  return phrase;
+}
+
+// ---- numbers in error messages ----
+
+const POWERS_OF_TEN: Array<f64> = [
+  1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+  1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/**
+ * JSON text of a finite number, the same on both builds: asc's f64.toString is not always the shortest
+ * form V8 prints, so the digits are searched here with plain IEEE arithmetic, which both builds share.
+ * It matches JavaScript's text for every number json.ts reads exactly (at most 15 significant digits,
+ * exponent within ±22); for others it is the shortest text that json.ts reads back as the same double.
+ */
+export function numberText(n: f64): string {
+  if (n == Math.floor(n) && Math.abs(n) < 9007199254740992) return formatNumber(n);
+  const negative = n < 0;
+  const magnitude = negative ? -n : n;
+  let exponent: i32 = 0;
+  let scaled = magnitude;
+  while (scaled >= 10) { scaled /= 10; exponent++; }
+  while (scaled < 1) { scaled *= 10; exponent--; }
+  let digits = "";
+  let scale: i32 = 0;
+  for (let precision: i32 = 1; precision <= 17; precision++) {
+    const whole = Math.floor(timesPowerOfTen(magnitude, precision - 1 - exponent) + 0.5);
+    digits = integerDigits(whole);
+    scale = exponent - precision + 1;
+    const candidate = digits + "e" + scale.toString();
+    if (decimalToF64(candidate, 0, candidate.length) == magnitude) break;
+  }
+  while (digits.length > 1 && digits.charCodeAt(digits.length - 1) == 0x30) {
+    digits = digits.substring(0, digits.length - 1);
+    scale++;
+  }
+  const text = layoutDecimal(digits, scale);
+  return negative ? "-" + text : text;
+}
+
+function timesPowerOfTen(x: f64, power: i32): f64 {
+  while (power > 22) { x *= 1e22; power -= 22; }
+  while (power < -22) { x /= 1e22; power += 22; }
+  return power >= 0 ? x * POWERS_OF_TEN[power] : x / POWERS_OF_TEN[-power];
+}
+
+function integerDigits(whole: f64): string {
+  if (whole < 1) return "0";
+  let out = "";
+  while (whole >= 1) {
+    out = String.fromCharCode(0x30 + i32(whole % 10)) + out;
+    whole = Math.floor(whole / 10);
+  }
+  return out;
+}
+
+/** ECMAScript Number::toString layout of digits × 10^scale. */
+function layoutDecimal(digits: string, scale: i32): string {
+  const count = digits.length;
+  const point = count + scale;
+  if (count <= point && point <= 21) return digits + "0".repeat(point - count);
+  if (0 < point && point <= 21) return digits.substring(0, point) + "." + digits.substring(point);
+  if (-6 < point && point <= 0) return "0." + "0".repeat(-point) + digits;
+  const e = point - 1;
+  const mantissa = count > 1 ? digits.substring(0, 1) + "." + digits.substring(1) : digits;
+  return mantissa + "e" + (e < 0 ? "-" : "+") + (e < 0 ? -e : e).toString();
+}
