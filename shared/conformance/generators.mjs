@@ -22,6 +22,13 @@ export const generators = {
   "policy.validate": policyArbitraries().validate,
   "policy.normalize": policyArbitraries().normalize,
   "policy.identityHeaders": policyArbitraries().identityHeaders,
+  "token.extract": authFlowArbitraries().tokenExtract,
+  "auth.interpret": authFlowArbitraries().interpret,
+  "auth.cacheKey": authFlowArbitraries().cacheKey,
+  "auth.challenge": authFlowArbitraries().challenge,
+  flow: authFlowArbitraries().flow,
+  "auth.request": authFlowArbitraries().request,
+  "decision.codec": authFlowArbitraries().codec,
 };
 
 // Rate limit and canary kinds (run-limits.ts). A function declaration so the entries above can use it.
@@ -182,5 +189,86 @@ function policyArbitraries() {
     validate: fc.oneof(document.map((doc) => ({ document: doc })), documentText.map((t) => ({ text: t }))),
     normalize: document.map((doc) => ({ document: doc })),
     identityHeaders: document.map((doc) => ({ document: doc })),
+  };
+}
+
+// Auth conversation and request flow kinds (run-auth.ts, run-flow.ts). Policies are drawn from a fixed set of
+// valid documents so every generated input exercises the decision, not the policy validator.
+function authFlowArbitraries() {
+  const svc = { url: "http://auth.internal:8080/introspect", cluster: "outbound|8080||auth.internal", authority: "auth.internal:8080", path: "/introspect" };
+  const auth = (extra) => ({ auth: { service: svc, ...extra } });
+  const policies = fc.constantFrom(
+    auth({}),
+    auth({ mode: "forward", forwardHeaders: [":method", ":path", "x-request-id"], headerMappings: [{ from: "x-user-email", to: "x-auth-email" }] }),
+    auth({ tokenSources: [{ type: "header" }, { type: "cookie", name: "session" }, { type: "query", name: "access_token" }], maxTokenLength: 16 }),
+    auth({ tokenSources: [{ type: "header", name: "x-api-key", scheme: "" }], realm: "a realm" }),
+    auth({ clockSkewSeconds: 30, cache: { ttlSeconds: 600, negativeTtlSeconds: 0, staleIfErrorSeconds: 0 }, headerMappings: [{ from: "tenant", to: "x-auth-tenant" }, { from: "roles", to: "x-auth-roles" }] }),
+    auth({ mode: "forward", bodyRule: { pointer: "/result/valid", equals: true }, failure: { mode: "open" } }),
+    auth({ anonymousPaths: ["/health", "/public/*"], failure: { status: 401, openPaths: ["/catalog/*"] }, introspectionAuthorization: "Basic Y2xpZW50OnNlY3JldA==" }),
+    { ...auth({ anonymousPaths: ["/public/*"] }), rateLimit: { key: "ip", rate: 2, burst: 1 }, canary: { overrideGroups: ["testers"], percentage: 50, baggageKey: "mg" } },
+    { ...auth({}), rateLimit: { rate: 10, periodSeconds: 60, burst: 5, faultTolerant: false, headers: "legacy" }, canary: { overrideSubjects: ["alice"], percentage: 12.34, salt: "s1" } },
+    { auth: { enabled: false, service: svc }, rateLimit: { key: "header:x-api-key", rate: 1 } },
+  );
+  const tokenText = fc.oneof(
+    fc.stringMatching(/^[A-Za-z0-9._~+\/-]{1,40}=*$/),
+    fc.string({ maxLength: 40 }),
+    fc.string({ unit: "binary", maxLength: 40 }),
+  );
+  const headerValue = fc.oneof(
+    tokenText.map((t) => "Bearer " + t),
+    fc.tuple(fc.constantFrom("Bearer", "bearer", "Basic", "Bearer\t", "Token", ""), fc.constantFrom("", " ", "  ", "\t"), tokenText).map(([s, sp, t]) => s + sp + t),
+    tokenText.map((t) => "a=1; session=" + t),
+    fc.string({ maxLength: 60 }),
+  );
+  const headerName = fc.constantFrom("authorization", "Authorization", "cookie", "x-api-key", "x-request-id", "x-auth-subject", "x-canary", "x-user-email", "cache-control", "x-auth-groups");
+  const headers = fc.array(fc.tuple(headerName, headerValue), { maxLength: 5 });
+  const path = fc.oneof(
+    fc.constantFrom("/", "/orders", "/health", "/health?x=1", "/public/a", "/public/../admin", "/public//x", "/public/%2e", "/catalog/x", "/public"),
+    fc.tuple(fc.constantFrom("/api", "/public/x", "/catalog/y"), tokenText).map(([p, t]) => p + "?access_token=" + encodeURIComponent(t)),
+    fc.tuple(fc.constantFrom("/api?", "/x?a=1&"), fc.string({ maxLength: 40 })).map(([p, q]) => p + q),
+  );
+  const nowMs = fc.oneof(fc.constant(1767225600000), fc.integer({ min: 1767225500000, max: 1767225700000 }), fc.double({ min: 0, max: 2e12, noNaN: true }));
+  const claimsBody = fc.record({
+    active: fc.oneof(fc.boolean(), fc.constantFrom("true", 1, null)),
+    sub: fc.oneof(fc.constantFrom("alice", "", "bob\n", "a\tb"), fc.string({ maxLength: 20 })),
+    groups: fc.oneof(fc.array(fc.oneof(fc.constantFrom("testers", "", "a,b"), fc.string({ maxLength: 8 })), { maxLength: 4 }), fc.string({ maxLength: 20 })),
+    exp: fc.oneof(fc.integer({ min: 1767225500, max: 1767229200 }), fc.double({ min: 0, max: 2e9, noNaN: true }), fc.constant("soon")),
+    nbf: fc.integer({ min: 1767225500, max: 1767225700 }),
+    tenant: fc.oneof(fc.string({ maxLength: 10 }), fc.integer(), fc.boolean()),
+    roles: fc.array(fc.oneof(fc.string({ maxLength: 6 }), fc.integer(), fc.boolean(), fc.constant(null)), { maxLength: 4 }),
+    result: fc.record({ valid: fc.oneof(fc.boolean(), fc.constantFrom("true", 1)) }),
+  }, { requiredKeys: [] }).map((o) => JSON.stringify(o));
+  const responseHeaders = fc.array(fc.tuple(
+    fc.constantFrom("x-auth-subject", "x-auth-groups", "x-user-email", "cache-control", "content-type"),
+    fc.oneof(fc.constantFrom("alice", "testers, dev", "max-age=30", "no-store", "private, Max-Age=5", "max-age=-1", "max-age=abc", ""), fc.string({ maxLength: 20 })),
+  ), { maxLength: 4 });
+  const response = fc.record({
+    status: fc.oneof(fc.constantFrom(200, 204, 401, 403, 404, 429, 500, 503, 199), fc.integer({ min: 100, max: 599 })),
+    headers: responseHeaders,
+    body: fc.oneof(claimsBody, fc.string({ maxLength: 40 })),
+  });
+  const cacheEntry = fc.record({
+    verdict: fc.constantFrom(0, 1), status: fc.constantFrom(200, 401, 403, 404), error: fc.constantFrom("", "invalid_token", "insufficient_scope"),
+    fresh: nowMs, stale: nowMs, exp: fc.oneof(fc.constant(0), nowMs),
+  }).map((e) => JSON.stringify({ v: 1, verdict: e.verdict, status: e.status, error: e.error, reason: "active", sub: "alice", groups: ["testers"],
+    headers: [["x-auth-subject", "alice"], ["x-auth-groups", "testers"]], exp: e.exp, fresh: e.fresh, stale: e.stale }));
+  return {
+    tokenExtract: fc.record({ policy: policies, headers, path }),
+    interpret: fc.record({ policy: policies, response, now: nowMs }),
+    cacheKey: fc.record({ policy: policies, token: tokenText, headers, method: fc.constantFrom("GET", "POST"), path }),
+    request: fc.record({ policy: policies, token: tokenText, headers, method: fc.constantFrom("GET", "POST", "DELETE"), path }),
+    codec: fc.oneof(cacheEntry, fc.string({ maxLength: 80 }), fc.json({ maxDepth: 3 })).map((text) => ({ text })),
+    challenge: fc.record({
+      realm: fc.oneof(fc.constantFrom("meshgate", "a\"b\\c", ""), fc.string({ unit: "binary", maxLength: 40 })),
+      error: fc.constantFrom("", "invalid_token", "invalid_request", "insufficient_scope"),
+    }),
+    flow: fc.record({
+      policy: policies,
+      request: fc.record({ method: fc.constantFrom("GET", "POST"), path, headers, clientIp: fc.oneof(fc.ipV4(), fc.ipV6()) }),
+      now: nowMs,
+      cache: fc.oneof(fc.constant(null), cacheEntry, fc.constant("{\"v\":2}")),
+      auth: fc.oneof(response, fc.constantFrom("timeout", "connect", "reset", "too_large", "weird").map((failure) => ({ failure }))),
+      limit: fc.oneof(fc.constant({ unavailable: true }), fc.record({ tatUs: fc.oneof(fc.constant(0), fc.integer({ min: 1767225500000000, max: 1767225800000000 })) })),
+    }),
   };
 }

@@ -25,7 +25,7 @@ export class AuthRequest {
 
 export function buildAuthRequest(auth: AuthPolicy, token: string, headers: Array<Header>, method: string, path: string): AuthRequest {
   const req = new AuthRequest();
-  req.path = auth.service.path.length > 0 ? auth.service.path : "/";
+  req.path = auth.service.path;
   req.authority = auth.service.authority;
   req.url = auth.service.url;
   req.timeoutMs = auth.timeoutMs;

@@ -228,7 +228,7 @@ export class Engine {
       return;
     }
     if (token.outcome == TokenOutcome.InvalidRequest) {
-      this.reject(flow, challengeResponse(400, auth.realm, "invalid_request", "invalid_request", "more than one bearer token"), "deny", "token_ambiguous");
+      this.reject(flow, challengeResponse(400, auth.realm, "invalid_request", "invalid_request", "malformed or repeated bearer credentials"), "deny", "token_ambiguous");
       return;
     }
     flow.token = token.token;

@@ -1,3 +1,5 @@
+import { decimalToF64, exactDecimal, roundDigits } from "./decimal";
+
 // A small JSON value model with a parser and a writer that behave the same under tsc and asc.
 // The core owns its JSON handling because asc has no JSON.parse; one implementation on both
 // planes means the auth-response and policy decisions cannot drift apart.
@@ -274,61 +276,6 @@ class JsonParser {
   }
 }
 
-const EXACT_POWERS_OF_TEN: Array<f64> = [
-  1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-  1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-];
-
-/**
- * Converts a validated JSON number literal using only IEEE-754 multiply/divide, so both builds get
- * the same double (asc's parseFloat and V8's differ in the last bit for some literals). Exact
- * (correctly rounded) when the significant digits fit in 2^53 and the scale is within 10^±22,
- * which covers every integer claim such as `exp`; otherwise deterministic but possibly one ulp off.
- */
-export function decimalToF64(text: string, start: i32, end: i32): f64 {
-  let i = start;
-  let negative = false;
-  if (text.charCodeAt(i) == 0x2d) { negative = true; i++; }
-  let mantissa: f64 = 0;
-  let digits: i32 = 0;
-  let scale: i32 = 0;
-  let seenPoint = false;
-  for (; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c == 0x2e) { seenPoint = true; continue; }
-    if (c < 0x30 || c > 0x39) break;
-    if (digits < 19) {
-      if (mantissa != 0 || c != 0x30) digits++;
-      mantissa = mantissa * 10 + f64(c - 0x30);
-      if (seenPoint) scale--;
-    } else if (!seenPoint) {
-      scale++;
-    }
-  }
-  if (i < end) {
-    i++; // 'e' or 'E'
-    let expNegative = false;
-    const sign = text.charCodeAt(i);
-    if (sign == 0x2b || sign == 0x2d) { expNegative = sign == 0x2d; i++; }
-    let exponent: i32 = 0;
-    for (; i < end; i++) {
-      if (exponent < 100000) exponent = exponent * 10 + (text.charCodeAt(i) - 0x30);
-    }
-    scale += expNegative ? -exponent : exponent;
-  }
-  let value = mantissa;
-  if (value != 0) {
-    if (scale > 0) {
-      while (scale > 22 && value != Infinity) { value *= 1e22; scale -= 22; }
-      value *= EXACT_POWERS_OF_TEN[min(scale, 22)];
-    } else if (scale < 0) {
-      while (scale < -22 && value != 0) { value /= 1e22; scale += 22; }
-      value /= EXACT_POWERS_OF_TEN[min(-scale, 22)];
-    }
-  }
-  return negative ? -value : value;
-}
-
 /** Serialises a value as compact JSON (object members in insertion order). */
 export function stringifyJson(value: JsonValue): string {
   const kind = value.kind;
@@ -353,14 +300,15 @@ export function stringifyJson(value: JsonValue): string {
   return out + "}";
 }
 
-/** Integers print without a fraction on both builds (asc prints 1.0 for f64 1); others via toString. */
+/** JSON text of a number, identical on both builds (asc prints 1.0 for f64 1, and its toString is
+ *  not always V8's shortest form). Non-finite numbers print as null. */
 export function formatNumber(n: f64): string {
   if (n != n || n == Infinity || n == -Infinity) return "null";
   if (n == Math.floor(n) && Math.abs(n) < 9007199254740992) {
     if (n == 0) return "0";
     return formatInteger(n);
   }
-  return n.toString();
+  return shortestDecimal(n);
 }
 
 function formatInteger(n: f64): string {
@@ -373,6 +321,39 @@ function formatInteger(n: f64): string {
     n = Math.floor(n / 10);
   }
   return negative ? "-" + digits : digits;
+}
+
+/** Shortest digits that read back as the same double, the closest such on ties — ECMAScript's
+ *  Number::toString — computed from the exact expansion, so both builds print the same text. */
+function shortestDecimal(n: f64): string {
+  const negative = n < 0;
+  const exact = exactDecimal(negative ? -n : n);
+  let rounded = exact;
+  for (let precision: i32 = 1; precision <= 17; precision++) {
+    rounded = roundDigits(exact, precision);
+    const candidate = rounded.digits + "e" + rounded.scale.toString();
+    if (decimalToF64(candidate, 0, candidate.length) == (negative ? -n : n)) break;
+  }
+  let digits = rounded.digits;
+  let scale = rounded.scale;
+  while (digits.length > 1 && digits.charCodeAt(digits.length - 1) == 0x30) {
+    digits = digits.substring(0, digits.length - 1);
+    scale++;
+  }
+  const text = layoutDecimal(digits, scale);
+  return negative ? "-" + text : text;
+}
+
+/** ECMAScript Number::toString layout of digits × 10^scale. */
+function layoutDecimal(digits: string, scale: i32): string {
+  const count = digits.length;
+  const point = count + scale;
+  if (count <= point && point <= 21) return digits + "0".repeat(point - count);
+  if (0 < point && point <= 21) return digits.substring(0, point) + "." + digits.substring(point);
+  if (-6 < point && point <= 0) return "0." + "0".repeat(-point) + digits;
+  const e = point - 1;
+  const mantissa = count > 1 ? digits.substring(0, 1) + "." + digits.substring(1) : digits;
+  return mantissa + "e" + (e < 0 ? "-" : "+") + (e < 0 ? -e : e).toString();
 }
 
 const HEX = "0123456789abcdef";

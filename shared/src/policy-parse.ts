@@ -59,6 +59,9 @@ const PATH_RULE = "path rule (starts with \"/\", optional trailing \"*\")";
 const SERVICE_EITHER = "\"url\" (Kong) or \"cluster\" + \"authority\" + \"path\" (Envoy)";
 const SERVICE_TRIO = "\"cluster\" + \"authority\" + \"path\" together (Envoy)";
 const SHORT_STRING = "string (at most 256 characters)";
+const FORWARDED_HEADER = "header name (token characters, 1..256), \":method\" or \":path\"";
+/** The request's method and path, which the auth call carries as x-forwarded-method / x-forwarded-uri. */
+const FORWARDED_PSEUDO_HEADERS: Array<string> = [":method", ":path"];
 
 /** Headers a request needs for itself: meshgate never strips and sets these as identity. */
 const RESERVED_HEADERS: Array<string> = [
@@ -103,7 +106,7 @@ function readStringList(
   for (let i = 0; i < value.items.length; i++) {
     const item = value.items[i];
     if (item.isString() && listItemOk(kind, item.str)) {
-      out.push(kind == LIST_HEADERS ? item.str.toLowerCase() : item.str);
+      out.push(kind == LIST_FORWARDED ? item.str.toLowerCase() : item.str);
     } else {
       errors.expected(itemPath(path, i), itemWhat, item);
     }
@@ -111,12 +114,12 @@ function readStringList(
   return out;
 }
 
-const LIST_HEADERS: i32 = 0;
+const LIST_FORWARDED: i32 = 0;
 const LIST_PATH_RULES: i32 = 1;
 const LIST_NAMES: i32 = 2;
 
 function listItemOk(kind: i32, s: string): bool {
-  if (kind == LIST_HEADERS) return isHeaderName(s);
+  if (kind == LIST_FORWARDED) return isHeaderName(s) || FORWARDED_PSEUDO_HEADERS.includes(s.toLowerCase());
   if (kind == LIST_PATH_RULES) return isPathRule(s);
   return hasNoControl(s, 1, 256);
 }
@@ -152,7 +155,7 @@ function parseAuth(errors: PolicyErrors, section: JsonValue, path: string, out: 
     else if (key == "tokenSources") out.tokenSources = parseTokenSources(errors, value, at);
     else if (key == "maxTokenLength") out.maxTokenLength = readInt(errors, value, at, 16, 65536, out.maxTokenLength);
     else if (key == "forwardHeaders") {
-      out.forwardHeaders = readStringList(errors, value, at, 64, "array of at most 64 header names", LIST_HEADERS, HEADER_NAME);
+      out.forwardHeaders = readStringList(errors, value, at, 64, "array of at most 64 header names", LIST_FORWARDED, FORWARDED_HEADER);
     } else if (key == "introspectionAuthorization") {
       if (value.isString() && hasNoControl(value.str, 0, 4096)) out.introspectionAuthorization = value.str;
       else errors.expectedSecret(at, "header value without control characters (at most 4096 characters)", value);
@@ -464,7 +467,11 @@ function parseCanary(errors: PolicyErrors, section: JsonValue, path: string, out
       if (basisPoints >= 0) out.basisPoints = basisPoints;
       else errors.expected(at, "number 0..100 with at most two decimals", value);
     } else if (key == "salt") out.salt = readString(errors, value, at, 256, SHORT_STRING);
-    else if (key == "tagHeader") out.tagHeader = readHeaderName(errors, value, at);
+    else if (key == "tagHeader") {
+      if (value.isString() && value.str.length == 0) out.tagHeader = "";
+      else if (value.isString() && isHeaderName(value.str)) out.tagHeader = value.str.toLowerCase();
+      else errors.expected(at, "header name (token characters, 1..256) or \"\" for none", value);
+    }
     else if (key == "baggageKey") {
       if (value.isString() && isToken(value.str, 0, 256)) out.baggageKey = value.str;
       else errors.expected(at, "baggage key (empty or token characters, at most 256)", value);

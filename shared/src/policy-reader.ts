@@ -1,7 +1,7 @@
 // Collects policy errors in the documented format and reads typed fields out of JsonValues.
 // Format (shared/README.md, "Error format"): `<path>: expected <what>, got <value>`,
 // `<path>: unknown field`, `<path>: duplicate field`.
-import { JsonValue, decimalToF64, formatNumber, quoteJson } from "./json";
+import { JsonValue, formatNumber, quoteJson } from "./json";
 
 export class PolicyErrors {
   list: Array<string> = new Array<string>();
@@ -73,7 +73,7 @@ export function describeValue(value: JsonValue | null): string {
   if (value.isNumber()) {
     const n = value.num;
     if (n != n || n == Infinity || n == -Infinity) return "number out of range";
-    return numberText(n);
+    return formatNumber(n);
   }
   if (value.isString()) {
     if (value.str.length > LONGEST_SHOWN_STRING) return "string of " + value.str.length.toString() + " characters";
@@ -133,66 +133,3 @@ export function choicePhrase(options: Array<string>): string {
 
 // ---- numbers in error messages ----
 
-const POWERS_OF_TEN: Array<f64> = [
-  1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-  1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-];
-
-/**
- * JSON text of a finite number, the same on both builds: asc's f64.toString is not always the shortest
- * form V8 prints, so the digits are searched here with plain IEEE arithmetic, which both builds share.
- * It matches JavaScript's text for every number json.ts reads exactly (at most 15 significant digits,
- * exponent within ±22); for others it is the shortest text that json.ts reads back as the same double.
- */
-export function numberText(n: f64): string {
-  if (n == Math.floor(n) && Math.abs(n) < 9007199254740992) return formatNumber(n);
-  const negative = n < 0;
-  const magnitude = negative ? -n : n;
-  let exponent: i32 = 0;
-  let scaled = magnitude;
-  while (scaled >= 10) { scaled /= 10; exponent++; }
-  while (scaled < 1) { scaled *= 10; exponent--; }
-  let digits = "";
-  let scale: i32 = 0;
-  for (let precision: i32 = 1; precision <= 17; precision++) {
-    const whole = Math.floor(timesPowerOfTen(magnitude, precision - 1 - exponent) + 0.5);
-    digits = integerDigits(whole);
-    scale = exponent - precision + 1;
-    const candidate = digits + "e" + scale.toString();
-    if (decimalToF64(candidate, 0, candidate.length) == magnitude) break;
-  }
-  while (digits.length > 1 && digits.charCodeAt(digits.length - 1) == 0x30) {
-    digits = digits.substring(0, digits.length - 1);
-    scale++;
-  }
-  const text = layoutDecimal(digits, scale);
-  return negative ? "-" + text : text;
-}
-
-function timesPowerOfTen(x: f64, power: i32): f64 {
-  while (power > 22) { x *= 1e22; power -= 22; }
-  while (power < -22) { x /= 1e22; power += 22; }
-  return power >= 0 ? x * POWERS_OF_TEN[power] : x / POWERS_OF_TEN[-power];
-}
-
-function integerDigits(whole: f64): string {
-  if (whole < 1) return "0";
-  let out = "";
-  while (whole >= 1) {
-    out = String.fromCharCode(0x30 + i32(whole % 10)) + out;
-    whole = Math.floor(whole / 10);
-  }
-  return out;
-}
-
-/** ECMAScript Number::toString layout of digits × 10^scale. */
-function layoutDecimal(digits: string, scale: i32): string {
-  const count = digits.length;
-  const point = count + scale;
-  if (count <= point && point <= 21) return digits + "0".repeat(point - count);
-  if (0 < point && point <= 21) return digits.substring(0, point) + "." + digits.substring(point);
-  if (-6 < point && point <= 0) return "0." + "0".repeat(-point) + digits;
-  const e = point - 1;
-  const mantissa = count > 1 ? digits.substring(0, 1) + "." + digits.substring(1) : digits;
-  return mantissa + "e" + (e < 0 ? "-" : "+") + (e < 0 ? -e : e).toString();
-}
