@@ -1,0 +1,395 @@
+// The Kong-plane gateway: a fake Kong around the REAL kong-js-pluginserver. Per request it runs the plugin's
+// rewrite/access phases over MessagePack-RPC with a fake PDK answering from the real request, then either
+// sends Kong's own response (exit/error/500) or proxies to the upstream, and finally runs the log phase
+// after the response, from saved values — the way Kong 3.9+ does (see README.md for what is simplified).
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { RoundTripCounter } from "./bridge.js";
+import { HeaderStore, type HeaderValue } from "./header-store.js";
+import { InstanceManager, StartInstanceError } from "./instance-manager.js";
+import { KongLog, type KongLogEntry } from "./kong-log.js";
+import { badGateway, flushDelayedResponse, KONG_VERSION, type ProducedResponse } from "./kong-response.js";
+import { MsgpackRpcPool, type RpcTraceEntry } from "./msgpack-rpc.js";
+import type { KongLogLevel, PdkEnvironment } from "./pdk/environment.js";
+import { serializeRequest } from "./pdk/misc.js";
+import { dumpPluginInfo, type PluginInfo } from "./plugin-info.js";
+import { KongPluginConfig } from "./plugin-config.js";
+import { PluginRunner } from "./plugin-runner.js";
+import { PluginServerProcess } from "./plugin-server-process.js";
+import { defaultStartCmd } from "./repo-paths.js";
+import { RequestContext, type IncomingRequest } from "./request-context.js";
+import { UpstreamProxy } from "./upstream-proxy.js";
+
+export interface KongHostOptions {
+  /** Directory holding exactly the plugin (Kong ≥ 3.9 registers only the first plugin of a server). */
+  pluginsDir: string;
+  config: Record<string, unknown>;
+  serviceUrl: string;
+  /** Kong Upstream entities: name → targets (`http://host:port` or `host:port`), picked round-robin. */
+  upstreams?: Record<string, string[]>;
+  /** Plugin server command; default: the exit-leak-safe `kong-plugins/server/meshgate-pluginserver.cjs`. */
+  startCmd?: string[];
+  /** Directory for the socket (`--kong-prefix`); default: a fresh temp dir, removed on close. */
+  prefix?: string;
+  verbose?: boolean;
+  /** Peers whose `X-Real-IP` Kong trusts (`trusted_ips` + `real_ip_header`); default none, as in Kong. */
+  trustedIps?: string[];
+  /** Per-RPC timeout (Kong: the 60 s cosocket default). */
+  rpcTimeoutMs?: number;
+  /** Extra environment for the plugin server process (e.g. NODE_OPTIONS). */
+  serverEnv?: NodeJS.ProcessEnv;
+  /** Record every RPC (method, argument, result) for `rpcTrace()`; bounded to the last 10 000. */
+  traceRpc?: boolean;
+}
+
+export interface HostRequest {
+  method?: string;
+  path: string;
+  headers?: Record<string, string | string[]>;
+  body?: string;
+  clientIp?: string;
+}
+
+export interface HostResponse {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: string;
+  proxied: boolean;
+  upstream: string | null;
+  roundTrips: number;
+}
+
+interface HandledRequest {
+  response: ProducedResponse;
+  proxied: boolean;
+  upstream: string | null;
+  roundTrips: number;
+  ctx: RequestContext;
+}
+
+const KONG_PROXY_PORT = 8000;
+
+export class KongHost {
+  readonly pluginInfo: PluginInfo;
+  private readonly log: KongLog;
+  private readonly runner: PluginRunner;
+  private readonly instances: InstanceManager;
+  private readonly pendingLogPhases = new Set<Promise<void>>();
+  private readonly servers = new Set<Server>();
+  private readonly env: PdkEnvironment;
+  private closed = false;
+
+  private constructor(
+    private readonly options: KongHostOptions,
+    info: PluginInfo,
+    private readonly pluginConfig: KongPluginConfig,
+    private readonly serverProcess: PluginServerProcess,
+    private readonly rpc: MsgpackRpcPool,
+    private readonly proxy: UpstreamProxy,
+    log: KongLog,
+    private readonly ownedPrefix: string | null,
+    private readonly trace: RpcTraceEntry[],
+  ) {
+    this.pluginInfo = info;
+    this.log = log;
+    const service = new URL(/^[a-z]+:\/\//i.test(options.serviceUrl) ? options.serviceUrl : `http://${options.serviceUrl}`);
+    const serviceId = randomUUID();
+    this.env = {
+      pluginName: info.Name,
+      pluginId: pluginConfig.pluginId,
+      nodeId: randomUUID(),
+      service: {
+        id: serviceId,
+        name: "meshgate-dev-service",
+        protocol: service.protocol.replace(":", ""),
+        host: service.hostname,
+        port: Number(service.port || (service.protocol === "https:" ? 443 : 80)),
+        path: service.pathname === "/" ? null : service.pathname,
+        retries: 5,
+        connect_timeout: 60000,
+        read_timeout: 60000,
+        write_timeout: 60000,
+        enabled: true,
+      },
+      route: {
+        id: randomUUID(),
+        name: "meshgate-dev-route",
+        paths: ["/"],
+        protocols: ["http", "https"],
+        strip_path: true,
+        preserve_host: false,
+        service: { id: serviceId },
+      },
+      hasUpstream: (name) => this.proxy.hasUpstream(name),
+      log: (level: KongLogLevel, message: string) => this.log.add({ level, message: `[${info.Name}] ${message}`, source: "plugin" }),
+      logKong: (level: KongLogLevel, message: string) => this.log.add({ level, message, source: "kong" }),
+    };
+    this.instances = new InstanceManager(() => this.rpc, info.Name, () => this.pluginConfig.get());
+    this.runner = new PluginRunner(() => this.rpc, this.instances, this.env, this.log);
+  }
+
+  /** Dump plugin info → spawn the server → StartInstance. Rejects with the server's message on a bad config. */
+  static async start(o: KongHostOptions): Promise<KongHost> {
+    const pluginsDir = resolve(o.pluginsDir);
+    if (!statSync(pluginsDir, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`pluginsDir is not a directory: ${pluginsDir}`);
+    const startCmd = o.startCmd ?? defaultStartCmd();
+    const serverEnv = { ...process.env, ...o.serverEnv };
+    const info = await dumpPluginInfo(startCmd, pluginsDir, serverEnv);
+    const pluginConfig = new KongPluginConfig(info.Name, info.Schema, o.config);
+    const proxy = new UpstreamProxy(o.serviceUrl, o.upstreams);
+    const log = new KongLog(10_000, o.verbose ?? false);
+    const ownedPrefix = o.prefix ? null : mkdtempSync(join(tmpdir(), "mg-kong-"));
+    const prefix = o.prefix ? resolve(o.prefix) : (ownedPrefix as string);
+    let server: PluginServerProcess;
+    try {
+      server = new PluginServerProcess({
+        startCmd,
+        pluginsDir,
+        prefix,
+        sockName: `${info.Name}_pluginserver.sock`,
+        name: info.Name,
+        env: serverEnv,
+        onLog: (level, message) => log.add({ level, message, source: message.startsWith("[pluginserver]") || message.startsWith("external") ? "kong" : "server" }),
+      });
+    } catch (err) {
+      if (ownedPrefix) rmSync(ownedPrefix, { recursive: true, force: true });
+      throw err;
+    }
+    const trace: RpcTraceEntry[] = [];
+    const onCall = o.traceRpc
+      ? (entry: RpcTraceEntry): void => {
+          if (trace.length >= 10_000) trace.shift();
+          trace.push(entry);
+        }
+      : undefined;
+    const rpc = new MsgpackRpcPool({ socketPath: server.socketPath, timeoutMs: o.rpcTimeoutMs, onCall });
+    const host = new KongHost(o, info, pluginConfig, server, rpc, proxy, log, ownedPrefix, trace);
+    try {
+      await server.start();
+      await host.instances.instanceId();
+    } catch (err) {
+      await host.close();
+      if (err instanceof StartInstanceError) throw new Error(`StartInstance failed: ${err.message}`);
+      throw err;
+    }
+    return host;
+  }
+
+  /** Serves HTTP (loopback by default); port 0 picks a free port. */
+  async listen(port = 0, host = "127.0.0.1"): Promise<{ port: number; close(): Promise<void> }> {
+    const server = createServer((req, res) => void this.serveHttp(req, res));
+    server.keepAliveTimeout = 60_000;
+    await new Promise<void>((resolveListen, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => resolveListen());
+    });
+    this.servers.add(server);
+    const address = server.address();
+    const boundPort = typeof address === "object" && address ? address.port : port;
+    return {
+      port: boundPort,
+      close: () => this.closeServer(server),
+    };
+  }
+
+  /** One request through the whole pipeline without HTTP; the log phase starts once this resolves. */
+  async request(r: HostRequest): Promise<HostResponse> {
+    const headers = HeaderStore.from(r.headers ?? {});
+    if (!headers.has("host")) headers.set("Host", `localhost:${KONG_PROXY_PORT}`);
+    const clientIp = r.clientIp ?? "127.0.0.1";
+    const incoming: IncomingRequest = {
+      method: r.method ?? "GET",
+      requestUri: r.path,
+      headers,
+      body: Buffer.from(r.body ?? ""),
+      clientIp,
+      clientPort: 40000,
+      forwardedIp: this.forwardedIp(clientIp, headers),
+      scheme: "http",
+      serverPort: KONG_PROXY_PORT,
+    };
+    const handled = await this.handle(incoming);
+    this.scheduleLogPhase(handled, new Promise((resolveTurn) => setImmediate(resolveTurn)));
+    return {
+      status: handled.response.status,
+      headers: handled.response.headers.toRecord(),
+      body: handled.response.body.toString("utf8"),
+      proxied: handled.proxied,
+      upstream: handled.upstream,
+      roundTrips: handled.roundTrips,
+    };
+  }
+
+  /** A config change: validated against the schema, new `__seq__` → next request starts a new instance. */
+  setConfig(config: Record<string, unknown>): void {
+    this.pluginConfig.update(config);
+  }
+
+  /** The Config table Kong sends in StartInstance (before JSON encoding). */
+  instanceConfig(): Record<string, unknown> {
+    return { ...this.pluginConfig.get() };
+  }
+
+  /** StartInstance/CloseInstance RPCs sent so far. */
+  instanceStats(): { started: number; closed: number; currentId: unknown } {
+    return { started: this.instances.startCount, closed: this.instances.closeCount, currentId: this.instances.currentId() };
+  }
+
+  /** RPCs recorded since start or the last clear (only with `traceRpc: true`). */
+  rpcTrace(): RpcTraceEntry[] {
+    return [...this.trace];
+  }
+
+  clearRpcTrace(): void {
+    this.trace.length = 0;
+  }
+
+  /** The unix socket Kong would connect to (`pluginserver_<name>_socket`). */
+  socketPath(): string {
+    return this.serverProcess.socketPath;
+  }
+
+  logs(): KongLogEntry[] {
+    return this.log.all();
+  }
+
+  waitForLog(match: (entry: KongLogEntry) => boolean, timeoutMs?: number): Promise<KongLogEntry> {
+    return this.log.waitFor(match, timeoutMs);
+  }
+
+  serverPid(): number {
+    return this.serverProcess.pid();
+  }
+
+  killServer(signal: NodeJS.Signals = "SIGKILL"): void {
+    this.serverProcess.kill(signal);
+  }
+
+  get serverRestarts(): number {
+    return this.serverProcess.restarts;
+  }
+
+  /** Resolves when the current plugin server process has exited. */
+  serverExited(): Promise<void> {
+    return this.serverProcess.exited();
+  }
+
+  /** Resolves when the current (possibly respawned) plugin server listens. Requests never wait for this. */
+  serverReady(): Promise<void> {
+    return this.serverProcess.ready();
+  }
+
+  /** Resolves when every log phase started so far has finished. */
+  async idle(): Promise<void> {
+    while (this.pendingLogPhases.size > 0) await Promise.all([...this.pendingLogPhases]);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.servers].map((s) => this.closeServer(s)));
+    await Promise.race([this.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
+    this.rpc.close();
+    await this.serverProcess.stop();
+    await this.proxy.close();
+    if (this.ownedPrefix) rmSync(this.ownedPrefix, { recursive: true, force: true });
+  }
+
+  private async handle(incoming: IncomingRequest): Promise<HandledRequest> {
+    const ctx = new RequestContext(incoming);
+    ctx.ngxCtx.set("route", this.env.route);
+    ctx.ngxCtx.set("service", this.env.service);
+    ctx.ngxCtx.set("plugin_id", this.env.pluginId);
+    const counter: RoundTripCounter = { roundTrips: 0 };
+    for (const phase of ["rewrite", "access"] as const) {
+      if (!this.pluginInfo.Phases.includes(phase)) continue;
+      await this.runner.runPhase(ctx, phase, counter);
+      if (ctx.delayedResponse) break;
+    }
+    if (ctx.delayedResponse) {
+      return { response: flushDelayedResponse(ctx), proxied: false, upstream: null, roundTrips: counter.roundTrips, ctx };
+    }
+    const target = this.proxy.resolve(ctx);
+    const upstreamLabel = target.upstreamName ?? target.origin;
+    try {
+      const upstream = await this.proxy.forward(ctx, target);
+      ctx.proxied = true;
+      const headers = upstream.headers;
+      for (const name of ctx.responseHeaders.names()) headers.set(name, ctx.responseHeaders.values(name));
+      headers.set("Via", `1.1 kong/${KONG_VERSION}`);
+      headers.set("X-Kong-Request-Id", ctx.requestId);
+      return { response: { status: upstream.status, headers, body: upstream.body }, proxied: true, upstream: upstreamLabel, roundTrips: counter.roundTrips, ctx };
+    } catch (err) {
+      this.log.add({ level: "err", message: `connect() to upstream ${target.origin} failed: ${(err as Error).message}`, source: "kong" });
+      return { response: badGateway(ctx), proxied: false, upstream: upstreamLabel, roundTrips: counter.roundTrips, ctx };
+    }
+  }
+
+  /** Runs the log phase once `responseSent` resolves; registered at once so idle() already waits for it. */
+  private scheduleLogPhase(handled: HandledRequest, responseSent: Promise<unknown>): void {
+    if (!this.pluginInfo.Phases.includes("log")) return;
+    const run: Promise<void> = responseSent
+      .then(() => (this.closed ? undefined : this.runLogPhase(handled)))
+      .catch((err: unknown) => this.log.add({ level: "err", message: `log phase: ${String(err)}`, source: "kong" }))
+      .finally(() => this.pendingLogPhases.delete(run));
+    this.pendingLogPhases.add(run);
+  }
+
+  private async runLogPhase(handled: HandledRequest): Promise<void> {
+    const { ctx, response } = handled;
+    const responseHeaders = response.headers.clone();
+    ctx.saved = {
+      requestHeaders: ctx.headers.clone(),
+      responseHeaders,
+      responseStatus: response.status,
+      serialize: serializeRequest(ctx, response.status, responseHeaders.toRecord(), this.env.route, this.env.service),
+    };
+    await this.runner.runPhase(ctx, "log", { roundTrips: 0 });
+  }
+
+  private forwardedIp(clientIp: string, headers: HeaderStore): string {
+    const trusted = this.options.trustedIps ?? [];
+    const realIp = headers.first("x-real-ip");
+    return trusted.includes(clientIp) && realIp ? realIp.trim() : clientIp;
+  }
+
+  private async serveHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const headers = new HeaderStore();
+      for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers.add(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+      const clientIp = (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "");
+      const handled = await this.handle({
+        method: req.method ?? "GET",
+        requestUri: req.url ?? "/",
+        headers,
+        body: Buffer.concat(chunks),
+        clientIp,
+        clientPort: req.socket.remotePort ?? 0,
+        forwardedIp: this.forwardedIp(clientIp, headers),
+        scheme: "http",
+        serverPort: req.socket.localPort ?? 0,
+      });
+      this.scheduleLogPhase(handled, new Promise((resolveSent) => res.once("close", resolveSent)));
+      const out: Array<[string, HeaderValue]> = Object.entries(handled.response.headers.toRecord());
+      res.writeHead(handled.response.status, Object.fromEntries([...out, ["content-length", String(handled.response.body.byteLength)]]));
+      res.end(req.method === "HEAD" ? undefined : handled.response.body);
+    } catch (err) {
+      this.log.add({ level: "err", message: `gateway: ${(err as Error).stack ?? String(err)}`, source: "kong" });
+      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json; charset=utf-8" });
+      res.end('{"message":"An unexpected error occurred"}');
+    }
+  }
+
+  private closeServer(server: Server): Promise<void> {
+    if (!this.servers.delete(server)) return Promise.resolve();
+    return new Promise((resolveClose) => {
+      server.close(() => resolveClose());
+      server.closeAllConnections();
+    });
+  }
+}

@@ -1,0 +1,61 @@
+// Turning Kong's delayed response into bytes, as `send()` in `kong/pdk/response.lua` does: headers set
+// earlier with kong.response.set_header stay, the exit headers override them, a table body is JSON
+// (cjson) with a default Content-Type, Content-Length is computed.
+import { HeaderStore } from "./header-store.js";
+import { normalizeMultiHeader } from "./pdk/header-checks.js";
+import { cjsonEncode, luaType } from "./pdk/lua.js";
+import { errorBody, defaultErrorMessage, responseTypeFor } from "./pdk/error-body.js";
+import type { RequestContext } from "./request-context.js";
+
+export const KONG_VERSION = "3.9.1";
+const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
+
+export interface ProducedResponse {
+  status: number;
+  headers: HeaderStore;
+  body: Buffer;
+}
+
+export function flushDelayedResponse(ctx: RequestContext): ProducedResponse {
+  const delayed = ctx.delayedResponse;
+  if (!delayed) throw new Error("no delayed response to flush");
+  const headers = ctx.responseHeaders.clone();
+  let hasContentType = false;
+  for (const [name, value] of Object.entries(delayed.headers ?? {})) {
+    const lower = name.toLowerCase();
+    if (lower === "transfer-encoding" || lower === "transfer_encoding") continue;
+    headers.set(name, normalizeMultiHeader(value));
+    if (lower === "content-type" || lower === "content_type") hasContentType = true;
+  }
+  let body: Buffer;
+  if (luaType(delayed.content) === "table") {
+    // Only the exit's own headers count: a Content-Type set earlier with set_header is overwritten, as in Kong.
+    if (!hasContentType) headers.set("Content-Type", JSON_CONTENT_TYPE);
+    body = Buffer.from(cjsonEncode(delayed.content));
+  } else if (typeof delayed.content === "string") {
+    body = Buffer.from(delayed.content);
+  } else if (delayed.content instanceof Uint8Array) {
+    body = Buffer.from(delayed.content);
+  } else {
+    body = Buffer.alloc(0);
+  }
+  headers.set("Server", `kong/${KONG_VERSION}`);
+  headers.set("X-Kong-Request-Id", ctx.requestId);
+  return { status: delayed.status, headers, body };
+}
+
+/** Kong's answer after a Lua error in a plugin handler (`kong/init.lua`, KONG_UNEXPECTED). */
+export function markUnexpected(ctx: RequestContext): void {
+  ctx.unexpected = true;
+  ctx.delayedResponse = { status: 500, content: { message: defaultErrorMessage(500) }, headers: null, source: "error" };
+}
+
+/** What the client sees when the upstream cannot be reached (Kong's error page for 502). */
+export function badGateway(ctx: RequestContext): ProducedResponse {
+  const contentType = responseTypeFor(ctx.headers.values("accept").join(",") || undefined);
+  const headers = new HeaderStore();
+  headers.set("Content-Type", contentType);
+  headers.set("Server", `kong/${KONG_VERSION}`);
+  headers.set("X-Kong-Request-Id", ctx.requestId);
+  return { status: 502, headers, body: Buffer.from(errorBody(contentType, defaultErrorMessage(502), ctx.requestId)) };
+}

@@ -1,0 +1,27 @@
+// What a fake PDK function can see besides the request: the plugin/node/route/service identity Kong has,
+// the configured Upstream entities, and Kong's error log.
+import type { RequestContext } from "../request-context.js";
+
+export type KongLogLevel = "alert" | "crit" | "err" | "warn" | "notice" | "info" | "debug";
+
+export interface PdkEnvironment {
+  pluginName: string;
+  pluginId: string;
+  nodeId: string;
+  route: Record<string, unknown>;
+  service: Record<string, unknown>;
+  hasUpstream(name: string): boolean;
+  /** kong.log.* from the plugin (namespaced with the plugin name, as Kong does). */
+  log(level: KongLogLevel, message: string): void;
+  /** A line of Kong's own (the bridge), not namespaced. */
+  logKong(level: KongLogLevel, message: string): void;
+}
+
+export interface PdkCall {
+  ctx: RequestContext;
+  env: PdkEnvironment;
+  /** The RPC `Args` array, as Lua receives it through `method(unpack(args))`. */
+  args: unknown[];
+}
+
+export type PdkFunction = (call: PdkCall) => unknown;

@@ -1,0 +1,138 @@
+// The access phase: drives the core's flow with as few PDK round trips as the policy allows —
+// headers once, path/method/client IP only when a decision needs them, upstream and response
+// headers in one batch each.
+import { utf8Decode } from "../../shared/src/utf8";
+import { Engine, Flow, RequestView, Step } from "../../shared/src/engine";
+import { Header } from "../../shared/src/headers";
+import { callAuthService, type AuthAnswer } from "./auth-client";
+import type { HeaderMap, KongPdk } from "./pdk";
+import type { PolicyRuntime } from "./runtime";
+
+/** Kong's get_headers accepts up to 1000; a request with more is refused rather than half-read,
+ *  so a spoofed identity header can never hide beyond the ones we looked at. */
+export const MAX_REQUEST_HEADERS = 1000;
+
+export async function runAccess(kong: KongPdk, runtime: PolicyRuntime): Promise<void> {
+  const engine = runtime.engine;
+  const request = new RequestView();
+  const raw = await kong.request.getHeaders(MAX_REQUEST_HEADERS);
+  if (countValues(raw) >= MAX_REQUEST_HEADERS) {
+    return kong.response.exit(431, JSON.stringify({ error: "invalid_request", message: "too many request headers" }), { "content-type": "application/json" });
+  }
+  request.headers = headersFromKong(raw);
+  if (engine.needsPath) request.path = await kong.request.getPathWithQuery();
+  if (engine.needsMethod) request.method = await kong.request.getMethod();
+
+  const flow = engine.begin(request, Date.now());
+  for (;;) {
+    switch (flow.step) {
+      case Step.ClientIp:
+        engine.onClientIp(flow, (await kong.client.getForwardedIp()) ?? "", Date.now());
+        break;
+      case Step.LookupCache:
+        engine.onCacheResult(flow, runtime.decisions.get(flow.cacheKey) ?? null, Date.now());
+        break;
+      case Step.CallAuth:
+        feedAuthAnswer(engine, flow, await singleFlightAuth(runtime, flow), runtime);
+        break;
+      case Step.Limit:
+        await applyLimit(runtime, flow);
+        break;
+      case Step.Reject:
+        return reject(kong, flow);
+      default:
+        return forward(kong, runtime, flow, raw);
+    }
+  }
+}
+
+function singleFlightAuth(runtime: PolicyRuntime, flow: Flow): Promise<AuthAnswer> {
+  const key = flow.cacheKey;
+  let pending = runtime.inflight.get(key);
+  if (!pending) {
+    pending = callAuthService(flow.authRequest!).finally(() => runtime.inflight.delete(key));
+    runtime.inflight.set(key, pending);
+  }
+  return pending;
+}
+
+function feedAuthAnswer(engine: Engine, flow: Flow, answer: AuthAnswer, runtime: PolicyRuntime): void {
+  const now = Date.now();
+  if (answer.kind === "failure") {
+    engine.onAuthFailure(flow, answer.failure, now);
+    return;
+  }
+  engine.onAuthResponse(flow, answer.status, answer.headers, utf8Decode(answer.body), now);
+  const entry = flow.toCache;
+  if (entry) runtime.decisions.set(flow.cacheKey, entry, { ttl: Math.max(1, entry.staleUntilMs - now) });
+}
+
+/** Marks responses whose limit was decided by the local fallback while Redis was unavailable. */
+export const LIMITER_FALLBACK_HEADER = "x-meshgate-limiter";
+
+async function applyLimit(runtime: PolicyRuntime, flow: Flow): Promise<void> {
+  const now = Date.now();
+  const verdict = await runtime.limiter.check(runtime.engine, flow, now);
+  if ("unavailable" in verdict) {
+    runtime.engine.onLimitUnavailable(flow, now);
+    return;
+  }
+  runtime.engine.onLimitResult(flow, verdict.result, now);
+  if (verdict.fallback) {
+    flow.limiterDegraded = true;
+    const marker = new Header(LIMITER_FALLBACK_HEADER, "local-fallback");
+    if (flow.response) flow.response.headers.push(marker);
+    else flow.responseHeaders.push(marker);
+  }
+}
+
+async function forward(kong: KongPdk, runtime: PolicyRuntime, flow: Flow, raw: Record<string, string | string[]>): Promise<void> {
+  const upstream = toHeaderMap(flow.upstreamHeaders);
+  for (const name of flow.removeHeaders) {
+    if (raw[name] !== undefined && upstream[name] === undefined) await kong.service.request.clearHeader(name);
+  }
+  if (Object.keys(upstream).length > 0) await kong.service.request.setHeaders(upstream);
+  if (flow.responseHeaders.length > 0) await kong.response.setHeaders(toHeaderMap(flow.responseHeaders));
+  if (flow.canary?.canary) await routeToCanary(kong, runtime);
+}
+
+async function routeToCanary(kong: KongPdk, runtime: PolicyRuntime): Promise<void> {
+  const target = runtime.engine.policy.canary.kong;
+  if (target.upstream.length > 0) {
+    const found = await kong.service.setUpstream(target.upstream);
+    if (!found) await kong.log.err(`canary upstream '${target.upstream}' is not a Kong Upstream entity; request stays on the service`);
+  } else if (target.host.length > 0) {
+    await kong.service.setTarget(target.host, target.port);
+  }
+}
+
+function reject(kong: KongPdk, flow: Flow): Promise<void> {
+  const response = flow.response!;
+  return kong.response.exit(response.status, response.body, toHeaderMap(response.headers));
+}
+
+export function headersFromKong(raw: Record<string, string | string[]>): Header[] {
+  const out: Header[] = [];
+  for (const [name, value] of Object.entries(raw)) {
+    const lower = name.toLowerCase();
+    if (Array.isArray(value)) for (const v of value) out.push(new Header(lower, String(v)));
+    else out.push(new Header(lower, String(value)));
+  }
+  return out;
+}
+
+function countValues(raw: Record<string, string | string[]>): number {
+  let n = 0;
+  for (const value of Object.values(raw)) n += Array.isArray(value) ? value.length : 1;
+  return n;
+}
+
+export function toHeaderMap(headers: Header[]): HeaderMap {
+  const map: HeaderMap = {};
+  for (const h of headers) {
+    const existing = map[h.name];
+    if (existing === undefined) map[h.name] = h.value;
+    else map[h.name] = Array.isArray(existing) ? [...existing, h.value] : [existing, h.value];
+  }
+  return map;
+}
