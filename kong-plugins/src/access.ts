@@ -24,7 +24,7 @@ export async function runAccess(kong: KongPdk, runtime: PolicyRuntime): Promise<
   if (engine.needsMethod) request.method = await kong.request.getMethod();
 
   const flow = engine.begin(request, Date.now());
-  for (;;) {
+  for (let steps = 0; steps < MAX_FLOW_STEPS; steps++) {
     switch (flow.step) {
       case Step.ClientIp:
         engine.onClientIp(flow, (await kong.client.getForwardedIp()) ?? "", Date.now());
@@ -44,7 +44,11 @@ export async function runAccess(kong: KongPdk, runtime: PolicyRuntime): Promise<
         return forward(kong, runtime, flow, raw);
     }
   }
+  throw new Error("the request flow did not finish"); // answered with the failure status by the handler
 }
+
+/** The engine always finishes in a few steps; a flow that does not is refused, never left hanging. */
+const MAX_FLOW_STEPS = 16;
 
 function singleFlightAuth(runtime: PolicyRuntime, flow: Flow): Promise<AuthAnswer> {
   const key = flow.cacheKey;

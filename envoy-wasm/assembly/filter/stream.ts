@@ -8,6 +8,8 @@ import {
 } from "../abi";
 import { MeshgateRoot } from "./root";
 
+const MAX_FLOW_STEPS: i32 = 16;
+
 /** What the auth call produced: a status with headers and body, or a transport failure. */
 export class AuthAnswer {
   failure: string = "";
@@ -76,7 +78,7 @@ export class MeshgateStream extends HttpContext {
   private drive(engine: Engine): Action {
     const root = this.root as MeshgateRoot;
     const flow = this.flow!;
-    for (;;) {
+    for (let steps = 0; steps < MAX_FLOW_STEPS; steps++) {
       const step = flow.step;
       if (step == Step.LookupCache) {
         const now = nowMs();
@@ -103,6 +105,9 @@ export class MeshgateStream extends HttpContext {
         return Action.Continue;
       }
     }
+    // The engine always finishes in a few steps; if it ever did not, refuse rather than hang.
+    sendLocalResponse(500, "meshgate_flow_did_not_finish", new ArrayBuffer(0), []);
+    return Action.Pause;
   }
 
   private forward(flow: Flow): void {
