@@ -13,7 +13,10 @@ const num = (between: [number, number], extra: Record<string, unknown> = {}): Re
 const strings = (): Record<string, unknown> => ({ type: "array", elements: { type: "string" }, default: [] });
 const record = (fields: Field[]): Record<string, unknown> => ({ type: "record", required: false, fields });
 
+const enabled: Field = { enabled: { type: "boolean", default: true } };
+
 const authFields: Field[] = [
+  enabled,
   { mode: str({ default: "introspection", one_of: ["introspection", "forward"] }) },
   { service: record([{ url: str() }, { cluster: str() }, { authority: str() }, { path: str() }]) },
   { timeoutMs: int([1, 60000], { default: 200 }) },
@@ -65,6 +68,7 @@ const authFields: Field[] = [
 ];
 
 const canaryFields: Field[] = [
+  enabled,
   { overrideHeader: str({ default: "x-canary" }) },
   { overrideGroups: strings() },
   { overrideSubjects: strings() },
@@ -76,8 +80,9 @@ const canaryFields: Field[] = [
 ];
 
 const rateLimitFields: Field[] = [
+  enabled,
   { key: str({ default: "subject" }) },
-  { rate: int([1, 1000000], { required: true }) },
+  { rate: int([1, 1000000]) }, // required when enabled: the core checks it (Kong cannot express "when")
   { periodSeconds: int([1, 86400], { default: 1 }) },
   { burst: int([0, 1000000], { default: 0 }) },
   { policy: str({ default: "local", one_of: ["local", "redis"] }) },

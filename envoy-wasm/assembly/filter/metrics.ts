@@ -1,47 +1,26 @@
-// Decision counters, defined once per VM; Envoy aggregates the same name across workers and exports
-// it as `wasmcustom_<name>`.
+// The core's counters as proxy-wasm metrics, defined once per VM; Envoy aggregates each name across
+// workers and exports it to Prometheus under its own name (the wasmcustom namespace is stripped).
 import { Flow } from "../../../shared/src/engine";
+import { counterNames, decisionCounters } from "../../../shared/src/metrics";
 import { defineMetric, incrementMetric, MetricType } from "../abi";
 
 export class FilterMetrics {
-  private readonly names: Array<string> = new Array<string>();
-  private readonly ids: Array<u32> = new Array<u32>();
+  private readonly ids: Map<string, u32> = new Map<string, u32>();
 
-  define(name: string): void {
-    const metric = defineMetric(MetricType.Counter, name);
-    this.names.push(name);
-    this.ids.push(metric.id);
+  static defineAll(): FilterMetrics {
+    const metrics = new FilterMetrics();
+    const names = counterNames();
+    for (let i = 0; i < names.length; i++) metrics.ids.set(names[i], defineMetric(MetricType.Counter, names[i]).id);
+    return metrics;
   }
 
   increment(name: string): void {
-    for (let i = 0; i < this.names.length; i++) {
-      if (this.names[i] == name) {
-        incrementMetric(this.ids[i], 1);
-        return;
-      }
-    }
-  }
-
-  static defineAll(): FilterMetrics {
-    const m = new FilterMetrics();
-    const names = [
-      "meshgate_decisions_allow", "meshgate_decisions_deny", "meshgate_decisions_error", "meshgate_decisions_anonymous",
-      "meshgate_cache_hit", "meshgate_cache_miss", "meshgate_cache_stale",
-      "meshgate_ratelimit_rejected", "meshgate_limiter_fallback", "meshgate_fail_open",
-      "meshgate_canary_routed_canary", "meshgate_canary_routed_stable",
-    ];
-    for (let i = 0; i < names.length; i++) m.define(names[i]);
-    return m;
+    if (this.ids.has(name)) incrementMetric(this.ids.get(name), 1);
   }
 
   /** One count per finished decision (called from on_log, off the request's critical path). */
   record(flow: Flow): void {
-    if (flow.outcome.length > 0) this.increment("meshgate_decisions_" + flow.outcome);
-    if (flow.cacheState != "none") this.increment("meshgate_cache_" + flow.cacheState);
-    if (flow.reason == "rate_limited") this.increment("meshgate_ratelimit_rejected");
-    if (flow.limiterDegraded) this.increment("meshgate_limiter_fallback");
-    if (flow.degraded) this.increment("meshgate_fail_open");
-    const canary = flow.canary;
-    if (canary != null) this.increment(canary.canary ? "meshgate_canary_routed_canary" : "meshgate_canary_routed_stable");
+    const names = decisionCounters(flow);
+    for (let i = 0; i < names.length; i++) this.increment(names[i]);
   }
 }

@@ -1,0 +1,46 @@
+// Validates a policy source with the core's own parser, so the CLI accepts exactly what both planes
+// accept and reports the same `path: expected …` lines.
+import { parsePolicy } from "../shared/src/policy-parse";
+import { policyToJson } from "../shared/src/policy-json";
+import { stringifyJson } from "../shared/src/json";
+import { isJsonObject } from "./json-value";
+import type { JsonObject, JsonValue } from "./json-value";
+import type { PolicySource } from "./load";
+import { yamlToJson } from "./yaml-to-json";
+
+export interface CheckedPolicy {
+  /** The document as written (only the fields set), key order as in the source. */
+  document: JsonObject;
+  /** The effective policy with every default, in the document's field names (policyToJson). */
+  effective: JsonObject;
+}
+
+export type PolicyCheck = { policy: CheckedPolicy; errors: [] } | { policy: null; errors: string[] };
+
+export function checkPolicy(source: PolicySource): PolicyCheck {
+  let jsonText = source.text;
+  if (source.format === "yaml") {
+    const converted = yamlToJson(source.text);
+    if (converted.errors.length > 0) return { policy: null, errors: converted.errors };
+    jsonText = JSON.stringify(converted.value);
+  }
+  const result = parsePolicy(jsonText);
+  if (result.policy === null || result.errors.length > 0) {
+    return { policy: null, errors: result.errors.map((error) => withLineAndColumn(error, jsonText, source.format)) };
+  }
+  const document = JSON.parse(jsonText) as JsonValue;
+  const effective = JSON.parse(stringifyJson(policyToJson(result.policy))) as JsonValue;
+  if (!isJsonObject(document) || !isJsonObject(effective)) return { policy: null, errors: ["$: expected object"] };
+  return { policy: { document, effective }, errors: [] };
+}
+
+/** The core names the offset of a JSON syntax error; people look for a line and a column. */
+function withLineAndColumn(error: string, text: string, format: PolicySource["format"]): string {
+  const match = format === "json" && error.startsWith("$: invalid JSON:") ? / at offset (\d+)$/.exec(error) : null;
+  if (!match) return error;
+  const offset = Math.min(Number(match[1]), text.length);
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length;
+  const column = offset - (before.lastIndexOf("\n") + 1) + 1;
+  return `${error} (line ${line}, column ${column})`;
+}

@@ -1,0 +1,81 @@
+// What each plane needs from a (valid) policy beyond what the core checks: the core accepts a policy
+// that is complete for one plane only, the renderer for a plane refuses one that is incomplete for it.
+import { isJsonObject, memberOf } from "./json-value";
+import type { JsonObject, JsonValue } from "./json-value";
+
+export type Section = "auth" | "canary" | "rateLimit";
+
+/** A section that is present is enabled unless it says `"enabled": false` (shared/README.md). */
+export function sectionEnabled(document: JsonObject, section: Section): boolean {
+  const value = memberOf(document, section);
+  return isJsonObject(value) && memberOf(value, "enabled") !== false;
+}
+
+/** The value at a dotted path of plain member names, or undefined. */
+export function valueAt(document: JsonObject, path: string): JsonValue | undefined {
+  let current: JsonValue | undefined = document;
+  for (const key of path.split(".")) {
+    if (!isJsonObject(current)) return undefined;
+    current = memberOf(current, key);
+  }
+  return current;
+}
+
+function isSet(document: JsonObject, path: string): boolean {
+  const value = valueAt(document, path);
+  return typeof value === "string" ? value.length > 0 : value !== undefined && value !== null;
+}
+
+export function kongRefusals(document: JsonObject): string[] {
+  const refusals: string[] = [];
+  if (sectionEnabled(document, "auth") && !isSet(document, "auth.service.url")) {
+    refusals.push("auth is enabled but auth.service.url is not set: the Kong plane calls the auth service at that URL " +
+      "(e.g. http://auth.auth-system.svc.cluster.local:8080/introspect)");
+  }
+  if (sectionEnabled(document, "rateLimit") && valueAt(document, "rateLimit.policy") === "redis" && !isSet(document, "rateLimit.redis.host")) {
+    refusals.push("rateLimit.policy is \"redis\" but rateLimit.redis.host is not set: the default 127.0.0.1 is never the " +
+      "shared Redis of a Kong cluster; name it explicitly");
+  }
+  return refusals;
+}
+
+export function kongWarnings(document: JsonObject): string[] {
+  const warnings: string[] = [];
+  if (sectionEnabled(document, "canary") && !isSet(document, "canary.kong.upstream") && !isSet(document, "canary.kong.target")) {
+    warnings.push("canary is enabled without canary.kong.upstream or canary.kong.target: Kong only sets the tag header, " +
+      "every request still goes to the Service's own upstream");
+  }
+  for (const secret of ["auth.introspectionAuthorization", "rateLimit.redis.password"]) {
+    const value = valueAt(document, secret);
+    if (typeof value === "string" && value.length > 0 && !value.startsWith("{vault://")) {
+      warnings.push(`${secret} is a secret written in plain text: use a Kong vault reference such as {vault://env/meshgate-secret}, ` +
+        "or KongPlugin configFrom.secretKeyRef");
+    }
+  }
+  return warnings;
+}
+
+export function envoyRefusals(document: JsonObject): string[] {
+  const missing = ["cluster", "authority", "path"].filter((member) => !isSet(document, `auth.service.${member}`));
+  if (!sectionEnabled(document, "auth") || missing.length === 0) return [];
+  return [`auth is enabled but ${missing.map((member) => `auth.service.${member}`).join(", ")} ${missing.length === 1 ? "is" : "are"} not set: ` +
+    "the Envoy plane calls the auth service through an Envoy cluster, e.g. cluster " +
+    "\"outbound|8080||auth.auth-system.svc.cluster.local\", authority \"auth.auth-system.svc.cluster.local:8080\", path \"/introspect\""];
+}
+
+export function envoyWarnings(document: JsonObject, mode: string): string[] {
+  const warnings: string[] = [];
+  if (mode === "sidecar-inbound" && sectionEnabled(document, "canary")) {
+    warnings.push("canary is enabled but --mode sidecar-inbound cannot route: on the inbound side the route already points at " +
+      "the local app, so the tag header changes nothing. Run the filter on the gateway or on the caller's outbound side " +
+      "(--mode gateway | sidecar-outbound)");
+  }
+  if (sectionEnabled(document, "rateLimit") && valueAt(document, "rateLimit.policy") === "redis") {
+    warnings.push("rateLimit.policy \"redis\" is Kong only: the Envoy plane keeps its limits in proxy-wasm shared data (one limit per proxy)");
+  }
+  if (isSet(document, "auth.introspectionAuthorization")) {
+    warnings.push("auth.introspectionAuthorization is a secret and pluginConfig is plain text in the resource: render it " +
+      "from a Kubernetes Secret at deploy time (External Secrets, SOPS) instead of committing it");
+  }
+  return warnings;
+}

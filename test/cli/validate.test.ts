@@ -1,0 +1,146 @@
+import { describe, expect, it } from "vitest";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fixture, runCli } from "./support/cli";
+
+const BAD_FIELD_ERRORS = [
+  'auth.mode: expected one of "introspection", "forward", got "jwt"',
+  "auth.timeoutMs: expected integer 1..60000, got 0",
+  'auth.service: expected "url" (Kong) or "cluster" + "authority" + "path" (Envoy), got nothing',
+  "rateLimit.burst: expected integer >= 0, got -1",
+  "rateLimit.rate: expected integer 1..1000000, got nothing",
+  "extra: unknown field",
+];
+
+function lines(text: string): string[] {
+  return text.split("\n").filter((line) => line.length > 0);
+}
+
+describe("meshgate validate", () => {
+  it.each(["full.yaml", "full.json", "kong-only.json", "envoy-only.yaml", "disabled-sections.yaml"])("prints ok and exits 0 for the valid policy %s", async (name) => {
+    const result = await runCli(["validate", fixture(name)]);
+    expect(result).toEqual({ code: 0, stdout: "ok\n", stderr: "" });
+  });
+
+  it("reports every error of a JSON policy, one core error line each, and exits 1", async () => {
+    const result = await runCli(["validate", fixture("bad-fields.json")]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(lines(result.stderr)).toEqual(BAD_FIELD_ERRORS);
+  });
+
+  it("reports the same paths for the same mistakes written in YAML", async () => {
+    const result = await runCli(["validate", fixture("bad-fields.yaml")]);
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr)).toEqual(BAD_FIELD_ERRORS);
+  });
+
+  it("names the line and column of a JSON syntax error", async () => {
+    const result = await runCli(["validate", fixture("bad-syntax.json")]);
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr)).toEqual(["$: invalid JSON: expected ':' at offset 25 (line 3, column 12)"]);
+  });
+
+  it("names the line and column of a YAML syntax error (a key written twice)", async () => {
+    const result = await runCli(["validate", fixture("bad-syntax.yaml")]);
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr)).toEqual(["$: invalid YAML: Map keys must be unique at line 3, column 3"]);
+  });
+
+  it("refuses YAML values JSON cannot hold, naming path, line and column", async () => {
+    const result = await runCli(["validate", fixture("bad-values.yaml")]);
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr)).toEqual([
+      "canary.percentage: expected a finite number, got .inf (line 2, column 15)",
+      "canary.overrideGroups[1]: expected a JSON scalar, got a value tagged !!binary (line 3, column 38)",
+    ]);
+  });
+
+  it("refuses a YAML file holding more than one document", async () => {
+    const result = await runCli(["validate", fixture("two-documents.yaml")]);
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr)).toEqual(["$: expected one YAML document, got 2"]);
+  });
+
+  it("refuses an empty YAML file and a JSON document that is not an object", async () => {
+    expect(lines((await runCli(["validate", "-"], { stdin: "# nothing\n" })).stderr)).toEqual(["$: expected object, got nothing (the YAML file is empty)"]);
+    const notObject = await runCli(["validate", "-"], { stdin: '["auth"]' });
+    expect(notObject.code).toBe(1);
+    expect(lines(notObject.stderr)).toEqual(['$: expected object, got array of 1 item']);
+  });
+
+  it("reads the policy from standard input with -, JSON or YAML", async () => {
+    expect(await runCli(["validate", "-"], { stdin: '{"rateLimit":{"rate":5}}' })).toEqual({ code: 0, stdout: "ok\n", stderr: "" });
+    expect(await runCli(["validate", "-"], { stdin: "rateLimit:\n  rate: 5\n" })).toEqual({ code: 0, stdout: "ok\n", stderr: "" });
+  });
+
+  it("keeps YAML keys such as __proto__ as ordinary (unknown) fields", async () => {
+    const result = await runCli(["validate", "-"], { stdin: "auth:\n  __proto__: {enabled: false}\n  service: {url: 'http://a:1/x'}\n" });
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr)).toEqual(["auth.__proto__: unknown field"]);
+  });
+
+  it("refuses hostile YAML (deep nesting, alias expansion) with an error instead of crashing or hanging", async () => {
+    const deep = await runCli(["validate", "-"], { stdin: `canary: ${"[".repeat(200)}${"]".repeat(200)}\n` });
+    expect(deep.code).toBe(1);
+    expect(deep.stderr).toMatch(/expected at most 64 levels of nesting/);
+    const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
+    for (let i = 1; i < 8; i++) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(", ")}]`);
+    const expanded = await runCli(["validate", "-"], { stdin: `${bomb.join("\n")}\n` });
+    expect(expanded.code).toBe(1);
+    expect(expanded.stderr).toMatch(/expected at most 20000 values/);
+  });
+
+  it("exits 2 for a missing file, a directory, a file too large and bytes that are not UTF-8", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "meshgate-cli-"));
+    writeFileSync(join(dir, "huge.json"), `{"auth":{"realm":"${"x".repeat(1024 * 1024)}"}}`);
+    writeFileSync(join(dir, "latin1.yaml"), Buffer.from([0x72, 0x3a, 0x20, 0xe9, 0x0a]));
+    for (const [path, message] of [
+      [fixture("missing.json"), "no such file"],
+      [dir, "is a directory"],
+      [join(dir, "huge.json"), "larger than 1048576 bytes"],
+      [join(dir, "latin1.yaml"), "not UTF-8 text"],
+    ]) {
+      const result = await runCli(["validate", path]);
+      expect(result.code, path).toBe(2);
+      expect(result.stderr).toContain(message);
+      expect(result.stdout).toBe("");
+    }
+  });
+
+  it("exits 2 on usage errors: no command, no file, two files, unknown command or option", async () => {
+    for (const args of [["validate"], ["validate", "a.json", "b.json"], ["lint", "a.json"], ["validate", "--strict", "a.json"], ["validate", "-x", "a.json"], ["render", "nginx", "a.json"]]) {
+      const result = await runCli(args);
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.stderr).toMatch(/^meshgate: /);
+    }
+  });
+
+  it("prints usage for --help and the package version for --version", async () => {
+    const help = await runCli(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("meshgate render istio <policy>");
+    const version = await runCli(["--version"]);
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+});
+
+describe("meshgate normalize", () => {
+  it("gives the same effective policy for the same policy written in JSON and in YAML", async () => {
+    const fromYaml = await runCli(["normalize", fixture("full.yaml")]);
+    const fromJson = await runCli(["normalize", fixture("full.json")]);
+    expect(fromYaml.code).toBe(0);
+    expect(fromJson.stdout).toBe(fromYaml.stdout);
+    const effective = JSON.parse(fromYaml.stdout) as Record<string, Record<string, unknown>>;
+    expect(effective.canary.percentage).toBe(12.5);
+    expect(effective.rateLimit.rate).toBe(20);
+  });
+
+  it("fills every default in", async () => {
+    const result = await runCli(["normalize", "-", "--format", "yaml"], { stdin: "rateLimit: {rate: 5}\n" });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^auth:\n {2}enabled: false\n/);
+    expect(result.stdout).toContain("periodSeconds: 1");
+  });
+});
