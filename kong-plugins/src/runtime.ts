@@ -9,6 +9,7 @@ import type { AuthAnswer } from "./auth-client";
 import { LimitStore } from "../../shared/src/policy";
 import { type Limiter, LocalLimiter, RedisLimiter } from "./limiter";
 import { policyDocumentFromKongConfig } from "./kong-config";
+import { NodeKeyDigest } from "./node-digest";
 
 export class PolicyRuntime {
   readonly decisions: LRUCache<string, CachedDecision>;
@@ -42,7 +43,7 @@ export function runtimeForKongConfig(config: Record<string, unknown>): PolicyRun
   if (existing) return existing;
   const parsed = parsePolicy(text);
   if (parsed.errors.length > 0 || parsed.policy === null) throw new PolicyError(parsed.errors);
-  const runtime = new PolicyRuntime(new Engine(parsed.policy), text);
+  const runtime = new PolicyRuntime(new Engine(parsed.policy, new NodeKeyDigest()), text);
   if (runtimes.size >= MAX_RUNTIMES) {
     const oldest = runtimes.keys().next().value as string;
     void runtimes.get(oldest)?.limiter.close();

@@ -24,3 +24,5 @@ export function runVector(kind: string, input: string): string {
 function errorOutput(message: string): string {
   return stringifyJson(JsonValue.object().setString("harnessError", message));
 }
+
+export { benchCacheKey, benchInterpret, benchCanary, benchGcra, benchValidate } from "./bench";

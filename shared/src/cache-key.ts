@@ -17,13 +17,25 @@ export function authFingerprint(auth: AuthPolicy): string {
     (bodyRule != null ? bodyRule.pointer + "=" + bodyRule.equals : "");
 }
 
+/** Hex SHA-256 of a string's UTF-8 bytes. The portable implementation serves both builds; a plane with a
+ *  native SHA-256 (Node's crypto on the Kong plane) may supply its own — the vectors prove them equal. */
+export class KeyDigest {
+  hex(material: string): string {
+    return toHex(sha256(utf8Encode(material)));
+  }
+}
+
 export function decisionCacheKey(fingerprint: string, auth: AuthPolicy, token: string, headers: Array<Header>, method: string, path: string): string {
+  return cacheKeyWith(new KeyDigest(), fingerprint, auth, token, headers, method, path);
+}
+
+export function cacheKeyWith(digest: KeyDigest, fingerprint: string, auth: AuthPolicy, token: string, headers: Array<Header>, method: string, path: string): string {
   let material = fingerprint + "\n" + token;
   for (let i = 0; i < auth.forwardHeaders.length; i++) {
     const name = auth.forwardHeaders[i];
     material += "\n" + name + ":" + forwardedValue(name, headers, method, path);
   }
-  return toHex(sha256(utf8Encode(material)));
+  return digest.hex(material);
 }
 
 /** Value of a forwarded header; `:method` and `:path` name the request line itself. */

@@ -3,7 +3,7 @@
 // state update), feeds the result back through the matching `on*` method, and repeats until the
 // step is Forward or Reject. The engine never waits, never reads a clock and never throws.
 import { AuthRequest, authFailure, buildAuthRequest, interpretAuthResponse } from "./auth";
-import { authFingerprint, decisionCacheKey } from "./cache-key";
+import { KeyDigest, authFingerprint, cacheKeyWith } from "./cache-key";
 import { decideCanary, canaryHeaders, CanaryDecision } from "./canary";
 import { bearerChallenge } from "./challenge";
 import { AuthDecision, CachedDecision, Verdict } from "./decision";
@@ -98,9 +98,12 @@ export class Engine {
   /** Whether decisions can depend on the path / the method: hosts that pay per lookup skip them otherwise. */
   readonly needsPath: bool;
   readonly needsMethod: bool;
+  private readonly digest: KeyDigest;
 
-  constructor(policy: Policy) {
+  /** `digest`: the plane's SHA-256 for cache keys (null = the portable one). */
+  constructor(policy: Policy, digest: KeyDigest | null = null) {
     this.policy = policy;
+    this.digest = digest != null ? digest : new KeyDigest();
     this.fingerprint = authFingerprint(policy.auth);
     this.identityHeaders = identityHeaderNames(policy);
     this.gcra = gcraParams(policy.rateLimit);
@@ -232,7 +235,7 @@ export class Engine {
       return;
     }
     flow.token = token.token;
-    flow.cacheKey = decisionCacheKey(this.fingerprint, auth, token.token, r.headers, r.method, r.path);
+    flow.cacheKey = cacheKeyWith(this.digest, this.fingerprint, auth, token.token, r.headers, r.method, r.path);
     flow.step = Step.LookupCache;
   }
 

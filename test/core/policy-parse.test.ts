@@ -2,17 +2,10 @@
 // the JSON rendering of them), and that the examples in the policy reference stay valid.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { beforeAll, describe, expect, it } from "vitest";
-import * as portable from "../../shared/portable-node";
+import { describe, expect, it } from "vitest";
 import { parsePolicy } from "../../shared/src/policy-parse";
 import { identityHeaderNames } from "../../shared/src/identity-headers";
 import { Policy } from "../../shared/src/policy";
-
-// The core calls AssemblyScript's portable conversions (i32, f64, …); the Node builds inject them, here they
-// are provided as globals.
-beforeAll(() => {
-  Object.assign(globalThis, portable);
-});
 
 const readme = readFileSync(fileURLToPath(new URL("../../shared/README.md", import.meta.url)), "utf8");
 
