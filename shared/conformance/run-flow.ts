@@ -8,15 +8,38 @@
 // Output: the steps taken and everything the host would act on.
 import { CachedDecision, decodeCachedDecision, encodeCachedDecision } from "../src/decision";
 import { Engine, Flow, RequestView, Step, stepName } from "../src/engine";
+import { LogContext, decisionLogLine, wantsDecisionLog } from "../src/decision-log";
 import { JsonValue } from "../src/json";
 import { headersJson, headersOf, policyOf } from "./run-auth";
 import { boolean, num, str, stringArray } from "./inputs";
 
+// Kind `decision.log`: the same input plus `context: {plane, requestId, route, timeMs, authLatencyMs}`;
+// output `{wanted, line}` (the decision-log line, whether or not the policy wants it logged).
 export function runFlow(kind: string, input: JsonValue): JsonValue | null {
-  if (kind != "flow") return null;
+  if (kind != "flow" && kind != "decision.log") return null;
   const policy = policyOf(input);
   if (policy == null) return JsonValue.object().setString("harnessError", "invalid policy in input");
-  const engine = new Engine(policy);
+  const run = runRequest(new Engine(policy), input);
+  if (kind == "flow") return describe(run.flow, run.steps, run.authRequest);
+  const c = input.get("context");
+  const context = new LogContext();
+  if (c != null) {
+    context.plane = str(c, "plane", "");
+    context.requestId = str(c, "requestId", "");
+    context.route = str(c, "route", "");
+    context.timeMs = num(c, "timeMs", 0);
+    context.authLatencyMs = num(c, "authLatencyMs", -1);
+  }
+  return JsonValue.object()
+    .setBool("wanted", wantsDecisionLog(policy.log, run.flow, context.requestId))
+    .setString("line", decisionLogLine(policy, run.flow, context));
+}
+
+class FlowRun {
+  constructor(public flow: Flow, public steps: JsonValue, public authRequest: JsonValue) {}
+}
+
+function runRequest(engine: Engine, input: JsonValue): FlowRun {
   const request = new RequestView();
   const r = input.get("request");
   if (r != null) {
@@ -55,7 +78,7 @@ export function runFlow(kind: string, input: JsonValue): JsonValue | null {
       else engine.onLimitResult(flow, engine.evaluateLimit(flow, limit != null ? num(limit, "tatUs", 0) : 0, now), now);
     }
   }
-  return describe(flow, steps, authRequestJson);
+  return new FlowRun(flow, steps, authRequestJson);
 }
 
 function describe(flow: Flow, steps: JsonValue, authRequest: JsonValue): JsonValue {

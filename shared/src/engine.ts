@@ -76,6 +76,8 @@ export class Flow {
   outcome: string = "";
   reason: string = "";
   cacheState: string = "none";
+  /** Status of the auth-service answer this flow used (0 = no call, or a transport failure). */
+  authStatus: i32 = 0;
   subject: string = "";
   groups: Array<string> = new Array<string>();
   anonymous: bool = false;
@@ -154,6 +156,7 @@ export class Engine {
 
   onAuthResponse(flow: Flow, status: i32, headers: Array<Header>, body: string, nowMs: f64): void {
     if (flow.step != Step.CallAuth) return;
+    flow.authStatus = status;
     const decision = interpretAuthResponse(this.policy.auth, status, headers, body, nowMs);
     if (decision.verdict == Verdict.Error) {
       this.onAuthError(flow, decision, nowMs);

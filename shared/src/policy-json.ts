@@ -2,14 +2,16 @@
 // (shared/README.md, "For developers"). Used by conformance and by planes that log their configuration.
 import { JsonValue, parseJson } from "./json";
 import {
-  AuthMode, AuthPolicy, CanaryPolicy, FailMode, LimitHeaders, LimitKeyKind, LimitStore, Policy, RateLimitPolicy, TokenSourceKind,
+  AuthMode, AuthPolicy, CanaryPolicy, FailMode, LimitHeaders, LimitKeyKind, LimitStore, LogPolicy, Policy, RateLimitPolicy,
+  TokenSourceKind,
 } from "./policy";
 
 export function policyToJson(policy: Policy): JsonValue {
   return JsonValue.object()
     .set("auth", authToJson(policy.auth))
     .set("canary", canaryToJson(policy.canary))
-    .set("rateLimit", rateLimitToJson(policy.rateLimit));
+    .set("rateLimit", rateLimitToJson(policy.rateLimit))
+    .set("log", logToJson(policy.log));
 }
 
 function strings(values: Array<string>): JsonValue {
@@ -117,4 +119,14 @@ function rateLimitToJson(limit: RateLimitPolicy): JsonValue {
     .setString("headers", headers)
     .setString("name", limit.name)
     .setNumber("status", f64(limit.status));
+}
+
+const DECISION_LOG_MODE_NAMES: Array<string> = ["off", "errors", "all"];
+
+function logToJson(log: LogPolicy): JsonValue {
+  return JsonValue.object()
+    .setString("decisions", DECISION_LOG_MODE_NAMES[log.decisions])
+    .setNumber("sampleRate", f64(log.sampleBasisPoints) / 10000)
+    .setString("level", log.level)
+    .setBool("includeSubject", log.includeSubject);
 }

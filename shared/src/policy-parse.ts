@@ -3,7 +3,7 @@
 import { JsonValue, parseJson, stringifyJson } from "./json";
 import {
   AuthMode, AuthPolicy, AuthServiceAddress, BodyRule, CanaryPolicy, DecisionCacheSettings, FailMode, FailureSettings,
-  HeaderMapping, KongCanaryTarget, LimitKeyKind, Policy, RateLimitPolicy, RedisSettings, TokenSource, TokenSourceKind,
+  HeaderMapping, KongCanaryTarget, LimitKeyKind, LogPolicy, Policy, RateLimitPolicy, RedisSettings, TokenSource, TokenSourceKind,
 } from "./policy";
 import {
   MemberWalk, PolicyErrors, choicePhrase, describeValue, isIntegerIn, itemPath, memberPath, readBool, readChoice, readInt, readNumber,
@@ -42,7 +42,8 @@ export function policyFromJson(doc: JsonValue): PolicyResult {
       const value = doc.values[i];
       if (key == "auth") parseAuth(errors, value, path, policy.auth);
       else if (key == "canary") parseCanary(errors, value, path, policy.canary);
-      else parseRateLimit(errors, value, path, policy.rateLimit);
+      else if (key == "rateLimit") parseRateLimit(errors, value, path, policy.rateLimit);
+      else parseLog(errors, value, path, policy.log);
     }
   }
   const result = new PolicyResult();
@@ -51,7 +52,7 @@ export function policyFromJson(doc: JsonValue): PolicyResult {
   return result;
 }
 
-const TOP_FIELDS: Array<string> = ["auth", "canary", "rateLimit"];
+const TOP_FIELDS: Array<string> = ["auth", "canary", "rateLimit", "log"];
 
 const HEADER_NAME = "header name (token characters, 1..256)";
 const OWNED_HEADER = "header name meshgate can own (not a token source or reserved header)";
@@ -478,6 +479,34 @@ function parseCanary(errors: PolicyErrors, section: JsonValue, path: string, out
     } else parseKongTarget(errors, value, at, out.kong);
   }
 }
+
+const LOG_FIELDS: Array<string> = ["decisions", "sampleRate", "level", "includeSubject"];
+const LOG_LEVELS: Array<string> = ["debug", "info", "notice", "warn"];
+
+function parseLog(errors: PolicyErrors, section: JsonValue, path: string, out: LogPolicy): void {
+  if (!isObjectOrReport(errors, section, path)) return;
+  const walk = new MemberWalk(errors, LOG_FIELDS);
+  for (let i = 0; i < section.keys.length; i++) {
+    const key = section.keys[i];
+    const at = memberPath(path, key);
+    if (!walk.accept(key, at)) continue;
+    const value = section.values[i];
+    if (key == "decisions") {
+      const mode = readChoice(errors, value, at, DECISION_LOG_MODES);
+      if (mode >= 0) out.decisions = mode;
+    } else if (key == "sampleRate") {
+      const basisPoints = value.isNumber() ? percentageToBasisPoints(JsonValue.ofNumber(value.num * 100)) : -1;
+      if (basisPoints >= 0) out.sampleBasisPoints = basisPoints;
+      else errors.expected(at, "number 0..1 with at most four decimals", value);
+    } else if (key == "level") {
+      const level = readChoice(errors, value, at, LOG_LEVELS);
+      if (level >= 0) out.level = LOG_LEVELS[level];
+    } else out.includeSubject = readBool(errors, value, at, false);
+  }
+}
+
+/** In DecisionLogMode order. */
+const DECISION_LOG_MODES: Array<string> = ["off", "errors", "all"];
 
 /** Hundredths of a percent, or -1 when out of 0..100 or finer than 0.01 (tolerance 1e-9 for binary fractions). */
 function percentageToBasisPoints(value: JsonValue): i32 {

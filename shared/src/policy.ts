@@ -127,10 +127,25 @@ export class RateLimitPolicy {
   status: i32 = 429;
 }
 
+export const enum DecisionLogMode { Off = 0, Errors = 1, All = 2 }
+
+/** Decision logs: one JSON line per decision, written by each plane's own logger. */
+export class LogPolicy {
+  /** Errors: every decision except a plain allow from a fresh cache hit. All: those too, sampled. */
+  decisions: i32 = DecisionLogMode.Errors;
+  /** With All: share of plain cache-hit allows logged, in hundredths of a percent (0..10000). */
+  sampleBasisPoints: i32 = 10000;
+  /** Level the lines are written at: "debug", "info", "notice" or "warn". */
+  level: string = "info";
+  /** The verified subject is personal data: only in the line when this is true. */
+  includeSubject: bool = false;
+}
+
 export class Policy {
   auth: AuthPolicy = new AuthPolicy();
   canary: CanaryPolicy = new CanaryPolicy();
   rateLimit: RateLimitPolicy = new RateLimitPolicy();
+  log: LogPolicy = new LogPolicy();
 }
 
 function defaultTokenSources(): Array<TokenSource> {

@@ -1,0 +1,58 @@
+// Decision logs: one JSON line per decision, the same fields on both planes (written with kong.log on
+// Kong, proxy_log on Envoy, after the response). Never a token or any part of one, never the path
+// (a query can carry a token), and the subject only when the policy allows it.
+import { fnv1a32 } from "./digest";
+import { Flow } from "./engine";
+import { JsonValue, stringifyJson } from "./json";
+import { DecisionLogMode, LogPolicy, Policy } from "./policy";
+import { utf8Encode } from "./utf8";
+
+/** What the plane knows about the request beyond the flow. */
+export class LogContext {
+  plane: string = "";
+  /** Kong's request id / Envoy's x-request-id; also the sampling key. */
+  requestId: string = "";
+  /** Route name or id as the plane knows it ("" when none). */
+  route: string = "";
+  timeMs: f64 = 0;
+  /** Duration of the auth call this request waited for, in ms (-1 = none). */
+  authLatencyMs: f64 = -1;
+}
+
+/** Whether this decision gets a line: every decision that is not a plain allow from a fresh cache hit,
+ *  and with `decisions: "all"` those too, sampled by a hash of the request id. */
+export function wantsDecisionLog(log: LogPolicy, flow: Flow, requestId: string): bool {
+  if (log.decisions == DecisionLogMode.Off) return false;
+  const plainHit = flow.outcome == "allow" && flow.cacheState == "hit" && !flow.limiterDegraded;
+  if (!plainHit) return true;
+  if (log.decisions != DecisionLogMode.All) return false;
+  return i32(fnv1a32(utf8Encode(requestId)) % 10000) < log.sampleBasisPoints;
+}
+
+export function decisionLogLine(policy: Policy, flow: Flow, ctx: LogContext): string {
+  const line = JsonValue.object()
+    .setNumber("time", ctx.timeMs)
+    .setString("plane", ctx.plane)
+    .setString("request_id", ctx.requestId)
+    .setString("route", ctx.route)
+    .setString("outcome", flow.outcome)
+    .setString("reason", flow.reason)
+    .setNumber("status", f64(flow.response != null ? flow.response!.status : 0))
+    .setString("cache", flow.cacheState)
+    .setNumber("auth_status", f64(flow.authStatus))
+    .set("auth_latency_ms", ctx.authLatencyMs >= 0 ? JsonValue.ofNumber(Math.round(ctx.authLatencyMs * 1000) / 1000) : JsonValue.nul())
+    .setString("limiter", limiterVerdict(flow))
+    .setBool("degraded", flow.degraded);
+  const canary = flow.canary;
+  line.set("canary", canary != null ? JsonValue.ofString(canary.canary ? "canary" : "stable") : JsonValue.nul());
+  line.set("canary_reason", canary != null ? JsonValue.ofString(canary.reason) : JsonValue.nul());
+  if (policy.log.includeSubject && flow.subject.length > 0) line.setString("subject", flow.subject);
+  return stringifyJson(line);
+}
+
+function limiterVerdict(flow: Flow): string {
+  if (flow.limiterDegraded) return "fallback";
+  const result = flow.limitResult;
+  if (result == null) return flow.reason == "limiter_unavailable" ? "unavailable" : "none";
+  return result.allowed ? "allowed" : "rejected";
+}
