@@ -9,6 +9,8 @@ export interface CliOptions {
   host: EnvoyHostOptions;
   port: number;
   bind: string;
+  /** Print one access-log line per request on stdout. */
+  accessLog: boolean;
 }
 
 export class CliError extends Error {}
@@ -27,7 +29,8 @@ export const USAGE = `usage: main.mjs --wasm FILE (--config FILE | --config-text
   --route MATCH=CLUSTER   route rule (repeatable, first match wins); MATCH is "*" or header:value[,header:value]
   --stream-timeout-ms N   504 when a stream is not answered in time (default 15000)
   --worker-header NAME    request header that pins a worker index
-  --port N                listen port (default 10000; 0 = random)   --host ADDR (default 127.0.0.1)`;
+  --port N                listen port (default 10000; 0 = random)   --host ADDR (default 127.0.0.1)
+  --access-log            one stdout line per request: access METHOD PATH STATUS CLUSTER|- MSms`;
 
 function parseRoute(spec: string): RouteRule {
   const eq = spec.lastIndexOf("=");
@@ -80,6 +83,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
   const routes: RouteRule[] = [];
   let port: number | undefined;
   let bind: string | undefined;
+  let accessLog = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] ?? "";
     const next = (): string => {
@@ -116,6 +120,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
       case "--worker-header": o.workerHeader = next(); break;
       case "--port": port = intArg(flag, next()); break;
       case "--host": bind = next(); break;
+      case "--access-log": accessLog = true; break;
       case "-h": case "--help": throw new CliError(USAGE);
       default: throw new CliError(`unknown option '${flag}'\n${USAGE}`);
     }
@@ -129,5 +134,6 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
     host: { ...merged, wasm: merged.wasm, pluginConfig: merged.pluginConfig, clusters: merged.clusters },
     port: port ?? file.port ?? 10000,
     bind: bind ?? file.host ?? "127.0.0.1",
+    accessLog,
   };
 }

@@ -15,6 +15,15 @@ export interface GatewayHandle {
   close(): Promise<void>;
 }
 
+/** One line of the gateway's access log: the path without its query; cluster null for a local reply or reset. */
+export interface AccessLogEntry {
+  method: string;
+  path: string;
+  status: number;
+  cluster: string | null;
+  ms: number;
+}
+
 function hasBody(req: IncomingMessage): boolean {
   const length = req.headers["content-length"];
   if (length !== undefined) return Number(length) > 0;
@@ -42,7 +51,8 @@ async function writeResponse(res: ServerResponse, out: StreamResponse): Promise<
   else res.end(Buffer.from(out.body.buffer, out.body.byteOffset, out.body.byteLength));
 }
 
-export async function listenGateway(host: EnvoyHost, port: number, bindHost: string): Promise<GatewayHandle> {
+export async function listenGateway(host: EnvoyHost, port: number, bindHost: string,
+  onAccess?: (entry: AccessLogEntry) => void): Promise<GatewayHandle> {
   const connectionWorker = new WeakMap<Socket, { worker: number; id: number }>();
   const sockets = new Set<Socket>();
 
@@ -57,6 +67,14 @@ export async function listenGateway(host: EnvoyHost, port: number, bindHost: str
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const conn = connectionWorker.get(req.socket) ?? { worker: host.pickWorker(), id: host.allocConnectionId() };
+    const startedAt = performance.now();
+    let cluster: string | null = null;
+    if (onAccess) {
+      res.once("close", () => onAccess({
+        method: req.method ?? "GET", path: (req.url ?? "/").split("?")[0] ?? "/", status: res.headersSent ? res.statusCode : 0,
+        cluster, ms: performance.now() - startedAt,
+      }));
+    }
     let headers = rawHeaders(req);
     let worker = conn.worker;
     const pinHeader = host.workerHeader;
@@ -94,6 +112,7 @@ export async function listenGateway(host: EnvoyHost, port: number, bindHost: str
     res.on("close", onClose);
     try {
       const out = await stream.process();
+      if (!out.local) cluster = out.cluster;
       if (out.reset) {
         req.socket.destroy();
         return;

@@ -4,7 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { LOG_LEVELS, LogLevel, logLevelName, type LogLevelName } from "./abi.js";
 import { ClusterManager } from "./clusters.js";
-import { listenGateway, type GatewayHandle } from "./gateway.js";
+import { listenGateway, type AccessLogEntry, type GatewayHandle } from "./gateway.js";
 import { collectBody, HttpStream, type DownstreamRequest } from "./http-stream.js";
 import { loadWasmModule, type LoadedModule } from "./load.js";
 import { MetricStore } from "./metrics.js";
@@ -280,8 +280,8 @@ export class EnvoyHost {
   }
 
   /** Starts an HTTP front on 127.0.0.1 (the "Envoy-plane gateway"). */
-  async listen(port = 0, host = "127.0.0.1"): Promise<{ port: number; close(): Promise<void> }> {
-    const handle = await listenGateway(this, port, host);
+  async listen(port = 0, host = "127.0.0.1", onAccess?: (entry: AccessLogEntry) => void): Promise<{ port: number; close(): Promise<void> }> {
+    const handle = await listenGateway(this, port, host, onAccess);
     this.gateways.add(handle);
     return {
       port: handle.port,

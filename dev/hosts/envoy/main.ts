@@ -1,6 +1,7 @@
 // Entry point of the Envoy-plane dev host: `node build/dev/hosts/envoy/main.mjs --help`.
 
 import { parseCli } from "./cli-options.js";
+import type { AccessLogEntry } from "./gateway.js";
 import { EnvoyHost } from "./host.js";
 
 async function main(): Promise<void> {
@@ -18,7 +19,10 @@ async function main(): Promise<void> {
       process.stderr.write(`[envoy-host] [${who}] [${e.level}] ${e.source === "wasm" ? "wasm log: " : ""}${e.message}\n`);
     },
   });
-  const listener = await host.listen(cli.port, cli.bind);
+  const onAccess = cli.accessLog
+    ? (e: AccessLogEntry): void => { process.stdout.write(`access ${e.method} ${e.path} ${e.status} ${e.cluster ?? "-"} ${e.ms.toFixed(1)}ms\n`); }
+    : undefined;
+  const listener = await host.listen(cli.port, cli.bind, onAccess);
   process.stdout.write(`envoy-host listening on http://${cli.bind}:${listener.port}\n`);
   let stopping = false;
   const stop = (): void => {

@@ -7,6 +7,8 @@ export interface GatewayCliOptions {
   host: KongHostOptions;
   port: number;
   bind: string;
+  /** Print one access-log line per request on stdout. */
+  accessLog: boolean;
 }
 
 export const USAGE = `usage: kong-host --plugins-dir <dir> --service-url <url> [options]
@@ -20,7 +22,8 @@ export const USAGE = `usage: kong-host --plugins-dir <dir> --service-url <url> [
   --start-cmd "<cmd args>"   plugin server command (env KONG_HOST_START_CMD; default: meshgate-pluginserver)
   --plain-server             use kong-pdk's unwrapped kong-js-pluginserver (leaks on exit; for comparison)
   --prefix <dir>             socket directory (env KONG_HOST_PREFIX; default: a temp dir)
-  --verbose                  echo Kong's log to stderr (env KONG_HOST_VERBOSE=1)`;
+  --verbose                  echo Kong's log to stderr (env KONG_HOST_VERBOSE=1)
+  --access-log               one stdout line per request: access METHOD PATH STATUS UPSTREAM|- MSms (env KONG_HOST_ACCESS_LOG=1)`;
 
 export class CliError extends Error {
   override readonly name = "CliError";
@@ -53,10 +56,12 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): Gateway
   const upstreams: Record<string, string[]> = env["KONG_HOST_UPSTREAMS"] ? parseUpstreams(env["KONG_HOST_UPSTREAMS"]) : {};
   let verbose = env["KONG_HOST_VERBOSE"] === "1";
   let plain = false;
+  let accessLog = env["KONG_HOST_ACCESS_LOG"] === "1";
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i]!;
     if (arg === "--verbose") verbose = true;
     else if (arg === "--plain-server") plain = true;
+    else if (arg === "--access-log") accessLog = true;
     else if (arg === "--help" || arg === "-h") throw new CliError(USAGE);
     else if (arg.startsWith("--")) {
       const value = argv[i + 1];
@@ -93,5 +98,5 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): Gateway
   else if (startCmdText) host.startCmd = startCmdText.split(/\s+/).filter((p) => p !== "");
   if (trusted) host.trustedIps = trusted.split(",").map((s) => s.trim()).filter((s) => s !== "");
   if (prefix) host.prefix = prefix;
-  return { host, port, bind: get("bind", "KONG_HOST_BIND") ?? "127.0.0.1" };
+  return { host, port, bind: get("bind", "KONG_HOST_BIND") ?? "127.0.0.1", accessLog };
 }

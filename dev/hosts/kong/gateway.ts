@@ -62,6 +62,16 @@ export interface HostResponse {
   roundTrips: number;
 }
 
+/** One line of the gateway's access log (`listen(…, onAccess)`): the path is logged without its query. */
+export interface AccessLogEntry {
+  method: string;
+  path: string;
+  status: number;
+  /** Upstream entity name or origin the request was proxied to; null for a response Kong produced. */
+  upstream: string | null;
+  ms: number;
+}
+
 interface HandledRequest {
   response: ProducedResponse;
   proxied: boolean;
@@ -179,8 +189,8 @@ export class KongHost {
   }
 
   /** Serves HTTP (loopback by default); port 0 picks a free port. */
-  async listen(port = 0, host = "127.0.0.1"): Promise<{ port: number; close(): Promise<void> }> {
-    const server = createServer((req, res) => void this.serveHttp(req, res));
+  async listen(port = 0, host = "127.0.0.1", onAccess?: (entry: AccessLogEntry) => void): Promise<{ port: number; close(): Promise<void> }> {
+    const server = createServer((req, res) => void this.serveHttp(req, res, onAccess));
     server.keepAliveTimeout = 60_000;
     await new Promise<void>((resolveListen, reject) => {
       server.once("error", reject);
@@ -356,7 +366,15 @@ export class KongHost {
     return trusted.includes(clientIp) && realIp ? realIp.trim() : clientIp;
   }
 
-  private async serveHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async serveHttp(req: IncomingMessage, res: ServerResponse, onAccess?: (entry: AccessLogEntry) => void): Promise<void> {
+    const startedAt = performance.now();
+    let upstream: string | null = null;
+    if (onAccess) {
+      res.once("close", () => onAccess({
+        method: req.method ?? "GET", path: (req.url ?? "/").split("?")[0]!, status: res.statusCode, upstream,
+        ms: performance.now() - startedAt,
+      }));
+    }
     try {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -374,6 +392,7 @@ export class KongHost {
         scheme: "http",
         serverPort: req.socket.localPort ?? 0,
       });
+      if (handled.proxied) upstream = handled.upstream;
       this.scheduleLogPhase(handled, new Promise((resolveSent) => res.once("close", resolveSent)));
       const out: Array<[string, HeaderValue]> = Object.entries(handled.response.headers.toRecord());
       res.writeHead(handled.response.status, Object.fromEntries([...out, ["content-length", String(handled.response.body.byteLength)]]));

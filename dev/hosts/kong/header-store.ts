@@ -27,7 +27,8 @@ export class HeaderStore {
 
   /** Lowercased name → all values, for the first `max` header lines (like `ngx.req.get_headers(max)`). */
   toMultiMap(max = Number.POSITIVE_INFINITY): Record<string, string[]> {
-    const out: Record<string, string[]> = {};
+    // No prototype: a client header named `__proto__` or `constructor` is a header like any other (a Lua table).
+    const out: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
     let count = 0;
     for (const { name, value } of this.entries) {
       if (count >= max) break;
@@ -40,7 +41,7 @@ export class HeaderStore {
 
   /** Lowercased name → a string, or a string[] when repeated (the shape sent on the wire to a client/upstream). */
   toRecord(): Record<string, HeaderValue> {
-    const out: Record<string, HeaderValue> = {};
+    const out: Record<string, HeaderValue> = Object.create(null) as Record<string, HeaderValue>;
     for (const [key, values] of Object.entries(this.toMultiMap())) out[key] = values.length === 1 ? (values[0] ?? "") : values;
     return out;
   }

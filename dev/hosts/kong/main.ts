@@ -1,11 +1,14 @@
 // The Kong-plane gateway process: `node build/dev/hosts/kong/main.mjs --plugins-dir <dir> --service-url <url>`.
 import { CliError, parseCliOptions } from "./cli-options.js";
-import { KongHost } from "./gateway.js";
+import { KongHost, type AccessLogEntry } from "./gateway.js";
 
 async function main(): Promise<void> {
   const options = parseCliOptions(process.argv.slice(2), process.env);
   const host = await KongHost.start(options.host);
-  const listening = await host.listen(options.port, options.bind);
+  const onAccess = options.accessLog
+    ? (e: AccessLogEntry): void => { process.stdout.write(`access ${e.method} ${e.path} ${e.status} ${e.upstream ?? "-"} ${e.ms.toFixed(1)}ms\n`); }
+    : undefined;
+  const listening = await host.listen(options.port, options.bind, onAccess);
   process.stdout.write(`kong-host plugin ${host.pluginInfo.Name} ${host.pluginInfo.Version}, plugin server pid ${host.serverPid()}\n`);
   process.stdout.write(`kong-host listening on http://${options.bind}:${listening.port}\n`);
   let stopping = false;

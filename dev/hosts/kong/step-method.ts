@@ -21,7 +21,7 @@ export function stepMethodFor(pdkMethod: string): string {
 /** fix_mmap: a string value travels as `[value]`, a flag query arg (`true`) as `[]`, an empty map as `{}`. */
 export function shapeMultiMap(value: unknown): unknown {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>; // `__proto__` is a plain key in Lua
   for (const [k, v] of Object.entries(value)) {
     if (v === true) out[k] = [];
     else if (typeof v === "string") out[k] = [v];

@@ -1,0 +1,74 @@
+// What `npm start` prints once everything listens: the URLs, and curl lines that show each feature.
+import type { PolicyDocument } from "./policy.js";
+import type { StackUrls } from "./stack.js";
+
+function port(url: string): string {
+  return new URL(url).port;
+}
+
+function section(policy: PolicyDocument, name: string): Record<string, unknown> {
+  const value = policy[name];
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function rateLimitSummary(policy: PolicyDocument): string {
+  const limit = section(policy, "rateLimit");
+  if (Object.keys(limit).length === 0 || limit["enabled"] === false) return "no rate limit in this policy";
+  const rate = typeof limit["rate"] === "number" ? limit["rate"] : "?";
+  const period = typeof limit["periodSeconds"] === "number" ? limit["periodSeconds"] : 1;
+  const burst = typeof limit["burst"] === "number" ? limit["burst"] : 0;
+  const capacity = typeof burst === "number" ? burst + 1 : "?";
+  return `${rate} per ${period}s per ${typeof limit["key"] === "string" ? limit["key"] : "subject"}, ${capacity} at once`;
+}
+
+export function stackBanner(urls: StackUrls, policy: PolicyDocument, policyFile: string, envoyWorkers: number): string {
+  const kong = `localhost:${port(urls.kong)}`;
+  const envoy = `localhost:${port(urls.envoy)}`;
+  const auth = `localhost:${port(urls.auth)}`;
+  const canary = section(policy, "canary");
+  const overrideHeader = typeof canary["overrideHeader"] === "string" ? canary["overrideHeader"] : "x-canary";
+  const percentage = typeof canary["percentage"] === "number" ? canary["percentage"] : 0;
+  const tokenJson = (sub: string, groups: string[]): string => `'{"sub":"${sub}","groups":${JSON.stringify(groups)}}'`;
+  const tokenCall = (sub: string, groups: string[]): string =>
+    `curl -s -X POST ${auth}/token -H 'content-type: application/json' -d ${tokenJson(sub, groups)}`;
+  const extract = `| sed -E 's/.*"access_token":"([^"]+)".*/\\1/'`;
+  return [
+    "",
+    `meshgate local stack is up — policy ${policyFile}`,
+    "",
+    `  Kong-plane gateway   ${urls.kong}   meshgate plugin in the real kong-js-pluginserver`,
+    `  Envoy-plane gateway  ${urls.envoy}   meshgate.wasm on the proxy-wasm host (${envoyWorkers} worker VMs)`,
+    `  auth service         ${urls.auth}   /token /introspect /verify /stats /faults`,
+    `  upstream stable      ${urls.stable}`,
+    `  upstream canary      ${urls.canary}`,
+    "",
+    "Try it (copy and paste):",
+    "",
+    "  # get a token (alice is a tester, bob is not)",
+    `  ${tokenCall("alice", ["testers"])}`,
+    `  ALICE=$(${tokenCall("alice", ["testers"])} ${extract})`,
+    `  BOB=$(${tokenCall("bob", [])} ${extract})`,
+    "",
+    "  # no token: 401 with WWW-Authenticate: Bearer",
+    `  curl -i ${kong}/hello`,
+    "",
+    "  # both planes: 200 from stable, the upstream sees x-auth-subject / x-auth-groups",
+    `  curl -s ${kong}/hello -H "authorization: Bearer $ALICE"`,
+    `  curl -s ${envoy}/hello -H "authorization: Bearer $ALICE"`,
+    "",
+    `  # force the canary as a tester (${overrideHeader}: always); bob sending it is not forced (${percentage}% of users go to canary by a sticky hash)`,
+    `  curl -s ${kong}/hello -H "authorization: Bearer $ALICE" -H '${overrideHeader}: always'`,
+    `  curl -s ${envoy}/hello -H "authorization: Bearer $ALICE" -H '${overrideHeader}: always'`,
+    `  curl -s ${kong}/hello -H "authorization: Bearer $BOB" -H '${overrideHeader}: always'`,
+    "",
+    `  # hit the limit (${rateLimitSummary(policy)}): a loop of 40 requests, then the headers of a 429`,
+    `  for i in $(seq 1 40); do curl -s -o /dev/null -w '%{http_code}\\n' -H "authorization: Bearer $BOB" ${kong}/hello; done | sort | uniq -c`,
+    `  curl -s -o /dev/null -D - -H "authorization: Bearer $BOB" "${envoy}/hello?n=[1-40]" | grep -iE '^(HTTP|retry-after|ratelimit)' | tail -4`,
+    "",
+    "  # one auth call per distinct token (per plane), then the decision cache",
+    `  curl -s ${auth}/stats`,
+    "",
+    "One line per request follows: METHOD PATH STATUS PLANE VARIANT TIME. Ctrl-C stops everything.",
+    "",
+  ].join("\n");
+}

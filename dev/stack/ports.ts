@@ -1,0 +1,47 @@
+// The stack's ports: fixed defaults for `npm start`, each overridable by an environment variable; 0 = any free port.
+
+export interface StackPorts {
+  auth: number;
+  stable: number;
+  canary: number;
+  kong: number;
+  envoy: number;
+}
+
+export const DEFAULT_PORTS: StackPorts = { auth: 9000, stable: 9101, canary: 9102, kong: 8000, envoy: 10000 };
+
+/** Every process on a free port of the kernel's choosing (tests, benchmarks). */
+export const RANDOM_PORTS: StackPorts = { auth: 0, stable: 0, canary: 0, kong: 0, envoy: 0 };
+
+export const PORT_VARIABLES: Record<keyof StackPorts, string> = {
+  auth: "AUTH_PORT",
+  stable: "STABLE_PORT",
+  canary: "CANARY_PORT",
+  kong: "KONG_PORT",
+  envoy: "ENVOY_PORT",
+};
+
+export class StackConfigError extends Error {
+  override readonly name = "StackConfigError";
+}
+
+/** Ports from `AUTH_PORT`, `STABLE_PORT`, `CANARY_PORT`, `KONG_PORT`, `ENVOY_PORT`; throws naming a bad variable. */
+export function portsFromEnv(env: NodeJS.ProcessEnv, defaults: StackPorts = DEFAULT_PORTS): StackPorts {
+  const ports = { ...defaults };
+  for (const key of Object.keys(PORT_VARIABLES) as Array<keyof StackPorts>) {
+    const variable = PORT_VARIABLES[key];
+    const text = env[variable];
+    if (text === undefined || text === "") continue;
+    if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
+      throw new StackConfigError(`${variable} must be a port number 0..65535 (0 = any free port), got '${text}'`);
+    }
+    ports[key] = Number(text);
+  }
+  const fixed = (Object.keys(ports) as Array<keyof StackPorts>).filter((k) => ports[k] !== 0);
+  for (const [i, a] of fixed.entries()) {
+    for (const b of fixed.slice(i + 1)) {
+      if (ports[a] === ports[b]) throw new StackConfigError(`${PORT_VARIABLES[a]} and ${PORT_VARIABLES[b]} are both ${ports[a]}`);
+    }
+  }
+  return ports;
+}
