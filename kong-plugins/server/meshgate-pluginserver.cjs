@@ -1,11 +1,20 @@
 #!/usr/bin/env node
 // meshgate's plugin server start command: kong-pdk's own `kong-js-pluginserver` (same modules, same flags,
-// same output), with one fix. kong-pdk forgets an event only when "ret" passes through Step, but after
-// kong.response.exit/error Kong never sends another Step for that event — so every rejected request (401,
-// 429, ...) leaves its event, pipe and suspended handler in `server.events` for ever. This wrapper deletes the
-// event as soon as it hands Kong a `kong.response.exit`/`kong.response.error` call, and also drops events
-// Kong abandoned otherwise (a PDK call that raised in Kong ends the event without a Step too) once they have
-// waited for a Step longer than MESHGATE_ABANDONED_EVENT_TTL_MS (default 60000, Kong's RPC read timeout).
+// same --dump-all-plugins output), with fixes for three ways the stock server lets Kong proxy a request that
+// the plugin never saw (Kong fails OPEN whenever the plugin server is gone or an RPC fails):
+//
+// 1. Exit-event leak. kong-pdk forgets an event only when "ret" passes through Step, but after
+//    kong.response.exit/error Kong never sends another Step for that event — so every rejected request (401,
+//    429, ...) leaves its event, pipe and suspended handler in `server.events` for ever. This server deletes the
+//    event as soon as it hands Kong a `kong.response.exit`/`kong.response.error` call, and drops events Kong
+//    abandoned otherwise (a PDK call that raised in Kong ends the event without a Step too) once they have
+//    waited for a Step longer than MESHGATE_ABANDONED_EVENT_TTL_MS (default 60000, Kong's RPC read timeout).
+// 2. A map key "__proto__" crashes the process. @msgpack/msgpack refuses to decode it and kong-pdk's listener
+//    throws from its socket handler, so one client header named `__proto__` (accepted when nginx runs with
+//    underscores_in_headers on) kills the server and, until Kong respawns it, every request is proxied
+//    unauthenticated. Here such a key reaches the plugin as `__proto_:` (same length, not a valid header name).
+// 3. A socket error (EPIPE/ECONNRESET when a Kong worker went away mid-call) had no handler and crashed the
+//    process as well. Here it closes that connection only.
 //
 // kong.conf:
 //   pluginserver_meshgate_start_cmd = /usr/local/bin/meshgate-pluginserver --plugins-directory <dir> --sock-name meshgate_pluginserver.sock
@@ -13,6 +22,8 @@
 // kong-pdk is found next to this file, in the global node_modules, or at MESHGATE_KONG_PDK_DIR.
 'use strict'
 
+const fs = require('fs')
+const net = require('net')
 const path = require('path')
 const { createRequire } = require('module')
 
@@ -45,7 +56,6 @@ const pdkDir = findKongPdk()
 const pdkRequire = createRequire(path.join(pdkDir, 'server.js'))
 const cli = pdkRequire('./cli')
 const Server = pdkRequire('./server')
-const Listener = pdkRequire('./listener')
 const msgpack = pdkRequire('@msgpack/msgpack')
 const logger = pdkRequire('node-color-log')
 
@@ -102,6 +112,188 @@ class ExitReleasingServer extends Server {
   }
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// The socket side: Kong's MessagePack-RPC (`[0, msgid, "plugin.<Method>", [arg]]` → `[1, msgid, error, result]`,
+// one message in flight per connection), answered by the server's RPC methods like kong-pdk's listener does.
+
+const RPC_METHODS = new Set([
+  'StartInstance', 'CloseInstance', 'HandleEvent', 'InstanceStatus', 'GetStatus', 'GetPluginInfo', 'SetPluginDir',
+  'Step', 'StepError', 'StepMultiMap', 'StepService', 'StepConsumer', 'StepRoute', 'StepPlugin', 'StepCredential',
+  'StepMemoryStats',
+])
+const PROTO_KEY = Buffer.from('__proto__')
+const PROTO_STANDIN = Buffer.from('__proto_:')
+const MAX_NESTING = 64
+// Kong's largest message is a Step carrying a PDK result (a request body at most); a frame still incomplete
+// beyond this is not Kong talking.
+const MAX_PENDING_BYTES = 64 * 1024 * 1024
+const INCOMPLETE = -1
+
+// Offset just past the MessagePack value starting at `pos`, or INCOMPLETE when the buffer ends first. Rewrites
+// map keys spelled "__proto__" to PROTO_STANDIN in place. Throws on bytes that are not MessagePack.
+function scanValue(buf, pos, depth) {
+  if (pos >= buf.length) return INCOMPLETE
+  if (depth > MAX_NESTING) throw new Error('MessagePack nesting deeper than ' + MAX_NESTING)
+  const b = buf[pos]
+  if (b <= 0x7f || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) return pos + 1
+  if (b >= 0xa0 && b <= 0xbf) return pos + 1 + (b & 0x1f)
+  if (b >= 0x90 && b <= 0x9f) return scanItems(buf, pos + 1, b & 0x0f, false, depth)
+  if (b >= 0x80 && b <= 0x8f) return scanItems(buf, pos + 1, b & 0x0f, true, depth)
+  switch (b) {
+    case 0xc4: case 0xd9: return sized(buf, pos, 1, 0)
+    case 0xc5: case 0xda: return sized(buf, pos, 2, 0)
+    case 0xc6: case 0xdb: return sized(buf, pos, 4, 0)
+    case 0xc7: return sized(buf, pos, 1, 1)
+    case 0xc8: return sized(buf, pos, 2, 1)
+    case 0xc9: return sized(buf, pos, 4, 1)
+    case 0xcc: case 0xd0: return pos + 2
+    case 0xcd: case 0xd1: case 0xd4: return pos + 3
+    case 0xd5: return pos + 4
+    case 0xca: case 0xce: case 0xd2: return pos + 5
+    case 0xd6: return pos + 6
+    case 0xcb: case 0xcf: case 0xd3: return pos + 9
+    case 0xd7: return pos + 10
+    case 0xd8: return pos + 18
+    case 0xdc: return counted(buf, pos, 2, false, depth)
+    case 0xdd: return counted(buf, pos, 4, false, depth)
+    case 0xde: return counted(buf, pos, 2, true, depth)
+    case 0xdf: return counted(buf, pos, 4, true, depth)
+  }
+  throw new Error('not MessagePack: byte 0x' + b.toString(16) + ' at ' + pos)
+}
+
+function readLength(buf, at, width) {
+  if (at + width > buf.length) return INCOMPLETE
+  return width === 1 ? buf[at] : width === 2 ? buf.readUInt16BE(at) : buf.readUInt32BE(at)
+}
+
+function sized(buf, pos, width, typeBytes) {
+  const length = readLength(buf, pos + 1, width)
+  return length === INCOMPLETE ? INCOMPLETE : pos + 1 + width + typeBytes + length
+}
+
+function counted(buf, pos, width, isMap, depth) {
+  const count = readLength(buf, pos + 1, width)
+  return count === INCOMPLETE ? INCOMPLETE : scanItems(buf, pos + 1 + width, count, isMap, depth)
+}
+
+function scanItems(buf, pos, count, isMap, depth) {
+  const items = isMap ? count * 2 : count
+  for (let i = 0; i < items; i++) {
+    if (isMap && i % 2 === 0) renameProtoKey(buf, pos)
+    pos = scanValue(buf, pos, depth + 1)
+    if (pos === INCOMPLETE || pos > buf.length) return INCOMPLETE
+  }
+  return pos
+}
+
+function renameProtoKey(buf, pos) {
+  let start = -1
+  if (buf[pos] === 0xa9) start = pos + 1
+  else if (buf[pos] === 0xd9 && buf[pos + 1] === 9) start = pos + 2
+  if (start < 0 || start + 9 > buf.length) return
+  if (buf.compare(PROTO_KEY, 0, 9, start, start + 9) === 0) PROTO_STANDIN.copy(buf, start)
+}
+
+class Connection {
+  constructor(socket, rpcServer, log, debug) {
+    this.socket = socket
+    this.rpcServer = rpcServer
+    this.log = log
+    this.debug = debug
+    this.encoder = new msgpack.Encoder()
+    this.decoder = new msgpack.Decoder()
+    this.pending = null
+    socket.on('data', (chunk) => this.receive(chunk))
+    // A Kong worker that went away (reload, RPC timeout) must cost this connection, not the process.
+    socket.on('error', (err) => this.log.warn('plugin socket: ' + err.message))
+  }
+
+  receive(chunk) {
+    let buf = this.pending === null ? chunk : Buffer.concat([this.pending, chunk])
+    this.pending = null
+    while (buf.length > 0) {
+      let end
+      try {
+        end = scanValue(buf, 0, 0)
+      } catch (err) {
+        this.log.error('plugin socket: undecodable RPC from Kong (' + err.message + '); closing the connection')
+        this.socket.destroy()
+        return
+      }
+      if (end === INCOMPLETE || end > buf.length) {
+        if (buf.length > MAX_PENDING_BYTES) {
+          this.log.error('plugin socket: RPC frame larger than ' + MAX_PENDING_BYTES + ' bytes; closing the connection')
+          this.socket.destroy()
+          return
+        }
+        this.pending = buf
+        return
+      }
+      this.dispatch(buf.subarray(0, end))
+      buf = buf.subarray(end)
+    }
+  }
+
+  dispatch(frame) {
+    let message
+    try {
+      message = this.decoder.decode(frame)
+    } catch (err) {
+      this.log.error('plugin socket: undecodable RPC from Kong (' + err.message + '); closing the connection')
+      this.socket.destroy()
+      return
+    }
+    if (!Array.isArray(message) || message[0] !== 0 || typeof message[2] !== 'string') {
+      this.log.error('plugin socket: not an RPC request; ignored')
+      return
+    }
+    const msgid = message[1]
+    const args = Array.isArray(message[3]) ? message[3] : []
+    const [ns, cmd] = message[2].split('.')
+    if (ns !== 'plugin') return this.reply(msgid, 'RPC for ' + ns + ' is not supported', undefined)
+    if (!RPC_METHODS.has(cmd) || typeof this.rpcServer[cmd] !== 'function') {
+      return this.reply(msgid, 'method ' + cmd + ' not implemented', undefined)
+    }
+    if (this.debug) this.log.debug('rpc: #' + msgid + ' method: ' + message[2] + ' args: ' + JSON.stringify(args))
+    let result
+    try {
+      result = Promise.resolve(this.rpcServer[cmd](...args))
+    } catch (err) {
+      result = Promise.reject(err)
+    }
+    result.then(
+      (value) => this.reply(msgid, undefined, value),
+      (err) => {
+        this.log.error('rpc: #' + msgid + ' ' + errorText(err))
+        this.reply(msgid, errorText(err), undefined)
+      })
+  }
+
+  reply(msgid, error, result) {
+    if (this.socket.destroyed || !this.socket.writable) return
+    this.socket.write(this.encoder.encode([1, msgid, error, result]))
+  }
+}
+
+function errorText(err) {
+  if (typeof err === 'string') return err
+  if (err && typeof err.message === 'string') return err.message
+  return String(err)
+}
+
+function serve(rpcServer, socketPath, log, debug) {
+  try {
+    fs.unlinkSync(socketPath)
+  } catch (err) {
+    if (err.code !== 'ENOENT') throw err
+  }
+  const server = net.createServer((socket) => new Connection(socket, rpcServer, log, debug))
+  server.listen(socketPath)
+  log.info('server started at', socketPath)
+  return server
+}
+
 // From here on this mirrors kong-pdk's bin/kong-js-pluginserver, with ExitReleasingServer in place of Server.
 const opts = cli.parse()
 logger.setLevel(opts.logLevel)
@@ -116,8 +308,7 @@ if (opts.DumpPluginInfo) {
     console.log(JSON.stringify(values))
   })
 } else {
-  const listener = new Listener(ps, path.join(opts.kongPrefix, opts.sockName))
-  listener.serve()
+  serve(ps, path.join(opts.kongPrefix, opts.sockName), logger, opts.logLevel === 'debug')
 }
 
 // kong-pdk's bin calls close() here too, which also stops the idle-instance expiry timer: keep that behaviour.

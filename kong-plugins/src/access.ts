@@ -2,6 +2,7 @@
 // headers once, path/method/client IP only when a decision needs them, upstream and response
 // headers in one batch each.
 import { utf8Decode } from "../../shared/src/utf8";
+import { LogContext, decisionLogLine, wantsDecisionLog } from "../../shared/src/decision-log";
 import { Engine, Flow, RequestView, Step } from "../../shared/src/engine";
 import { Header } from "../../shared/src/headers";
 import { callAuthService, type AuthAnswer } from "./auth-client";
@@ -17,6 +18,7 @@ export async function runAccess(kong: KongPdk, runtime: PolicyRuntime): Promise<
   const request = new RequestView();
   const raw = await kong.request.getHeaders(MAX_REQUEST_HEADERS);
   if (countValues(raw) >= MAX_REQUEST_HEADERS) {
+    runtime.metrics.increment("meshgate_decisions_deny_total");
     return kong.response.exit(431, JSON.stringify({ error: "invalid_request", message: "too many request headers" }), { "content-type": "application/json" });
   }
   request.headers = headersFromKong(raw);
@@ -24,6 +26,7 @@ export async function runAccess(kong: KongPdk, runtime: PolicyRuntime): Promise<
   if (engine.needsMethod) request.method = await kong.request.getMethod();
 
   const flow = engine.begin(request, Date.now());
+  let authLatencyMs = -1;
   for (let steps = 0; steps < MAX_FLOW_STEPS; steps++) {
     switch (flow.step) {
       case Step.ClientIp:
@@ -32,16 +35,23 @@ export async function runAccess(kong: KongPdk, runtime: PolicyRuntime): Promise<
       case Step.LookupCache:
         engine.onCacheResult(flow, runtime.decisions.get(flow.cacheKey) ?? null, Date.now());
         break;
-      case Step.CallAuth:
-        feedAuthAnswer(engine, flow, await singleFlightAuth(runtime, flow), runtime);
+      case Step.CallAuth: {
+        const answer = await singleFlightAuth(runtime, flow);
+        authLatencyMs = answer.latencyMs;
+        feedAuthAnswer(engine, flow, answer, runtime);
         break;
+      }
       case Step.Limit:
         await applyLimit(runtime, flow);
         break;
       case Step.Reject:
+        runtime.metrics.recordDecision(flow);
+        await logDecision(kong, engine, flow, authLatencyMs);
         return reject(kong, flow);
       default:
-        return forward(kong, runtime, flow, raw);
+        runtime.metrics.recordDecision(flow);
+        await logDecision(kong, engine, flow, authLatencyMs);
+        return forward(kong, runtime, flow);
     }
   }
   throw new Error("the request flow did not finish"); // answered with the failure status by the handler
@@ -54,7 +64,10 @@ function singleFlightAuth(runtime: PolicyRuntime, flow: Flow): Promise<AuthAnswe
   const key = flow.cacheKey;
   let pending = runtime.inflight.get(key);
   if (!pending) {
-    pending = callAuthService(flow.authRequest!).finally(() => runtime.inflight.delete(key));
+    pending = callAuthService(flow.authRequest!).then((answer) => {
+      runtime.metrics.recordAuthCall(answer);
+      return answer;
+    }).finally(() => runtime.inflight.delete(key));
     runtime.inflight.set(key, pending);
   }
   return pending;
@@ -69,6 +82,33 @@ function feedAuthAnswer(engine: Engine, flow: Flow, answer: AuthAnswer, runtime:
   engine.onAuthResponse(flow, answer.status, answer.headers, utf8Decode(answer.body), now);
   const entry = flow.toCache;
   if (entry) runtime.decisions.set(flow.cacheKey, entry, { ttl: Math.max(1, entry.staleUntilMs - now) });
+}
+
+/**
+ * Decision logs through kong.log, written before the reply: one round trip, only for the decisions the
+ * policy logs (by default never a plain cache-hit allow). Kong adds its own request id to the line's
+ * context; the JSON carries the client's x-request-id when there is one.
+ */
+async function logDecision(kong: KongPdk, engine: Engine, flow: Flow, authLatencyMs: number): Promise<void> {
+  const policy = engine.policy;
+  const requestId = firstValue(flow.request.headers, "x-request-id");
+  if (!wantsDecisionLog(policy.log, flow, requestId)) return;
+  const context = new LogContext();
+  context.plane = "kong";
+  context.requestId = requestId;
+  context.timeMs = Date.now();
+  context.authLatencyMs = authLatencyMs;
+  const line = decisionLogLine(policy, flow, context);
+  const level = policy.log.level;
+  if (level === "debug") await kong.log.debug(line);
+  else if (level === "notice") await kong.log.notice(line);
+  else if (level === "warn") await kong.log.warn(line);
+  else await kong.log.info(line);
+}
+
+function firstValue(headers: Header[], name: string): string {
+  for (const h of headers) if (h.name === name) return h.value;
+  return "";
 }
 
 /** Marks responses whose limit was decided by the local fallback while Redis was unavailable. */
@@ -90,10 +130,11 @@ async function applyLimit(runtime: PolicyRuntime, flow: Flow): Promise<void> {
   }
 }
 
-async function forward(kong: KongPdk, runtime: PolicyRuntime, flow: Flow, raw: Record<string, string | string[]>): Promise<void> {
+async function forward(kong: KongPdk, runtime: PolicyRuntime, flow: Flow): Promise<void> {
   const upstream = toHeaderMap(flow.upstreamHeaders);
+  const sent = new Set(flow.request.headers.map((h) => h.name));
   for (const name of flow.removeHeaders) {
-    if (raw[name] !== undefined && upstream[name] === undefined) await kong.service.request.clearHeader(name);
+    if (sent.has(name) && upstream[name] === undefined) await kong.service.request.clearHeader(name);
   }
   if (Object.keys(upstream).length > 0) await kong.service.request.setHeaders(upstream);
   if (flow.responseHeaders.length > 0) await kong.response.setHeaders(toHeaderMap(flow.responseHeaders));
@@ -115,10 +156,13 @@ function reject(kong: KongPdk, flow: Flow): Promise<void> {
   return kong.response.exit(response.status, response.body, toHeaderMap(response.headers));
 }
 
+/** meshgate's plugin server hands a header named `__proto__` over under this name (msgpack cannot decode it). */
+const PROTO_STANDIN = "__proto_:";
+
 export function headersFromKong(raw: Record<string, string | string[]>): Header[] {
   const out: Header[] = [];
   for (const [name, value] of Object.entries(raw)) {
-    const lower = name.toLowerCase();
+    const lower = name === PROTO_STANDIN ? "__proto__" : name.toLowerCase();
     if (Array.isArray(value)) for (const v of value) out.push(new Header(lower, String(v)));
     else out.push(new Header(lower, String(value)));
   }
@@ -132,7 +176,7 @@ function countValues(raw: Record<string, string | string[]>): number {
 }
 
 export function toHeaderMap(headers: Header[]): HeaderMap {
-  const map: HeaderMap = {};
+  const map: HeaderMap = Object.create(null) as HeaderMap; // a header named `__proto__` is a key like any other
   for (const h of headers) {
     const existing = map[h.name];
     if (existing === undefined) map[h.name] = h.value;

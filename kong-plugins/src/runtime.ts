@@ -9,7 +9,14 @@ import type { AuthAnswer } from "./auth-client";
 import { LimitStore } from "../../shared/src/policy";
 import { type Limiter, LocalLimiter, RedisLimiter } from "./limiter";
 import { policyDocumentFromKongConfig } from "./kong-config";
+import { startMetricsEndpoint } from "./metrics-endpoint";
+import { PluginMetrics } from "./metrics";
 import { NodeKeyDigest } from "./node-digest";
+
+/** The plugin server's stderr lands in Kong's error log (at info, `[meshgate:<pid>]`), without a PDK round trip. */
+export const serverLog = (line: string): void => {
+  process.stderr.write(line + "\n");
+};
 
 export class PolicyRuntime {
   readonly decisions: LRUCache<string, CachedDecision>;
@@ -17,12 +24,11 @@ export class PolicyRuntime {
   readonly inflight = new Map<string, Promise<AuthAnswer>>();
   readonly limiter: Limiter;
 
-  constructor(readonly engine: Engine, readonly policyText: string) {
+  constructor(readonly engine: Engine, readonly policyText: string, readonly metrics: PluginMetrics) {
     this.decisions = new LRUCache<string, CachedDecision>({ max: engine.policy.auth.cache.maxEntries });
     const limit = engine.policy.rateLimit;
-    // The plugin server's stderr lands in Kong's error log, without a PDK round trip.
     this.limiter = limit.enabled && limit.store == LimitStore.Redis
-      ? new RedisLimiter(limit.redis, limit.faultTolerant, (line) => console.error(line))
+      ? new RedisLimiter(limit.redis, limit.faultTolerant, serverLog)
       : new LocalLimiter();
   }
 }
@@ -34,21 +40,26 @@ export class PolicyError extends Error {
 }
 
 const runtimes = new Map<string, PolicyRuntime>();
+/** Beyond this many distinct policies the oldest is forgotten here; instances holding it keep working
+ *  (Redis connections are shared per server, so nothing is closed under them). */
 const MAX_RUNTIMES = 64;
+
+export const metrics = new PluginMetrics(() => {
+  let entries = 0;
+  for (const runtime of runtimes.values()) entries += runtime.decisions.size;
+  return entries;
+});
 
 /** Throws PolicyError naming every invalid field; Kong then fails StartInstance with that message. */
 export function runtimeForKongConfig(config: Record<string, unknown>): PolicyRuntime {
+  startMetricsEndpoint(metrics.registry, process.env, serverLog);
   const text = JSON.stringify(policyDocumentFromKongConfig(config));
   const existing = runtimes.get(text);
   if (existing) return existing;
   const parsed = parsePolicy(text);
   if (parsed.errors.length > 0 || parsed.policy === null) throw new PolicyError(parsed.errors);
-  const runtime = new PolicyRuntime(new Engine(parsed.policy, new NodeKeyDigest()), text);
-  if (runtimes.size >= MAX_RUNTIMES) {
-    const oldest = runtimes.keys().next().value as string;
-    void runtimes.get(oldest)?.limiter.close();
-    runtimes.delete(oldest);
-  }
+  const runtime = new PolicyRuntime(new Engine(parsed.policy, new NodeKeyDigest()), text, metrics);
+  if (runtimes.size >= MAX_RUNTIMES) runtimes.delete(runtimes.keys().next().value as string);
   runtimes.set(text, runtime);
   return runtime;
 }

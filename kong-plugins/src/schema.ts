@@ -103,8 +103,16 @@ const rateLimitFields: Field[] = [
   { status: int([400, 599], { default: 429 }) },
 ];
 
+const logFields: Field[] = [
+  { decisions: str({ default: "errors", one_of: ["off", "errors", "all"] }) },
+  { sampleRate: num([0, 1], { default: 1 }) },
+  { level: str({ default: "info", one_of: ["debug", "info", "notice", "warn"] }) },
+  { includeSubject: { type: "boolean", default: false } },
+];
+
 export const Schema: Field[] = [
   { auth: record(authFields) },
   { canary: record(canaryFields) },
   { rateLimit: record(rateLimitFields) },
+  { log: record(logFields) },
 ];

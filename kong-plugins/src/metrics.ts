@@ -1,0 +1,60 @@
+// Prometheus metrics of the plugin-server process, in the core's vocabulary (shared/src/metrics.ts) so a
+// decision counts the same on Kong and on Envoy. Recorded in-process (no PDK round trip) and served on a
+// loopback port of the plugin server (metrics-endpoint.ts). No series carries a label: never a subject,
+// token, IP or path.
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Flow } from "../../shared/src/engine";
+import { AUTH_CALL_DURATION_MS, CACHE_ENTRIES, authCallCounter, counterNames, decisionCounters } from "../../shared/src/metrics";
+import type { AuthAnswer } from "./auth-client";
+
+/** Kong plane only: requests refused because the handler itself failed (a bug; alert on any increase). */
+export const INTERNAL_ERRORS_TOTAL = "meshgate_kong_internal_errors_total";
+
+/** Envoy's default histogram buckets up to 60 s, so both planes' latency panels line up. */
+const AUTH_DURATION_BUCKETS_MS = [0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000];
+
+export class PluginMetrics {
+  readonly registry = new Registry();
+  private readonly counters = new Map<string, Counter>();
+  private readonly authDuration: Histogram;
+
+  constructor(cacheEntries: () => number) {
+    for (const name of [...counterNames(), INTERNAL_ERRORS_TOTAL]) {
+      this.counters.set(name, new Counter({ name, help: helpFor(name), registers: [this.registry] }));
+    }
+    this.authDuration = new Histogram({
+      name: AUTH_CALL_DURATION_MS,
+      help: "Duration of auth-service calls in milliseconds, answered or failed.",
+      buckets: AUTH_DURATION_BUCKETS_MS,
+      registers: [this.registry],
+    });
+    new Gauge({
+      name: CACHE_ENTRIES,
+      help: "Entries in the decision caches of this plugin server (all policies).",
+      registers: [this.registry],
+      collect() {
+        this.set(cacheEntries());
+      },
+    });
+  }
+
+  /** One count per applicable counter of a finished decision (forwarded or rejected). */
+  recordDecision(flow: Flow): void {
+    for (const name of decisionCounters(flow)) this.increment(name);
+  }
+
+  /** One completed auth-service call (not one per request waiting on it). */
+  recordAuthCall(answer: AuthAnswer): void {
+    this.increment(answer.kind === "response" ? authCallCounter(answer.status, "") : authCallCounter(0, answer.failure));
+    this.authDuration.observe(answer.latencyMs);
+  }
+
+  increment(name: string): void {
+    this.counters.get(name)?.inc();
+  }
+}
+
+function helpFor(name: string): string {
+  if (name === INTERNAL_ERRORS_TOTAL) return "Requests refused because the meshgate handler failed unexpectedly.";
+  return `meshgate ${name.replace(/^meshgate_/, "").replace(/_total$/, "").replaceAll("_", " ")}.`;
+}
