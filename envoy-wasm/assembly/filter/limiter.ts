@@ -2,20 +2,29 @@
 // so a limit is exact across the workers of one proxy. Keys map to a fixed set of slots (ABI 0.2.1 has
 // no delete); a slot holds `<limit key>\n<tat µs>`. Every slot is created empty at configure time,
 // because writing an absent key always succeeds and two workers could otherwise both win the first write.
+// The hot path works on bytes in the bindings' staging area and on the host's result block: no strings,
+// no JSON, two host calls (read, CAS write) when nobody else wrote the slot in between.
 import { Engine, Flow } from "../../../shared/src/engine";
-import { fnv1a32 } from "../../../shared/src/digest";
 import { GcraResult } from "../../../shared/src/gcra";
-import { decimalToF64 } from "../../../shared/src/decimal";
-import { utf8Encode } from "../../../shared/src/utf8";
 import { getSharedData, setSharedData, WasmResult } from "../abi";
-import { payloadFor, recordOf } from "./slots";
+import { proxy_get_shared_data, proxy_set_shared_data } from "../abi/imports";
+import {
+  beginStaging, clearResultSlots, commitStage, discardResult, RESULT_EXTRA, RESULT_PTR, RESULT_SIZE, reserveStage,
+} from "../abi/memory";
 
 export const LIMITER_SLOTS: i32 = 16384;
 /** CAS conflicts tolerated per decision before the limiter counts as unavailable. */
 export const MAX_CAS_ATTEMPTS: i32 = 16;
+/** Digits of the largest TAT that stays exact in an f64 (2^53). */
+const MAX_TAT_DIGITS: usize = 16;
 
 export class SharedLimiter {
-  constructor(private readonly prefix: string, private readonly slots: i32) {}
+  private readonly prefixBytes: ArrayBuffer;
+  private slotKeySize: usize = 0;
+
+  constructor(private readonly prefix: string, private readonly slots: i32) {
+    this.prefixBytes = String.UTF8.encode(prefix);
+  }
 
   /** Creates missing slots as empty records; returns how many it created. */
   initialize(): i32 {
@@ -34,31 +43,76 @@ export class SharedLimiter {
   /** The committed verdict, or null when the store could not be updated (the policy's fail mode decides). */
   check(engine: Engine, flow: Flow, nowMs: f64): GcraResult | null {
     const key = flow.limitKey;
-    const slotKey = this.prefix + i32(fnv1a32(utf8Encode(key)) % u32(this.slots)).toString();
+    beginStaging();
+    const slotKey = this.stageSlotKey(slotOf(key, this.slots));
+    const slotKeySize = this.slotKeySize;
+    // `<key>\n` once; each attempt writes its TAT digits after it.
+    const record = reserveStage(<usize>key.length * 3 + 1 + 20);
+    const recordHead = String.UTF8.encodeUnsafe(changetype<usize>(key), key.length, record, false) + 1;
+    store<u8>(record + recordHead - 1, 0x0a);
+    commitStage(recordHead + 20);
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      const current = getSharedData(slotKey);
+      clearResultSlots();
+      const status = proxy_get_shared_data(slotKey, slotKeySize, RESULT_PTR, RESULT_SIZE, RESULT_EXTRA);
       let tat: f64 = 0;
       let cas: u32 = 0;
-      if (current.status == WasmResult.Ok) {
-        cas = current.cas;
-        const value = current.value;
-        if (value != null && value.byteLength > 0) {
-          const payload = payloadFor(String.UTF8.decode(value), key);
-          // Another key's state in this slot is evicted: that key starts from a full bucket.
-          if (payload != null && payload.length > 0) tat = decimalToF64(payload, 0, payload.length);
-        }
+      if (status == WasmResult.Ok) {
+        cas = load<u32>(RESULT_EXTRA);
+        tat = storedTat(<usize>load<u32>(RESULT_PTR), <usize>load<u32>(RESULT_SIZE), record, recordHead);
       }
+      discardResult();
       const result = engine.evaluateLimit(flow, tat, nowMs);
       if (!result.allowed) return result;
-      const record = recordOf(key, formatInteger(result.newTatUs));
-      const status = setSharedData(slotKey, String.UTF8.encode(record), cas);
-      if (status == WasmResult.Ok) return result;
-      if (status != WasmResult.CasMismatch) return null;
+      const size = recordHead + writeInteger(record + recordHead, result.newTatUs);
+      const written = proxy_set_shared_data(slotKey, slotKeySize, record, size, cas);
+      if (written == WasmResult.Ok) return result;
+      if (written != WasmResult.CasMismatch) return null;
     }
     return null;
   }
+
+  private stageSlotKey(slot: i32): usize {
+    const prefixSize = <usize>this.prefixBytes.byteLength;
+    const at = reserveStage(prefixSize + 10);
+    memory.copy(at, changetype<usize>(this.prefixBytes), prefixSize);
+    this.slotKeySize = prefixSize + writeInteger(at + prefixSize, f64(slot));
+    commitStage(this.slotKeySize);
+    return at;
+  }
 }
 
-function formatInteger(n: f64): string {
-  return i64(n).toString();
+/** FNV-1a over the key's UTF-16 units: spreads keys over the slots (not a cross-plane value). */
+function slotOf(key: string, slots: i32): i32 {
+  let h: u32 = 2166136261;
+  const units = changetype<usize>(key);
+  for (let i = 0, n = key.length; i < n; i++) {
+    h ^= <u32>load<u16>(units + (<usize>i << 1));
+    h *= 16777619;
+  }
+  return <i32>(h % <u32>slots);
+}
+
+/** The TAT a slot holds for this key; 0 (no state) when the slot is empty, holds another key, or is unreadable. */
+function storedTat(value: usize, size: usize, head: usize, headSize: usize): f64 {
+  if (value == 0 || size <= headSize || size - headSize > MAX_TAT_DIGITS) return 0;
+  if (memory.compare(value, head, headSize) != 0) return 0;
+  let tat: f64 = 0;
+  for (let at = value + headSize, end = value + size; at < end; at++) {
+    const digit = <i32>load<u8>(at) - 0x30;
+    if (digit < 0 || digit > 9) return 0;
+    tat = tat * 10 + f64(digit);
+  }
+  return tat;
+}
+
+/** Decimal digits of a non-negative integer-valued f64 below 2^53; returns the byte count. */
+function writeInteger(at: usize, value: f64): usize {
+  let n = <u64>value;
+  let digits: usize = 1;
+  for (let rest = n / 10; rest > 0; rest /= 10) digits++;
+  for (let i = digits; i > 0; i--) {
+    store<u8>(at + i - 1, <u8>(0x30 + <u32>(n % 10)));
+    n /= 10;
+  }
+  return digits;
 }

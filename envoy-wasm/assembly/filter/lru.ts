@@ -25,24 +25,28 @@ export class Lru<T> {
     return node.value;
   }
 
-  set(key: string, value: T): void {
+  /** Adds or replaces; past capacity the least recent entry goes. Returns the evicted key, or null. */
+  set(key: string, value: T): string | null {
     if (this.nodes.has(key)) {
       const node = this.nodes.get(key);
       node.value = value;
       this.unlink(node);
       this.pushFront(node);
-      return;
+      return null;
     }
     const node = new LruNode<T>(key, value);
     this.nodes.set(key, node);
     this.pushFront(node);
-    if (this.nodes.size > this.capacity) {
-      const oldest = this.tail;
-      if (oldest != null) {
-        this.unlink(oldest);
-        this.nodes.delete(oldest.key);
-      }
-    }
+    return this.nodes.size > this.capacity ? this.removeOldest() : null;
+  }
+
+  /** Drops the least recent entry; returns its key, or null when empty. */
+  removeOldest(): string | null {
+    const oldest = this.tail;
+    if (oldest == null) return null;
+    this.unlink(oldest);
+    this.nodes.delete(oldest.key);
+    return oldest.key;
   }
 
   delete(key: string): void {

@@ -6,18 +6,24 @@ import { AuthRequest, MAX_AUTH_RESPONSE_BYTES } from "../../../shared/src/auth";
 import { Engine } from "../../../shared/src/engine";
 import { Header } from "../../../shared/src/headers";
 import { parsePolicy } from "../../../shared/src/policy-parse";
-import { sha256, toHex } from "../../../shared/src/digest";
-import { utf8Decode, utf8Encode } from "../../../shared/src/utf8";
+import { utf8Decode } from "../../../shared/src/utf8";
 import {
-  getBufferBytes, getHeaderPairs, getHttpContext, httpCall, HttpContext, log, LogLevel, MapType, BufferType, Pair,
-  RootContext, setEffectiveContext,
+  getBufferBytes, getHeaderPairs, getHttpContext, httpCall, HttpContext, log, LogLevel, MapType, BufferType, nowMs, Pair,
+  RootContext, setEffectiveContext, setTickPeriod,
 } from "../abi";
 import { DecisionStore } from "./decision-store";
+import { MemoKeyDigest } from "./key-digest";
 import { SharedLimiter, LIMITER_SLOTS } from "./limiter";
-import { FilterMetrics } from "./metrics";
+import { FilterMetrics, FLUSH_PERIOD_MS } from "./metrics";
+import { sha256HexOfText } from "./sha256";
 import { AuthAnswer, MeshgateStream } from "./stream";
 
 const SHARED_PREFIX = "meshgate:";
+
+/** One auth call in flight: the cache key it answers and when it left. */
+class PendingCall {
+  constructor(public cacheKey: string, public startedMs: f64) {}
+}
 
 export class MeshgateRoot extends RootContext {
   engine: Engine | null = null;
@@ -25,7 +31,7 @@ export class MeshgateRoot extends RootContext {
   limiter: SharedLimiter | null = null;
   metrics: FilterMetrics | null = null;
   private readonly waiting: Map<string, Array<u32>> = new Map<string, Array<u32>>();
-  private readonly callKeys: Map<u32, string> = new Map<u32, string>();
+  private readonly calls: Map<u32, PendingCall> = new Map<u32, PendingCall>();
 
   onConfigure(configuration: string): bool {
     const parsed = parsePolicy(configuration);
@@ -39,18 +45,29 @@ export class MeshgateRoot extends RootContext {
       log(LogLevel.Error, "meshgate: invalid configuration: auth.service: the Envoy plane needs \"cluster\", \"authority\" and \"path\"");
       return false;
     }
-    const engine = new Engine(policy);
-    this.engine = engine;
+    // A new configuration of a running VM: write the old counts before their ids are replaced.
+    const previous = this.metrics;
+    if (previous != null) previous.flush();
+    const metrics = FilterMetrics.defineAll();
+    this.metrics = metrics;
+    this.engine = new Engine(policy, new MemoKeyDigest());
     // Istio gives every WasmPlugin of a proxy one shared-data namespace: keys carry a tag of the policy.
-    const namespace = SHARED_PREFIX + toHex(sha256(utf8Encode(configuration))).substring(0, 12) + ":";
-    this.decisions = new DecisionStore(namespace + "c:", auth.cache.maxEntries);
+    const namespace = SHARED_PREFIX + sha256HexOfText(configuration).substring(0, 12) + ":";
+    this.decisions = new DecisionStore(namespace + "c:", auth.cache.maxEntries, metrics);
     if (policy.rateLimit.enabled) {
       const limiter = new SharedLimiter(namespace + "rl:", LIMITER_SLOTS);
       limiter.initialize();
       this.limiter = limiter;
+    } else {
+      this.limiter = null;
     }
-    this.metrics = FilterMetrics.defineAll();
+    setTickPeriod(FLUSH_PERIOD_MS);
     return true;
+  }
+
+  onTick(): void {
+    const metrics = this.metrics;
+    if (metrics != null) metrics.flush();
   }
 
   createHttpContext(id: u32): HttpContext {
@@ -58,7 +75,7 @@ export class MeshgateRoot extends RootContext {
   }
 
   /** Joins or starts the auth call for this cache key; false when the call could not be dispatched. */
-  requestAuth(streamId: u32, cacheKey: string, request: AuthRequest): bool {
+  requestAuth(streamId: u32, cacheKey: string, request: AuthRequest, now: f64): bool {
     if (this.waiting.has(cacheKey)) {
       this.waiting.get(cacheKey).push(streamId);
       return true;
@@ -69,33 +86,47 @@ export class MeshgateRoot extends RootContext {
     headers.push(new Pair(":authority", request.authority));
     for (let i = 0; i < request.headers.length; i++) headers.push(new Pair(request.headers[i].name, request.headers[i].value));
     const body: ArrayBuffer | null = request.body.length > 0 ? String.UTF8.encode(request.body) : null;
-    const call = httpCall(this.engine!.policy.auth.service.cluster, headers, body, u32(request.timeoutMs));
+    const cluster = this.engine!.policy.auth.service.cluster;
+    const call = httpCall(cluster, headers, body, u32(request.timeoutMs));
     if (!call.ok) {
-      log(LogLevel.Error, "meshgate: auth call refused by the proxy (is cluster '" + this.engine!.policy.auth.service.cluster + "' known to it?)");
+      this.metrics!.authCallRefused();
+      log(LogLevel.Error, "meshgate: auth call refused by the proxy (is cluster '" + cluster + "' known to it?)");
       return false;
     }
     const waiters = new Array<u32>();
     waiters.push(streamId);
     this.waiting.set(cacheKey, waiters);
-    this.callKeys.set(call.token, cacheKey);
+    this.calls.set(call.token, new PendingCall(cacheKey, now));
     return true;
   }
 
   onHttpCallResponse(token: u32, numHeaders: u32, bodySize: usize, numTrailers: u32): void {
-    if (!this.callKeys.has(token)) return;
-    const cacheKey = this.callKeys.get(token);
-    this.callKeys.delete(token);
-    const waiters = this.waiting.get(cacheKey);
-    this.waiting.delete(cacheKey);
+    if (!this.calls.has(token)) return;
+    const call = this.calls.get(token);
+    this.calls.delete(token);
+    const now = nowMs();
     const answer = readAnswer(numHeaders, bodySize);
+    answer.latencyMs = now - call.startedMs;
+    this.metrics!.authCall(answer.status, answer.failure, answer.latencyMs);
+    if (!this.waiting.has(call.cacheKey)) return;
+    const waiters = this.waiting.get(call.cacheKey);
+    this.waiting.delete(call.cacheKey);
+    let stored = false;
     for (let i = 0; i < waiters.length; i++) {
       const stream = getHttpContext(waiters[i]);
       if (stream == null || !(stream instanceof MeshgateStream)) continue;
       setEffectiveContext(waiters[i]);
-      (stream as MeshgateStream).onAuthAnswer(answer);
+      (stream as MeshgateStream).onAuthAnswer(answer, now, !stored);
+      stored = true;
     }
   }
 }
+
+// Envoy answers a call it could not complete with a reply of its own router (reference §3.3): these are
+// transport failures, named as the Kong plane names them (reason auth_timeout / auth_connect / auth_reset).
+const ROUTER_TIMEOUT_BODY = "upstream request timeout";
+const ROUTER_RESET_BODY = "upstream connect error or disconnect/reset before headers";
+const ROUTER_NO_HOST_BODY = "no healthy upstream";
 
 function readAnswer(numHeaders: u32, bodySize: usize): AuthAnswer {
   const answer = new AuthAnswer();
@@ -119,7 +150,16 @@ function readAnswer(numHeaders: u32, bodySize: usize): AuthAnswer {
     const bytes = getBufferBytes(BufferType.HttpCallResponseBody, 0, bodySize);
     if (bytes != null) answer.body = utf8Decode(Uint8Array.wrap(bytes));
   }
+  answer.failure = routerFailure(answer.status, answer.body);
   return answer;
+}
+
+function routerFailure(status: i32, body: string): string {
+  if (status == 504 && body == ROUTER_TIMEOUT_BODY) return "timeout";
+  if (status != 503) return "";
+  if (body == ROUTER_NO_HOST_BODY) return "connect";
+  if (!body.startsWith(ROUTER_RESET_BODY)) return "";
+  return body.includes("connection failure") ? "connect" : "reset";
 }
 
 function parseStatus(text: string): i32 {

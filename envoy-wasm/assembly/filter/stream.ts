@@ -1,14 +1,19 @@
 // One HTTP stream: runs the core's flow over the request headers, pausing the request while the auth
 // service is asked, and applies the outcome (headers upstream, a local reply, response headers).
+// Host calls on a cache hit: read the request map, the clock, the limiter slot (read + CAS write), write
+// the request map once, one add per RateLimit response header.
+import { LogContext, decisionLogLine, wantsDecisionLog } from "../../../shared/src/decision-log";
 import { Engine, Flow, RequestView, Step } from "../../../shared/src/engine";
-import { Header } from "../../../shared/src/headers";
+import { Header, firstHeader } from "../../../shared/src/headers";
 import {
-  Action, addHeader, continueStream, getHeaderPairs, getPropertyString, HttpContext, MapType, nowMs, Pair, removeHeader,
-  replaceHeader, sendLocalResponse, StreamType,
+  Action, addHeader, continueStream, getPropertyString, HttpContext, log, LogLevel, MapType, nowMs, Pair, sendLocalResponse,
+  StreamType,
 } from "../abi";
+import { readRequestHeaders, ReceivedHeaders, writeRequestHeaders } from "./request-headers";
 import { MeshgateRoot } from "./root";
 
 const MAX_FLOW_STEPS: i32 = 16;
+const SOURCE_ADDRESS: Array<string> = ["source", "address"];
 
 /** What the auth call produced: a status with headers and body, or a transport failure. */
 export class AuthAnswer {
@@ -16,11 +21,17 @@ export class AuthAnswer {
   status: i32 = 0;
   headers: Array<Header> = new Array<Header>();
   body: string = "";
+  /** How long the call took (ms). */
+  latencyMs: f64 = -1;
 }
 
 export class MeshgateStream extends HttpContext {
   private flow: Flow | null = null;
+  private authLatencyMs: f64 = -1;
+  /** The request map as received: the core reads its headers, the map written back starts from it. */
+  private received: ReceivedHeaders | null = null;
   private paused: bool = false;
+  private askedAuth: bool = false;
 
   onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
     const root = this.root as MeshgateRoot;
@@ -29,42 +40,37 @@ export class MeshgateStream extends HttpContext {
       sendLocalResponse(503, "meshgate_not_configured", new ArrayBuffer(0), []);
       return Action.Pause;
     }
+    const received = readRequestHeaders();
+    this.received = received;
     const request = new RequestView();
-    const pairs = getHeaderPairs(MapType.HttpRequestHeaders);
-    if (pairs != null) {
-      for (let i = 0; i < pairs.length; i++) {
-        const pair = pairs[i];
-        if (pair.key.startsWith(":")) {
-          if (pair.key == ":method") request.method = pair.value;
-          else if (pair.key == ":path") request.path = pair.value;
-        } else {
-          request.headers.push(new Header(pair.key, pair.value));
-        }
-      }
-    }
-    this.flow = engine.begin(request, nowMs());
-    return this.drive(engine);
+    request.method = received.method;
+    request.path = received.path;
+    request.headers = received.headers;
+    const now = nowMs();
+    this.flow = engine.begin(request, now);
+    return this.drive(engine, now);
   }
 
-  onAuthAnswer(answer: AuthAnswer): void {
+  /** The answer to the auth call this stream waits on (the root made the stream the effective context). */
+  onAuthAnswer(answer: AuthAnswer, now: f64, storeDecision: bool): void {
     const root = this.root as MeshgateRoot;
     const flow = this.flow;
     const engine = root.engine;
     if (flow == null || engine == null) return;
-    const now = nowMs();
+    this.authLatencyMs = answer.latencyMs;
     if (answer.failure.length > 0) engine.onAuthFailure(flow, answer.failure, now);
     else engine.onAuthResponse(flow, answer.status, answer.headers, answer.body, now);
     const entry = flow.toCache;
-    if (entry != null) root.decisions!.put(flow.cacheKey, entry);
-    this.drive(engine);
+    // Every waiter of one call gets the same answer: the first one stores it for all of them.
+    if (entry != null && storeDecision) root.decisions!.put(flow.cacheKey, entry);
+    this.drive(engine, now);
   }
 
   onResponseHeaders(numHeaders: u32, endOfStream: bool): Action {
     const flow = this.flow;
     if (flow != null) {
-      for (let i = 0; i < flow.responseHeaders.length; i++) {
-        addHeader(MapType.HttpResponseHeaders, flow.responseHeaders[i].name, flow.responseHeaders[i].value);
-      }
+      const headers = flow.responseHeaders;
+      for (let i = 0; i < headers.length; i++) addHeader(MapType.HttpResponseHeaders, unchecked(headers[i]).name, unchecked(headers[i]).value);
     }
     return Action.Continue;
   }
@@ -72,31 +78,34 @@ export class MeshgateStream extends HttpContext {
   onLog(): void {
     const flow = this.flow;
     const metrics = (this.root as MeshgateRoot).metrics;
-    if (flow != null && metrics != null) metrics.record(flow);
+    if (flow == null || metrics == null) return;
+    writeDecisionLog(this.root as MeshgateRoot, flow, this.authLatencyMs);
+    metrics.record(flow);
+    if (this.askedAuth) metrics.flush();
+    else metrics.flushIfDue();
   }
 
-  private drive(engine: Engine): Action {
+  private drive(engine: Engine, now: f64): Action {
     const root = this.root as MeshgateRoot;
     const flow = this.flow!;
     for (let steps = 0; steps < MAX_FLOW_STEPS; steps++) {
       const step = flow.step;
       if (step == Step.LookupCache) {
-        const now = nowMs();
         engine.onCacheResult(flow, root.decisions!.get(flow.cacheKey, now), now);
       } else if (step == Step.CallAuth) {
-        if (root.requestAuth(this.id, flow.cacheKey, flow.authRequest!)) {
+        this.askedAuth = true;
+        if (root.requestAuth(this.id, flow.cacheKey, flow.authRequest!, now)) {
           this.paused = true;
           return Action.Pause;
         }
-        engine.onAuthFailure(flow, "dispatch", nowMs());
+        engine.onAuthFailure(flow, "dispatch", now);
       } else if (step == Step.Limit) {
-        const now = nowMs();
         const limiter = root.limiter;
         const result = limiter != null ? limiter.check(engine, flow, now) : null;
         if (result == null) engine.onLimitUnavailable(flow, now);
         else engine.onLimitResult(flow, result, now);
       } else if (step == Step.ClientIp) {
-        engine.onClientIp(flow, clientIp(), nowMs());
+        engine.onClientIp(flow, clientIp(), now);
       } else if (step == Step.Reject) {
         this.reject(flow);
         return Action.Pause;
@@ -111,13 +120,10 @@ export class MeshgateStream extends HttpContext {
   }
 
   private forward(flow: Flow): void {
-    for (let i = 0; i < flow.removeHeaders.length; i++) removeHeader(MapType.HttpRequestHeaders, flow.removeHeaders[i]);
-    const headers = flow.upstreamHeaders;
-    for (let i = 0; i < headers.length; i++) {
-      let repeated = false;
-      for (let j = 0; j < i; j++) if (headers[j].name == headers[i].name) repeated = true;
-      if (repeated) addHeader(MapType.HttpRequestHeaders, headers[i].name, headers[i].value);
-      else replaceHeader(MapType.HttpRequestHeaders, headers[i].name, headers[i].value);
+    const received = this.received;
+    if (received != null) {
+      writeRequestHeaders(received, flow.removeHeaders, flow.upstreamHeaders);
+      received.release();
     }
     // Header changes first: continue nulls the request header map (Envoy defers the resume itself).
     if (this.paused) {
@@ -126,18 +132,25 @@ export class MeshgateStream extends HttpContext {
     }
   }
 
+  onDelete(): void {
+    const received = this.received;
+    if (received != null) received.release();
+  }
+
   private reject(flow: Flow): void {
     const response = flow.response!;
     const headers = new Array<Pair>();
     for (let i = 0; i < response.headers.length; i++) headers.push(new Pair(response.headers[i].name, response.headers[i].value));
     sendLocalResponse(response.status, "meshgate_" + flow.reason, String.UTF8.encode(response.body), headers);
     this.paused = false;
+    const received = this.received;
+    if (received != null) received.release();
   }
 }
 
 /** `source.address` is `ip:port` (`[v6]:port` for IPv6). */
 function clientIp(): string {
-  const address = getPropertyString(["source", "address"]);
+  const address = getPropertyString(SOURCE_ADDRESS);
   if (address == null) return "";
   if (address.startsWith("[")) {
     const end = address.indexOf("]");
@@ -145,4 +158,19 @@ function clientIp(): string {
   }
   const colon = address.lastIndexOf(":");
   return colon > 0 && address.indexOf(":") == colon ? address.substring(0, colon) : address;
+}
+
+/** Decision logs go through proxy_log at access-log time (after the response), as DECISIONS.md §8 says. */
+function writeDecisionLog(root: MeshgateRoot, flow: Flow, authLatencyMs: f64): void {
+  const policy = root.engine!.policy;
+  const requestId = firstHeader(flow.request.headers, "x-request-id");
+  if (!wantsDecisionLog(policy.log, flow, requestId != null ? requestId : "")) return;
+  const context = new LogContext();
+  context.plane = "envoy";
+  context.requestId = requestId != null ? requestId : "";
+  context.timeMs = nowMs();
+  context.authLatencyMs = authLatencyMs;
+  const level = policy.log.level;
+  const logLevel = level == "debug" ? LogLevel.Debug : level == "warn" ? LogLevel.Warn : LogLevel.Info;
+  log(logLevel, decisionLogLine(policy, flow, context));
 }
