@@ -1,0 +1,64 @@
+// Decision logs on both planes: the documented JSON line (shared/DECISIONS.md §8) for every decision that
+// is not a plain cache-hit allow, and no token material anywhere in what the plane logged.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PLANES, bearer, policyFor, startBackends, startPlane, type Backends, type Plane } from "./support.js";
+
+const FIELDS = ["time", "plane", "request_id", "route", "outcome", "reason", "status", "cache", "auth_status",
+  "auth_latency_ms", "limiter", "degraded", "canary", "canary_reason"];
+
+function capturedLines(plane: Plane): string[] {
+  if (plane.kong) return plane.kong.logs().map((entry) => entry.message);
+  return plane.envoy!.logs().map((entry) => entry.message);
+}
+
+function decisionLines(plane: Plane): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const line of capturedLines(plane)) {
+    const start = line.indexOf("{\"time\":");
+    if (start < 0) continue;
+    out.push(JSON.parse(line.slice(start, line.lastIndexOf("}") + 1)) as Record<string, unknown>);
+  }
+  return out;
+}
+
+describe.each(PLANES)("decision logs on the %s plane", (planeName) => {
+  let backends: Backends;
+  let plane: Plane;
+  let token: string;
+
+  beforeAll(async () => {
+    backends = await startBackends();
+    plane = await startPlane(planeName, backends, policyFor(backends, { rateLimit: { rate: 2, periodSeconds: 3600, burst: 1 } }));
+    token = await backends.token("lena", ["staff"]);
+    await plane.request({ path: "/a", headers: { ...bearer(token), "x-request-id": "req-miss" }, worker: 0 });
+    await plane.request({ path: "/a", headers: { ...bearer(token), "x-request-id": "req-hit" }, worker: 0 });
+    await plane.request({ path: "/a", headers: { ...bearer(token), "x-request-id": "req-limited" }, worker: 0 });
+    await plane.request({ path: "/a", headers: { "x-request-id": "req-missing" }, worker: 0 });
+    await plane.request({ path: "/a?access_token=" + token, headers: { ...bearer("forged.token-value"), "x-request-id": "req-bad" }, worker: 0 });
+    await (plane.kong?.idle() ?? Promise.resolve());
+  });
+  afterAll(async () => {
+    await plane?.close();
+    await backends?.close();
+  });
+
+  it("writes one line per logged decision with the documented fields, in order", () => {
+    const lines = decisionLines(plane);
+    const byId = new Map(lines.map((line) => [line.request_id, line]));
+    expect([...byId.keys()].sort()).toEqual(["req-bad", "req-limited", "req-miss", "req-missing"]);
+    for (const line of lines) {
+      expect(Object.keys(line)).toEqual(FIELDS);
+      expect(line.plane).toBe(planeName);
+    }
+    expect(byId.get("req-miss")).toMatchObject({ outcome: "allow", reason: "active", cache: "miss", auth_status: 200, limiter: "allowed", status: 0 });
+    expect(typeof byId.get("req-miss")?.auth_latency_ms).toBe("number");
+    expect(byId.get("req-limited")).toMatchObject({ outcome: "deny", reason: "rate_limited", status: 429, limiter: "rejected", cache: "hit" });
+    expect(byId.get("req-missing")).toMatchObject({ outcome: "deny", reason: "token_missing", status: 401, cache: "none" });
+  });
+
+  it("never logs a token or a part of one, nor the subject by default", () => {
+    const everything = capturedLines(plane).join("\n");
+    for (const secret of [token, token.slice(0, 24), token.slice(-24), "forged.token-value"]) expect(everything).not.toContain(secret);
+    expect(everything).not.toContain("lena");
+  });
+});
