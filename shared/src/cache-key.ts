@@ -23,6 +23,17 @@ export class KeyDigest {
   hex(material: string): string {
     return toHex(sha256(utf8Encode(material)));
   }
+
+  /** hex(fingerprint + "\n" + token + tail): a plane that remembers keys may look them up by the parts
+   *  instead of building the material (a token is often a kilobyte). */
+  hexOfParts(fingerprint: string, token: string, tail: string): string {
+    return this.hex(fingerprint + "\n" + token + tail);
+  }
+
+  /** hexOfParts with the token given as text.substring(start, end): a plane may look it up without copying it. */
+  hexOfRange(fingerprint: string, text: string, start: i32, end: i32, tail: string): string {
+    return this.hexOfParts(fingerprint, text.substring(start, end), tail);
+  }
 }
 
 export function decisionCacheKey(fingerprint: string, auth: AuthPolicy, token: string, headers: Array<Header>, method: string, path: string): string {
@@ -30,12 +41,19 @@ export function decisionCacheKey(fingerprint: string, auth: AuthPolicy, token: s
 }
 
 export function cacheKeyWith(digest: KeyDigest, fingerprint: string, auth: AuthPolicy, token: string, headers: Array<Header>, method: string, path: string): string {
-  let material = fingerprint + "\n" + token;
+  return cacheKeyOfRange(digest, fingerprint, auth, token, 0, token.length, headers, method, path);
+}
+
+/** cacheKeyWith for the token text.substring(start, end). */
+export function cacheKeyOfRange(
+  digest: KeyDigest, fingerprint: string, auth: AuthPolicy, text: string, start: i32, end: i32, headers: Array<Header>, method: string, path: string
+): string {
+  let tail = "";
   for (let i = 0; i < auth.forwardHeaders.length; i++) {
     const name = auth.forwardHeaders[i];
-    material += "\n" + name + ":" + forwardedValue(name, headers, method, path);
+    tail += "\n" + name + ":" + forwardedValue(name, headers, method, path);
   }
-  return digest.hex(material);
+  return digest.hexOfRange(fingerprint, text, start, end, tail);
 }
 
 /** Value of a forwarded header; `:method` and `:path` name the request line itself. */

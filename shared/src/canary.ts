@@ -9,7 +9,7 @@
 //    empty key → stable, reason "default". bucket = fnv1a32(utf8(salt + ":" + key)) % 10000;
 //    canary iff bucket < basisPoints, reason "percentage".
 // `enabled` is the caller's business: this module decides whenever it is asked.
-import { fnv1a32 } from "./digest";
+import { FNV1A32_OFFSET, fnv1a32ContinueText } from "./digest";
 import { Header } from "./headers";
 import { CanaryPolicy } from "./policy";
 import { utf8Encode } from "./utf8";
@@ -25,8 +25,37 @@ export class CanaryDecision {
   bucket: i32 = -1;
 }
 
+/** What the decisions and headers of a policy share, computed once per policy. */
+export class CanaryPlan {
+  /** FNV-1a state after utf8(salt + ":"): the bucket only hashes the key on top of it. */
+  saltState: u32 = FNV1A32_OFFSET;
+  tagCanary: Header | null = null;
+  tagStable: Header | null = null;
+  baggageCanary: string = "";
+  baggageStable: string = "";
+}
+
+export function compileCanary(p: CanaryPolicy): CanaryPlan {
+  const plan = new CanaryPlan();
+  plan.saltState = saltState(p.salt);
+  if (p.tagHeader.length > 0) {
+    plan.tagCanary = new Header(p.tagHeader, "true");
+    plan.tagStable = new Header(p.tagHeader, "false");
+  }
+  plan.baggageCanary = p.baggageKey + "=canary";
+  plan.baggageStable = p.baggageKey + "=stable";
+  return plan;
+}
+
 export function decideCanary(
   p: CanaryPolicy, subject: string, groups: Array<string>, anonymous: bool, clientIp: string, overrideValue: string
+): CanaryDecision {
+  return decideCanaryWith(p, saltState(p.salt), subject, groups, anonymous, clientIp, overrideValue);
+}
+
+/** decideCanary with the policy's salt state (CanaryPlan.saltState) computed once. */
+export function decideCanaryWith(
+  p: CanaryPolicy, saltState: u32, subject: string, groups: Array<string>, anonymous: bool, clientIp: string, overrideValue: string
 ): CanaryDecision {
   const decision = new CanaryDecision();
   if (overridePermitted(p, subject, groups, anonymous)) {
@@ -40,7 +69,7 @@ export function decideCanary(
   if (p.basisPoints <= 0) return decision;
   const key = !anonymous && subject.length > 0 ? subject : clientIp;
   if (key.length == 0) return decision;
-  decision.bucket = canaryBucket(p.salt, key);
+  decision.bucket = bucketAfter(saltState, key);
   decision.canary = decision.bucket < p.basisPoints;
   decision.reason = "percentage";
   return decision;
@@ -48,7 +77,16 @@ export function decideCanary(
 
 /** fnv1a32(utf8(salt + ":" + key)) % 10000. */
 export function canaryBucket(salt: string, key: string): i32 {
-  return i32(fnv1a32(utf8Encode(salt + ":" + key)) % 10000);
+  return bucketAfter(saltState(salt), key);
+}
+
+// utf8(salt + ":" + key) is utf8(salt + ":") then utf8(key): the ASCII ":" keeps surrogates from pairing across.
+function saltState(salt: string): u32 {
+  return fnv1a32ContinueText(fnv1a32ContinueText(FNV1A32_OFFSET, salt), ":");
+}
+
+function bucketAfter(saltState: u32, key: string): i32 {
+  return i32(fnv1a32ContinueText(saltState, key) % 10000);
 }
 
 /**
@@ -57,11 +95,17 @@ export function canaryBucket(salt: string, key: string): i32 {
  */
 export function canaryHeaders(p: CanaryPolicy, d: CanaryDecision, incomingBaggage: string): Array<Header> {
   const out = new Array<Header>();
-  if (p.tagHeader.length > 0) out.push(new Header(p.tagHeader, d.canary ? "true" : "false"));
-  if (p.baggageKey.length > 0) {
-    out.push(new Header("baggage", mergeBaggage(incomingBaggage, p.baggageKey + "=" + (d.canary ? "canary" : "stable"), p.baggageKey)));
-  }
+  appendCanaryHeaders(compileCanary(p), p, d, incomingBaggage, out);
   return out;
+}
+
+/** Appends canaryHeaders(p, d, incomingBaggage) to `out`; `plan` is compileCanary(p). */
+export function appendCanaryHeaders(plan: CanaryPlan, p: CanaryPolicy, d: CanaryDecision, incomingBaggage: string, out: Array<Header>): void {
+  const tag = d.canary ? plan.tagCanary : plan.tagStable;
+  if (tag != null) out.push(tag);
+  if (p.baggageKey.length > 0) {
+    out.push(new Header("baggage", mergeBaggage(incomingBaggage, d.canary ? plan.baggageCanary : plan.baggageStable, p.baggageKey)));
+  }
 }
 
 /**

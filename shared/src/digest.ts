@@ -1,6 +1,7 @@
 // Digests the core needs: SHA-256 (FIPS 180-4) for decision-cache keys — cryptographic, so no one can
 // craft a token that collides with another token's cached allow — and FNV-1a for canary buckets.
 // All 32-bit arithmetic is written so it wraps identically under tsc and asc.
+import { utf8Encode } from "./utf8";
 
 const K: Array<u32> = [
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -76,13 +77,33 @@ export function toHex(bytes: Uint8Array): string {
   return out;
 }
 
+export const FNV1A32_OFFSET: u32 = 2166136261;
+
 /** FNV-1a over UTF-8 bytes. Not for security: canary buckets only. `h * 16777619` mod 2^32 is
  *  written as (h << 24) + h * 403 so the products wrap identically on both builds. */
 export function fnv1a32(data: Uint8Array): u32 {
-  let h: u32 = 2166136261;
-  for (let i = 0; i < data.length; i++) {
-    h = u32(h ^ u32(data[i]));
-    h = u32(u32(h << 24) + u32(h * 403));
+  return fnv1a32Continue(FNV1A32_OFFSET, data);
+}
+
+/** FNV-1a of more bytes, from the state `h` a previous part left. */
+export function fnv1a32Continue(h: u32, data: Uint8Array): u32 {
+  for (let i = 0; i < data.length; i++) h = fnvStep(h, u32(data[i]));
+  return h;
+}
+
+/** fnv1a32Continue(h, utf8Encode(text)), without encoding while the code units are ASCII (a UTF-8 byte each).
+ *  Parts hashed one after the other hash as their concatenation when no surrogate pair straddles a boundary
+ *  (an ASCII separator between them is enough). */
+export function fnv1a32ContinueText(h: u32, text: string): u32 {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return fnv1a32Continue(h, utf8Encode(text.substring(i)));
+    h = fnvStep(h, u32(c));
   }
   return h;
+}
+
+function fnvStep(h: u32, byte: u32): u32 {
+  const x = u32(h ^ byte);
+  return u32(u32(x << 24) + u32(x * 403));
 }

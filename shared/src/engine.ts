@@ -3,17 +3,17 @@
 // state update), feeds the result back through the matching `on*` method, and repeats until the
 // step is Forward or Reject. The engine never waits, never reads a clock and never throws.
 import { AuthRequest, authFailure, buildAuthRequest, interpretAuthResponse } from "./auth";
-import { KeyDigest, authFingerprint, cacheKeyWith } from "./cache-key";
-import { decideCanary, canaryHeaders, CanaryDecision } from "./canary";
+import { KeyDigest, authFingerprint, cacheKeyOfRange } from "./cache-key";
+import { CanaryDecision, CanaryPlan, appendCanaryHeaders, compileCanary, decideCanaryWith } from "./canary";
 import { bearerChallenge } from "./challenge";
 import { AuthDecision, CachedDecision, Verdict } from "./decision";
 import { GcraParams, GcraResult, gcraParams, gcraStep } from "./gcra";
-import { Header, firstHeader, normalizeHeaders } from "./headers";
+import { Header, firstHeader } from "./headers";
 import { identityHeaderNames } from "./identity-headers";
 import { JsonValue, stringifyJson } from "./json";
 import { FailMode, LimitKeyKind, Policy, TokenSourceKind, pathMatches } from "./policy";
-import { RATE_LIMITED_CONTENT_TYPE, rateLimitHeaders, rateLimitedBody } from "./ratelimit-headers";
-import { TokenOutcome, extractToken } from "./token";
+import { RATE_LIMITED_CONTENT_TYPE, RateLimitHeaderPlan, appendRateLimitHeaders, compileRateLimitHeaders, rateLimitedBody } from "./ratelimit-headers";
+import { CharScan, TokenOutcome, locateToken } from "./token";
 
 export const enum Step { Reject = 0, LookupCache = 1, CallAuth = 2, Limit = 3, Forward = 4, ClientIp = 5 }
 
@@ -26,12 +26,16 @@ export function stepName(step: i32): string {
   return "forward";
 }
 
+// Shared empty defaults for arrays that are only ever replaced, never written to (saves allocations per request).
+const NO_HEADERS: Array<Header> = new Array<Header>(0);
+const NO_STRINGS: Array<string> = new Array<string>(0);
+
 export class RequestView {
   method: string = "GET";
   /** Path with query string, as received. */
   path: string = "/";
-  /** Lowercase names; repeated headers as repeated entries. */
-  headers: Array<Header> = new Array<Header>();
+  /** Lowercase names; repeated headers as repeated entries. Hosts assign their own array (the default is shared). */
+  headers: Array<Header> = NO_HEADERS;
   /** Empty = not known yet: the engine asks for it (Step.ClientIp) only when a decision needs it. */
   clientIp: string = "";
 }
@@ -53,8 +57,9 @@ export class Flow {
   pending: i32 = Pending.None;
   clientIpResolved: bool = false;
 
-  /** Client-sent headers the host must remove before forwarding (identity and degraded markers). */
-  removeHeaders: Array<string> = new Array<string>();
+  /** Client-sent headers the host must remove before forwarding (identity and degraded markers). Read-only:
+   *  the engine's list, shared by its flows. */
+  removeHeaders: Array<string> = NO_STRINGS;
   /** Headers the host sets on the upstream request when forwarding. */
   upstreamHeaders: Array<Header> = new Array<Header>();
   /** Headers the host adds to the response sent to the client (RateLimit fields). */
@@ -79,17 +84,39 @@ export class Flow {
   /** Status of the auth-service answer this flow used (0 = no call, or a transport failure). */
   authStatus: i32 = 0;
   subject: string = "";
-  groups: Array<string> = new Array<string>();
+  /** Read-only: the decision's list, shared with the decision cache. */
+  groups: Array<string> = NO_STRINGS;
   anonymous: bool = false;
   /** Forwarded without a verified identity because the auth service failed and the path fails open. */
   degraded: bool = false;
   limiterDegraded: bool = false;
   canary: CanaryDecision | null = null;
 
-  token: string = "";
+  // The token lies in a request header value (or a decoded cookie/query value): copied out only when asked.
+  private tokenText: string = "";
+  private tokenStart: i32 = 0;
+  private tokenEnd: i32 = 0;
+  private tokenCopy: string | null = null;
   staleCandidate: CachedDecision | null = null;
 
   constructor(request: RequestView) { this.request = request; }
+
+  /** The bearer token of this request ("" before it was found). */
+  get token(): string {
+    let copy = this.tokenCopy;
+    if (copy == null) {
+      copy = this.tokenText.substring(this.tokenStart, this.tokenEnd);
+      this.tokenCopy = copy;
+    }
+    return copy;
+  }
+
+  setToken(text: string, start: i32, end: i32): void {
+    this.tokenText = text;
+    this.tokenStart = start;
+    this.tokenEnd = end;
+    this.tokenCopy = null;
+  }
 }
 
 export class Engine {
@@ -101,14 +128,21 @@ export class Engine {
   readonly needsPath: bool;
   readonly needsMethod: bool;
   private readonly digest: KeyDigest;
+  private readonly limitHeaders: RateLimitHeaderPlan;
+  private readonly canaryPlan: CanaryPlan;
+  private readonly scan: CharScan;
 
-  /** `digest`: the plane's SHA-256 for cache keys (null = the portable one). */
-  constructor(policy: Policy, digest: KeyDigest | null = null) {
+  /** `digest`: the plane's SHA-256 for cache keys; `scan`: the plane's character scan (null = the portable ones). */
+  constructor(policy: Policy, digest: KeyDigest | null = null, scan: CharScan | null = null) {
     this.policy = policy;
     this.digest = digest != null ? digest : new KeyDigest();
+    this.scan = scan != null ? scan : new CharScan();
     this.fingerprint = authFingerprint(policy.auth);
     this.identityHeaders = identityHeaderNames(policy);
     this.gcra = gcraParams(policy.rateLimit);
+    // Lower-case names: the engine's headers, like the hosts', are compared and set by lower-case name.
+    this.limitHeaders = compileRateLimitHeaders(policy.rateLimit, true);
+    this.canaryPlan = compileCanary(policy.canary);
     const auth = policy.auth;
     let queryToken = false;
     for (let i = 0; i < auth.tokenSources.length; i++) if (auth.tokenSources[i].kind == TokenSourceKind.Query) queryToken = true;
@@ -183,17 +217,16 @@ export class Engine {
     if (flow.step != Step.Limit) return;
     const limit = this.policy.rateLimit;
     flow.limitResult = result;
-    const headers = normalizeHeaders(rateLimitHeaders(limit, result));
     if (!result.allowed) {
       const response = new LocalResponse();
       response.status = limit.status;
-      response.headers = headers;
+      appendRateLimitHeaders(this.limitHeaders, result, response.headers);
       response.headers.push(new Header("content-type", RATE_LIMITED_CONTENT_TYPE));
       response.body = rateLimitedBody(limit);
       this.reject(flow, response, "deny", "rate_limited");
       return;
     }
-    for (let i = 0; i < headers.length; i++) flow.responseHeaders.push(headers[i]);
+    appendRateLimitHeaders(this.limitHeaders, result, flow.responseHeaders);
     this.afterLimit(flow, nowMs);
   }
 
@@ -224,7 +257,7 @@ export class Engine {
       this.afterAuth(flow, nowMs);
       return;
     }
-    const token = extractToken(auth, r.headers, r.path);
+    const token = locateToken(auth, r.headers, r.path, this.scan);
     if (token.outcome == TokenOutcome.Missing) {
       this.reject(flow, challengeResponse(401, auth.realm, "", "unauthorized", "missing bearer token"), "deny", "token_missing");
       return;
@@ -237,8 +270,8 @@ export class Engine {
       this.reject(flow, challengeResponse(400, auth.realm, "invalid_request", "invalid_request", "malformed or repeated bearer credentials"), "deny", "token_ambiguous");
       return;
     }
-    flow.token = token.token;
-    flow.cacheKey = cacheKeyWith(this.digest, this.fingerprint, auth, token.token, r.headers, r.method, r.path);
+    flow.setToken(token.text, token.start, token.end);
+    flow.cacheKey = cacheKeyOfRange(this.digest, this.fingerprint, auth, token.text, token.start, token.end, r.headers, r.method, r.path);
     flow.step = Step.LookupCache;
   }
 
@@ -318,11 +351,11 @@ export class Engine {
     if (canary.enabled) {
       const r = flow.request;
       const overrideValue = firstHeader(r.headers, canary.overrideHeader);
-      const decision = decideCanary(canary, flow.subject, flow.groups, anonymous, r.clientIp, overrideValue != null ? overrideValue : "");
+      const plan = this.canaryPlan;
+      const decision = decideCanaryWith(canary, plan.saltState, flow.subject, flow.groups, anonymous, r.clientIp, overrideValue != null ? overrideValue : "");
       flow.canary = decision;
-      const baggage = firstHeader(r.headers, "baggage");
-      const headers = canaryHeaders(canary, decision, baggage != null ? baggage : "");
-      for (let i = 0; i < headers.length; i++) flow.upstreamHeaders.push(headers[i]);
+      const baggage = canary.baggageKey.length > 0 ? firstHeader(r.headers, "baggage") : null;
+      appendCanaryHeaders(plan, canary, decision, baggage != null ? baggage : "", flow.upstreamHeaders);
     }
     flow.step = Step.Forward;
   }

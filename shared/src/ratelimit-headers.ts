@@ -21,33 +21,84 @@ import { LimitHeaders, RateLimitPolicy } from "./policy";
 
 export const RATE_LIMITED_CONTENT_TYPE: string = "application/problem+json";
 
+/** What the headers of a policy's verdicts share, computed once per policy (names lower-cased on request). */
+export class RateLimitHeaderPlan {
+  kind: i32 = LimitHeaders.None;
+  /** ietf: the whole RateLimit-Policy field; legacy: the fields carrying the rate. */
+  fixed: Array<Header> = new Array<Header>();
+  /** ietf: `"<name>";r=` */
+  remainingPrefix: string = "";
+  rateLimitName: string = "";
+  remainingNames: Array<string> = new Array<string>();
+  resetNames: Array<string> = new Array<string>();
+  retryAfterName: string = "";
+}
+
+export function compileRateLimitHeaders(p: RateLimitPolicy, lowercase: bool): RateLimitHeaderPlan {
+  const plan = new RateLimitHeaderPlan();
+  plan.kind = p.headers;
+  plan.retryAfterName = caseOf("Retry-After", lowercase);
+  const rate = formatNumber(f64(p.rate));
+  if (p.headers == LimitHeaders.Ietf) {
+    const name = sfString(p.name);
+    plan.fixed.push(new Header(caseOf("RateLimit-Policy", lowercase), name + ";q=" + rate + ";w=" + formatNumber(f64(p.periodSeconds))));
+    plan.rateLimitName = caseOf("RateLimit", lowercase);
+    plan.remainingPrefix = name + ";r=";
+  } else if (p.headers == LimitHeaders.Legacy) {
+    const prefixes = ["X-RateLimit-", "RateLimit-"];
+    for (let i = 0; i < prefixes.length; i++) {
+      plan.fixed.push(new Header(caseOf(prefixes[i] + "Limit", lowercase), rate));
+      plan.remainingNames.push(caseOf(prefixes[i] + "Remaining", lowercase));
+      plan.resetNames.push(caseOf(prefixes[i] + "Reset", lowercase));
+    }
+    const period = kongPeriodName(p.periodSeconds);
+    if (period.length > 0) {
+      plan.fixed.push(new Header(caseOf("X-RateLimit-Limit-" + period, lowercase), rate));
+      plan.remainingNames.push(caseOf("X-RateLimit-Remaining-" + period, lowercase));
+    }
+  }
+  return plan;
+}
+
 export function rateLimitHeaders(p: RateLimitPolicy, r: GcraResult): Array<Header> {
   const out = new Array<Header>();
+  appendRateLimitHeaders(compileRateLimitHeaders(p, false), r, out);
+  return out;
+}
+
+/** Appends the headers of a verdict to `out`, in the order rateLimitHeaders lists them. */
+export function appendRateLimitHeaders(plan: RateLimitHeaderPlan, r: GcraResult, out: Array<Header>): void {
   const remaining = r.allowed && r.remaining > 0 ? r.remaining : 0;
   const retryAfter = retryAfterSeconds(r);
   const reset = r.allowed ? microsToSeconds(r.resetUs) : retryAfter;
-  const rate = formatNumber(f64(p.rate));
-  const remainingText = remaining.toString();
-  const resetText = formatNumber(reset);
-  if (p.headers == LimitHeaders.Ietf) {
-    const name = sfString(p.name);
-    out.push(new Header("RateLimit-Policy", name + ";q=" + rate + ";w=" + formatNumber(f64(p.periodSeconds))));
-    out.push(new Header("RateLimit", name + ";r=" + remainingText + ";t=" + resetText));
-  } else if (p.headers == LimitHeaders.Legacy) {
-    out.push(new Header("X-RateLimit-Limit", rate));
-    out.push(new Header("X-RateLimit-Remaining", remainingText));
-    out.push(new Header("X-RateLimit-Reset", resetText));
-    out.push(new Header("RateLimit-Limit", rate));
-    out.push(new Header("RateLimit-Remaining", remainingText));
-    out.push(new Header("RateLimit-Reset", resetText));
-    const period = kongPeriodName(p.periodSeconds);
-    if (period.length > 0) {
-      out.push(new Header("X-RateLimit-Limit-" + period, rate));
-      out.push(new Header("X-RateLimit-Remaining-" + period, remainingText));
+  if (plan.kind == LimitHeaders.Ietf) {
+    out.push(plan.fixed[0]);
+    out.push(new Header(plan.rateLimitName, plan.remainingPrefix + remaining.toString() + ";t=" + integerText(reset)));
+  } else if (plan.kind == LimitHeaders.Legacy) {
+    const remainingText = remaining.toString();
+    const resetText = integerText(reset);
+    // X-RateLimit-Limit/-Remaining/-Reset, RateLimit-Limit/-Remaining/-Reset, then Kong's per-period pair.
+    for (let i = 0; i < 2; i++) {
+      out.push(plan.fixed[i]);
+      out.push(new Header(plan.remainingNames[i], remainingText));
+      out.push(new Header(plan.resetNames[i], resetText));
+    }
+    if (plan.fixed.length > 2) {
+      out.push(plan.fixed[2]);
+      out.push(new Header(plan.remainingNames[2], remainingText));
     }
   }
-  if (!r.allowed) out.push(new Header("Retry-After", formatNumber(retryAfter)));
-  return out;
+  if (!r.allowed) out.push(new Header(plan.retryAfterName, integerText(retryAfter)));
+}
+
+function caseOf(name: string, lowercase: bool): string {
+  return lowercase ? name.toLowerCase() : name;
+}
+
+/** formatNumber for the whole seconds these headers carry, without a string per digit when they fit an i32. */
+function integerText(n: f64): string {
+  if (n >= 0 && n < 2147483648 && n == Math.floor(n)) return i32(n).toString();
+  return formatNumber(n);
 }
 
 /**

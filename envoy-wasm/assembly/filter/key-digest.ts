@@ -1,36 +1,60 @@
 // The Envoy plane's decision-cache key function: the core's key (hex SHA-256 of fingerprint + token +
-// forwarded header values), computed by the wasm SHA-256 and remembered for recently seen material.
-// The memo is VM-local and bounded (entries and characters); it maps the exact material string to its key
-// (the map compares whole strings, so no two tokens can share a key by collision). It keeps recent raw
-// tokens in this VM's memory a little longer; they never go to shared data or to a log.
+// forwarded header values), computed by the wasm SHA-256 and remembered for recently seen tokens.
+// The memo is VM-local and bounded (entries and characters); it is looked up by the exact token and holds the
+// exact fingerprint and forwarded-values part next to the key (strings compare whole, so no two tokens can share
+// a key by collision). It keeps recent raw tokens in this VM's memory a little longer; they never go to shared
+// data or to a log.
 import { KeyDigest } from "../../../shared/src/cache-key";
 import { Lru } from "./lru";
 import { sha256HexOfText } from "./sha256";
 
 export const MEMO_ENTRIES: i32 = 1024;
-/** Characters of material the memo may hold in total (2 bytes each in AssemblyScript strings). */
+/** Characters of tokens and forwarded values the memo may hold in total (2 bytes each in AssemblyScript strings). */
 export const MEMO_CHARS: i32 = 1 << 20;
 
+class MemoEntry {
+  constructor(public fingerprint: string, public tail: string, public key: string, public size: i32) {}
+}
+
 export class MemoKeyDigest extends KeyDigest {
-  private readonly memo: Lru<string> = new Lru<string>(MEMO_ENTRIES);
+  private readonly memo: Lru<MemoEntry> = new Lru<MemoEntry>(MEMO_ENTRIES);
   private chars: i32 = 0;
 
-  hex(material: string): string {
-    const known = this.memo.get(material);
-    if (known != null) return known;
-    const key = sha256HexOfText(material);
-    if (material.length <= MEMO_CHARS / 16) this.remember(material, key);
+  hexOfParts(fingerprint: string, token: string, tail: string): string {
+    return this.hexOfRange(fingerprint, token, 0, token.length, tail);
+  }
+
+  hexOfRange(fingerprint: string, text: string, start: i32, end: i32, tail: string): string {
+    // A hit reads the token where it lies (in the request's header value): no copy of it is made.
+    const known = this.memo.getRange(text, start, end);
+    if (known != null && known.fingerprint == fingerprint && known.tail == tail) return known.key;
+    const token = text.substring(start, end);
+    const key = sha256HexOfText(fingerprint + "\n" + token + tail);
+    const size = token.length + tail.length;
+    if (size <= MEMO_CHARS / 16) this.remember(token, new MemoEntry(fingerprint, tail, key, size), known);
     return key;
   }
 
-  private remember(material: string, key: string): void {
-    this.chars += material.length;
-    const evicted = this.memo.set(material, key);
-    if (evicted != null) this.chars -= evicted.length;
-    while (this.chars > MEMO_CHARS) {
-      const oldest = this.memo.removeOldest();
-      if (oldest == null) break;
-      this.chars -= oldest.length;
+  hex(material: string): string {
+    return sha256HexOfText(material);
+  }
+
+  /** `replaced`: the entry the token had (another fingerprint or forwarded values), or null. */
+  private remember(token: string, entry: MemoEntry, replaced: MemoEntry | null): void {
+    if (replaced != null) {
+      this.chars -= replaced.size;
+    } else {
+      while (this.memo.size > 0 && (this.memo.size >= MEMO_ENTRIES || this.chars + entry.size > MEMO_CHARS)) this.dropOldest();
     }
+    this.memo.set(token, entry);
+    this.chars += entry.size;
+    while (this.chars > MEMO_CHARS && this.memo.size > 1) this.dropOldest();
+  }
+
+  private dropOldest(): void {
+    const oldest = this.memo.oldest();
+    if (oldest == null) return;
+    this.chars -= oldest.size;
+    this.memo.removeOldest();
   }
 }

@@ -134,8 +134,15 @@ function headerName(ptr: usize, size: usize): string {
  */
 export function writeRequestHeaders(received: ReceivedHeaders, remove: Array<string>, upstream: Array<Header>): void {
   const headers = received.headers;
+  // Which regular entries stay: decided once here, read again when the map is written.
+  const regularCount = headers.length;
+  if (keptFlags.length < regularCount) keptFlags = new StaticArray<bool>(regularCount);
   let kept: usize = 0;
-  for (let i = 0; i < headers.length; i++) if (keeps(unchecked(headers[i]).name, remove, upstream)) kept++;
+  for (let i = 0; i < regularCount; i++) {
+    const keep = keeps(unchecked(headers[i]).name, remove, upstream);
+    unchecked(keptFlags[i] = keep);
+    if (keep) kept++;
+  }
   if (kept == <usize>headers.length && upstream.length == 0) return;
   const base = received.raw;
   if (base == 0) {
@@ -147,7 +154,7 @@ export function writeRequestHeaders(received: ReceivedHeaders, remove: Array<str
   const pseudo = entries - <usize>headers.length;
   const count = pseudo + kept + <usize>upstream.length;
   let bound: usize = 4 + 8 * count + rawSize(base, entries);
-  for (let i = 0; i < upstream.length; i++) {
+  for (let i = 0, n = upstream.length; i < n; i++) {
     const header = unchecked(upstream[i]);
     bound += (<usize>header.name.length + <usize>header.value.length) * 3 + 2;
   }
@@ -164,7 +171,7 @@ export function writeRequestHeaders(received: ReceivedHeaders, remove: Array<str
     const span = <usize>keySize + <usize>valueSize + 2;
     // Entries decode in order: the n-th regular entry is headers[n].
     const isPseudo = keySize != 0 && load<u8>(source) == COLON;
-    if (isPseudo || keeps(unchecked(headers[regular]).name, remove, upstream)) {
+    if (isPseudo || unchecked(keptFlags[regular])) {
       store<u32>(lengths, keySize);
       store<u32>(lengths, valueSize, 4);
       lengths += 8;
@@ -174,7 +181,7 @@ export function writeRequestHeaders(received: ReceivedHeaders, remove: Array<str
     if (!isPseudo) regular++;
     source += span;
   }
-  for (let i = 0; i < upstream.length; i++) {
+  for (let i = 0, n = upstream.length; i < n; i++) {
     const header = unchecked(upstream[i]);
     const keySize = String.UTF8.encodeUnsafe(changetype<usize>(header.name), header.name.length, data, false);
     store<u8>(data + keySize, 0);
@@ -200,9 +207,12 @@ function editHeaderByHeader(remove: Array<string>, upstream: Array<Header>): voi
   }
 }
 
+/** Scratch for writeRequestHeaders (one stream at a time runs in a VM). */
+let keptFlags = new StaticArray<bool>(32);
+
 function keeps(name: string, remove: Array<string>, upstream: Array<Header>): bool {
-  for (let i = 0; i < remove.length; i++) if (unchecked(remove[i]) == name) return false;
-  for (let i = 0; i < upstream.length; i++) if (unchecked(upstream[i]).name == name) return false;
+  for (let i = 0, n = remove.length; i < n; i++) if (unchecked(remove[i]) == name) return false;
+  for (let i = 0, n = upstream.length; i < n; i++) if (unchecked(upstream[i]).name == name) return false;
   return true;
 }
 

@@ -12,6 +12,7 @@ import {
   RootContext, setEffectiveContext, setTickPeriod,
 } from "../abi";
 import { DecisionStore } from "./decision-store";
+import { WasmCharScan } from "./char-scan";
 import { MemoKeyDigest } from "./key-digest";
 import { SharedLimiter, LIMITER_SLOTS } from "./limiter";
 import { FilterMetrics, FLUSH_PERIOD_MS } from "./metrics";
@@ -50,7 +51,7 @@ export class MeshgateRoot extends RootContext {
     if (previous != null) previous.flush();
     const metrics = FilterMetrics.defineAll();
     this.metrics = metrics;
-    this.engine = new Engine(policy, new MemoKeyDigest());
+    this.engine = new Engine(policy, new MemoKeyDigest(), new WasmCharScan());
     // Istio gives every WasmPlugin of a proxy one shared-data namespace: keys carry a tag of the policy.
     const namespace = SHARED_PREFIX + sha256HexOfText(configuration).substring(0, 12) + ":";
     this.decisions = new DecisionStore(namespace + "c:", auth.cache.maxEntries, metrics);
