@@ -5,7 +5,9 @@ import { utf8Decode } from "../../shared/src/utf8";
 import { LogContext, decisionLogLine, wantsDecisionLog } from "../../shared/src/decision-log";
 import { Engine, Flow, RequestView, Step } from "../../shared/src/engine";
 import { Header } from "../../shared/src/headers";
-import { callAuthService, type AuthAnswer } from "./auth-client";
+import { NO_CALL_MADE, callAuthService, type AuthAnswer } from "./auth-client";
+import { isAuthServiceFailure } from "./circuit-breaker";
+import { BREAKER_REJECTED_TOTAL } from "./metrics";
 import type { HeaderMap, KongPdk } from "./pdk";
 import type { PolicyRuntime } from "./runtime";
 
@@ -62,16 +64,28 @@ const MAX_FLOW_STEPS = 16;
 
 function singleFlightAuth(runtime: PolicyRuntime, flow: Flow): Promise<AuthAnswer> {
   const key = flow.cacheKey;
-  let pending = runtime.inflight.get(key);
-  if (!pending) {
-    pending = callAuthService(flow.authRequest!).then((answer) => {
-      runtime.metrics.recordAuthCall(answer);
-      return answer;
-    }).finally(() => runtime.inflight.delete(key));
-    runtime.inflight.set(key, pending);
+  const joined = runtime.inflight.get(key);
+  if (joined) return joined;
+  const request = flow.authRequest!;
+  const breaker = runtime.breakers.forUrl(request.url);
+  const permit = breaker ? breaker.acquire(Date.now()) : "call";
+  if (permit === "rejected") {
+    runtime.metrics.increment(BREAKER_REJECTED_TOTAL);
+    return Promise.resolve(BREAKER_OPEN);
   }
+  const pending = callAuthService(request).then((answer) => {
+    breaker?.record(permit, isAuthServiceFailure(answer), Date.now(), answer.kind === "failure" ? answer.failure : `status ${answer.status}`);
+    if (answer.kind === "response" || !NO_CALL_MADE.has(answer.failure)) runtime.metrics.recordAuthCall(answer);
+    return answer;
+  }, (error: unknown) => {
+    breaker?.record(permit, true, Date.now(), "exception");
+    throw error;
+  }).finally(() => runtime.inflight.delete(key));
+  runtime.inflight.set(key, pending);
   return pending;
 }
+
+const BREAKER_OPEN: AuthAnswer = { kind: "failure", failure: "breaker_open", latencyMs: 0 };
 
 function feedAuthAnswer(engine: Engine, flow: Flow, answer: AuthAnswer, runtime: PolicyRuntime): void {
   const now = Date.now();

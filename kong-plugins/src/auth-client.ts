@@ -7,7 +7,20 @@ import { Header } from "../../shared/src/headers";
 
 export type AuthAnswer =
   | { kind: "response"; status: number; headers: Header[]; body: Uint8Array; latencyMs: number }
-  | { kind: "failure"; failure: "timeout" | "connect" | "reset" | "too_large" | "bad_url"; latencyMs: number };
+  | { kind: "failure"; failure: AuthFailureKind; latencyMs: number };
+
+/**
+ * Transport failures, plus three kinds where no call was made: `bad_url`; `invalid_header`, a header the client
+ * controls (a forwarded header) holds a byte HTTP cannot carry; `breaker_open`, the circuit breaker toward this
+ * auth service is open (circuit-breaker.ts).
+ */
+export type AuthFailureKind = "timeout" | "connect" | "reset" | "too_large" | "bad_url" | "invalid_header" | "breaker_open";
+
+/** Failure kinds of calls that were never sent: not auth calls for the metrics, not failures of the service. */
+export const NO_CALL_MADE: ReadonlySet<AuthFailureKind> = new Set(["bad_url", "invalid_header", "breaker_open"]);
+
+/** How long past its own deadline a call may take before the pool is presumed stuck and replaced. */
+const STUCK_GRACE_MS = 250;
 
 const pools = new Map<string, Pool>();
 
@@ -20,20 +33,44 @@ function poolFor(origin: string): Pool {
   return pool;
 }
 
+/** Drops a pool that stopped honouring deadlines; the next call opens a new one. */
+function replacePool(origin: string, pool: Pool): void {
+  if (pools.get(origin) === pool) pools.delete(origin);
+  pool.destroy().catch(() => undefined);
+}
+
 export async function callAuthService(req: AuthRequest): Promise<AuthAnswer> {
-  const started = performance.now();
-  const elapsed = (): number => performance.now() - started;
   let url: URL;
   try {
     url = new URL(req.url);
   } catch {
     return { kind: "failure", failure: "bad_url", latencyMs: 0 };
   }
-  const headers: Record<string, string> = {};
-  for (const h of req.headers) headers[h.name] = h.value;
+  const headers = wireHeaders(req.headers);
+  if (headers === null) return { kind: "failure", failure: "invalid_header", latencyMs: 0 };
+  const started = performance.now();
+  const pool = poolFor(url.origin);
+  // undici honours the abort signal for requests it has dispatched; this guard makes the deadline hold even for
+  // one it never dispatches (a pool that stopped handing out connections), and replaces such a pool.
+  let guard: NodeJS.Timeout | undefined;
+  const stuck = new Promise<AuthAnswer>((resolve) => {
+    guard = setTimeout(() => {
+      replacePool(url.origin, pool);
+      resolve({ kind: "failure", failure: "timeout", latencyMs: performance.now() - started });
+    }, req.timeoutMs + STUCK_GRACE_MS);
+  });
+  try {
+    return await Promise.race([send(pool, url, req, headers, started), stuck]);
+  } finally {
+    clearTimeout(guard);
+  }
+}
+
+async function send(pool: Pool, url: URL, req: AuthRequest, headers: Record<string, string>, started: number): Promise<AuthAnswer> {
+  const elapsed = (): number => performance.now() - started;
   const deadline = AbortSignal.timeout(req.timeoutMs);
   try {
-    const response = await poolFor(url.origin).request({
+    const response = await pool.request({
       method: req.method as "GET" | "POST",
       path: url.pathname + url.search,
       headers,
@@ -62,6 +99,26 @@ export async function callAuthService(req: AuthRequest): Promise<AuthAnswer> {
   } catch (error) {
     return { kind: "failure", failure: classify(error, deadline), latencyMs: elapsed() };
   }
+}
+
+/** RFC 9110 token characters: what a field name may be. */
+const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Control characters a field value cannot carry (tab is allowed). */
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+
+/**
+ * Headers as undici must get them, or null when one cannot be sent. Values go out as their UTF-8 bytes (undici
+ * writes header strings as latin1, one byte per character, and refuses characters above U+00FF), which is what
+ * Kong received from the client. A value undici would refuse is never handed to it: undici 7.30 rejects such a
+ * request but keeps its connection slot, and after `connections` of them the pool serves nobody again.
+ */
+export function wireHeaders(list: Header[]): Record<string, string> | null {
+  const out: Record<string, string> = {};
+  for (const h of list) {
+    if (!FIELD_NAME.test(h.name) || CONTROL.test(h.value)) return null;
+    out[h.name] = Buffer.from(h.value, "utf8").toString("latin1");
+  }
+  return out;
 }
 
 function classify(error: unknown, deadline: AbortSignal): "timeout" | "connect" | "reset" {

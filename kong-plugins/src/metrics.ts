@@ -6,9 +6,21 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Flow } from "../../shared/src/engine";
 import { AUTH_CALL_DURATION_MS, CACHE_ENTRIES, authCallCounter, counterNames, decisionCounters } from "../../shared/src/metrics";
 import type { AuthAnswer } from "./auth-client";
+import type { BreakerState } from "./circuit-breaker";
 
 /** Kong plane only: requests refused because the handler itself failed (a bug; alert on any increase). */
 export const INTERNAL_ERRORS_TOTAL = "meshgate_kong_internal_errors_total";
+
+/** Kong plane only: circuit-breaker transitions toward the auth service, one counter per state entered. */
+export const BREAKER_TRANSITION_COUNTERS: Readonly<Record<BreakerState, string>> = {
+  open: "meshgate_kong_breaker_transitions_open_total",
+  half_open: "meshgate_kong_breaker_transitions_half_open_total",
+  closed: "meshgate_kong_breaker_transitions_closed_total",
+};
+/** Kong plane only: auth calls not made because the breaker was open (each answered as `auth_breaker_open`). */
+export const BREAKER_REJECTED_TOTAL = "meshgate_kong_breaker_rejected_total";
+/** Kong plane only: auth-service breakers currently open or half-open. */
+export const BREAKERS_OPEN = "meshgate_kong_breakers_open";
 
 /** Envoy's default histogram buckets up to 60 s, so both planes' latency panels line up. */
 const AUTH_DURATION_BUCKETS_MS = [0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000];
@@ -18,8 +30,9 @@ export class PluginMetrics {
   private readonly counters = new Map<string, Counter>();
   private readonly authDuration: Histogram;
 
-  constructor(cacheEntries: () => number) {
-    for (const name of [...counterNames(), INTERNAL_ERRORS_TOTAL]) {
+  constructor(cacheEntries: () => number, breakersOpen: () => number = () => 0) {
+    const kongCounters = [INTERNAL_ERRORS_TOTAL, ...Object.values(BREAKER_TRANSITION_COUNTERS), BREAKER_REJECTED_TOTAL];
+    for (const name of [...counterNames(), ...kongCounters]) {
       this.counters.set(name, new Counter({ name, help: helpFor(name), registers: [this.registry] }));
     }
     this.authDuration = new Histogram({
@@ -36,6 +49,18 @@ export class PluginMetrics {
         this.set(cacheEntries());
       },
     });
+    new Gauge({
+      name: BREAKERS_OPEN,
+      help: "Auth-service circuit breakers of this plugin server that are open or half-open.",
+      registers: [this.registry],
+      collect() {
+        this.set(breakersOpen());
+      },
+    });
+  }
+
+  recordBreakerTransition(to: BreakerState): void {
+    this.increment(BREAKER_TRANSITION_COUNTERS[to]);
   }
 
   /** One count per applicable counter of a finished decision (forwarded or rejected). */
@@ -56,5 +81,9 @@ export class PluginMetrics {
 
 function helpFor(name: string): string {
   if (name === INTERNAL_ERRORS_TOTAL) return "Requests refused because the meshgate handler failed unexpectedly.";
+  if (name === BREAKER_REJECTED_TOTAL) return "Auth calls not made because the auth-service circuit breaker was open.";
+  for (const [state, counter] of Object.entries(BREAKER_TRANSITION_COUNTERS)) {
+    if (name === counter) return `Auth-service circuit breakers that entered the ${state.replace("_", "-")} state.`;
+  }
   return `meshgate ${name.replace(/^meshgate_/, "").replace(/_total$/, "").replaceAll("_", " ")}.`;
 }

@@ -7,6 +7,7 @@ import { Engine } from "../../shared/src/engine";
 import { parsePolicy } from "../../shared/src/policy-parse";
 import type { AuthAnswer } from "./auth-client";
 import { LimitStore } from "../../shared/src/policy";
+import { AuthServiceBreakers, breakerSettingsFromEnv } from "./circuit-breaker";
 import { type Limiter, LocalLimiter, RedisLimiter } from "./limiter";
 import { policyDocumentFromKongConfig } from "./kong-config";
 import { startMetricsEndpoint } from "./metrics-endpoint";
@@ -23,6 +24,7 @@ export class PolicyRuntime {
   /** One auth call per cache key at a time; concurrent misses wait for it. */
   readonly inflight = new Map<string, Promise<AuthAnswer>>();
   readonly limiter: Limiter;
+  readonly breakers: AuthServiceBreakers = authServiceBreakers();
 
   constructor(readonly engine: Engine, readonly policyText: string, readonly metrics: PluginMetrics) {
     this.decisions = new LRUCache<string, CachedDecision>({ max: engine.policy.auth.cache.maxEntries });
@@ -48,7 +50,20 @@ export const metrics = new PluginMetrics(() => {
   let entries = 0;
   for (const runtime of runtimes.values()) entries += runtime.decisions.size;
   return entries;
-});
+}, () => breakers?.notClosed() ?? 0);
+
+let breakers: AuthServiceBreakers | null = null;
+
+/** One breaker per auth-service origin for the whole plugin server, i.e. for every Kong worker of this node.
+ *  Created on first use, not at module load: Kong's query command loads the plugin too. */
+export function authServiceBreakers(): AuthServiceBreakers {
+  breakers ??= new AuthServiceBreakers(breakerSettingsFromEnv(process.env, serverLog), (t) => {
+    metrics.recordBreakerTransition(t.to);
+    serverLog(`meshgate: auth service ${t.origin} circuit breaker ${t.from} -> ${t.to}: ${t.cause}` +
+      (t.to === "open" ? "; auth calls fail at once (auth_breaker_open) and the failure mode applies" : ""));
+  });
+  return breakers;
+}
 
 /** Throws PolicyError naming every invalid field; Kong then fails StartInstance with that message. */
 export function runtimeForKongConfig(config: Record<string, unknown>): PolicyRuntime {

@@ -152,7 +152,7 @@ export class Engine {
 
   begin(request: RequestView, nowMs: f64): Flow {
     const flow = new Flow(request);
-    flow.removeHeaders = this.identityHeaders;
+    flow.removeHeaders = this.headersToStrip(request.headers);
     const limit = this.policy.rateLimit;
     if (limit.enabled && limit.keyKind != LimitKeyKind.Subject) {
       flow.phase = Phase.PreAuthLimit;
@@ -365,6 +365,20 @@ export class Engine {
     flow.outcome = outcome;
     flow.reason = reason;
     flow.step = Step.Reject;
+  }
+
+  /** The owned names, plus any client header that spells one with `_` for `-`: CGI, WSGI, PHP and Rack
+   *  map both spellings to the same variable, so `x_auth_subject` would pass as identity upstream. */
+  private headersToStrip(headers: Array<Header>): Array<string> {
+    let out = this.identityHeaders;
+    for (let i = 0; i < headers.length; i++) {
+      const name = headers[i].name;
+      if (name.indexOf("_") < 0) continue;
+      if (!this.identityHeaders.includes(name.replaceAll("_", "-")) || out.includes(name)) continue;
+      if (out == this.identityHeaders) out = this.identityHeaders.slice(0);
+      out.push(name);
+    }
+    return out;
   }
 
   /** Key namespaces keep a subject named like an IP from sharing its bucket. Empty = the client IP is

@@ -83,6 +83,11 @@ describe("metrics of the Kong plane", () => {
       meshgate_canary_stable_percentage_total: 0,
       meshgate_canary_stable_default_total: 1,
       meshgate_kong_internal_errors_total: 0,
+      meshgate_kong_breaker_transitions_open_total: 0,
+      meshgate_kong_breaker_transitions_half_open_total: 0,
+      meshgate_kong_breaker_transitions_closed_total: 0,
+      meshgate_kong_breaker_rejected_total: 0,
+      meshgate_kong_breakers_open: 0,
       meshgate_auth_call_duration_ms_sum: values.get("meshgate_auth_call_duration_ms_sum"),
       meshgate_auth_call_duration_ms_count: 3,
       meshgate_cache_entries: 2, // alice's allow and the negative entry; errors are never cached

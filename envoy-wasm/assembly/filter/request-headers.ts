@@ -22,6 +22,9 @@ export class ReceivedHeaders {
   /** `:path`, with its query string. */
   path: string = "/";
 
+  /** Size of the serialized map as the host handed it over (pairs encoding). */
+  byteSize: usize = 0;
+
   constructor(headers: Array<Header>) {
     this.headers = headers;
   }
@@ -42,6 +45,7 @@ export function readRequestHeaders(): ReceivedHeaders {
     discardResult();
     return new ReceivedHeaders(new Array<Header>());
   }
+  const byteSize = <usize>load<u32>(RESULT_SIZE);
   // Keep the host's block (it was allocated with our malloc) instead of copying it: release() frees it.
   store<u32>(RESULT_PTR, 0);
   const count = <usize>load<u32>(base);
@@ -54,6 +58,7 @@ export function readRequestHeaders(): ReceivedHeaders {
   }
   const headers = new Array<Header>(regular);
   const received = new ReceivedHeaders(headers);
+  received.byteSize = byteSize;
   let n = 0;
   data = base + 4 + 8 * count;
   for (let i: usize = 0; i < count; i++) {

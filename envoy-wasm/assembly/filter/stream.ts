@@ -13,6 +13,11 @@ import { readRequestHeaders, ReceivedHeaders, writeRequestHeaders } from "./requ
 import { MeshgateRoot } from "./root";
 
 const MAX_FLOW_STEPS: i32 = 16;
+/** Header entries (pseudo-headers included) above which a request is refused with 431 — the Kong plane's limit. */
+const MAX_REQUEST_HEADERS: u32 = 1000;
+/** cpp-host refuses a pairs write over 1 MiB; keep room for the headers meshgate adds. */
+const MAX_REQUEST_HEADER_BYTES: usize = 1048576 - 65536;
+const TOO_MANY_HEADERS_BODY = "{\"error\":\"invalid_request\",\"message\":\"too many request headers\"}";
 const SOURCE_ADDRESS: Array<string> = ["source", "address"];
 
 /** What the auth call produced: a status with headers and body, or a transport failure. */
@@ -40,7 +45,18 @@ export class MeshgateStream extends HttpContext {
       sendLocalResponse(503, "meshgate_not_configured", new ArrayBuffer(0), []);
       return Action.Pause;
     }
+    // The filter writes the request map back in one set_header_map_pairs; past 1024 pairs cpp-host reads that
+    // write as an empty map and the request would go on with no headers at all. Refuse, as the Kong plane does.
+    if (numHeaders >= MAX_REQUEST_HEADERS) {
+      sendLocalResponse(431, "meshgate_too_many_headers", String.UTF8.encode(TOO_MANY_HEADERS_BODY), [new Pair("content-type", "application/json")]);
+      return Action.Pause;
+    }
     const received = readRequestHeaders();
+    if (received.byteSize > MAX_REQUEST_HEADER_BYTES) {
+      received.release();
+      sendLocalResponse(431, "meshgate_too_many_headers", String.UTF8.encode(TOO_MANY_HEADERS_BODY), [new Pair("content-type", "application/json")]);
+      return Action.Pause;
+    }
     this.received = received;
     const request = new RequestView();
     request.method = received.method;

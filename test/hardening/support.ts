@@ -1,0 +1,72 @@
+// Helpers of the hardening tests: a plane started with extra plugin-server environment (the Kong circuit
+// breaker's settings), the timing of one request, and the token scan of captured logs.
+import { EnvoyHost } from "../../dev/hosts/envoy/host.js";
+import { KongHost } from "../../dev/hosts/kong/gateway.js";
+import {
+  KONG_PLUGINS_DIR, MESHGATE_WASM, startPlane, type Backends, type Plane, type PlaneName, type PlaneRequest, type PlaneResponse,
+} from "../planes/support.js";
+
+export type Doc = Record<string, unknown>;
+
+export interface PlaneStartOptions {
+  /** Kong plane: environment of the plugin server process (e.g. MESHGATE_BREAKER_*). */
+  serverEnv?: NodeJS.ProcessEnv;
+  /** Envoy plane: worker VMs. */
+  workers?: number;
+}
+
+/** The Kong circuit breaker switched off, for tests that look at each failing call on its own. */
+export const BREAKER_OFF: NodeJS.ProcessEnv = { MESHGATE_BREAKER_FAILURES: "0", MESHGATE_BREAKER_FAILURE_RATIO: "0" };
+
+export async function startPlaneWith(name: PlaneName, backends: Backends, policy: Doc, options: PlaneStartOptions = {}): Promise<Plane> {
+  if (name === "envoy" || options.serverEnv === undefined) return startPlane(name, backends, policy, { workers: options.workers });
+  const kong = await KongHost.start({ pluginsDir: KONG_PLUGINS_DIR, config: policy, serviceUrl: backends.stableUrl, serverEnv: options.serverEnv });
+  return {
+    name, kong,
+    request: async (r: PlaneRequest = {}) => toPlaneResponse(await kong.request({ method: r.method, path: r.path ?? "/", headers: r.headers, clientIp: r.clientIp })),
+    close: () => kong.close(),
+  };
+}
+
+/** The same reading of an echo-upstream answer as test/planes/support.ts. */
+function toPlaneResponse(r: { status: number; headers: Record<string, string | string[]>; body: string }): PlaneResponse {
+  let variant: PlaneResponse["variant"] = null;
+  let upstreamHeaders: Record<string, string> | null = null;
+  try {
+    const echoed = JSON.parse(r.body) as { variant?: unknown; headers?: Record<string, string> };
+    if (echoed.variant === "stable" || echoed.variant === "canary") {
+      variant = echoed.variant;
+      upstreamHeaders = echoed.headers ?? {};
+    }
+  } catch {
+    // a local reply
+  }
+  return { status: r.status, headers: r.headers, body: r.body, variant, upstreamHeaders };
+}
+
+export async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = performance.now();
+  const value = await work();
+  return { value, ms: performance.now() - started };
+}
+
+/** Every captured log line of a plane's host (Kong: plugin, server and Kong lines; Envoy: wasm and host lines). */
+export function capturedLogs(plane: Plane): string[] {
+  if (plane.kong) return plane.kong.logs().map((l) => l.message);
+  if (plane.envoy) return plane.envoy.logs().map((l) => l.message);
+  return [];
+}
+
+/** Pieces of a token a leak would show: its head, its tail, and its middle (16 characters each). */
+export function tokenPieces(token: string): string[] {
+  if (token.length < 16) return [token];
+  const middle = Math.floor(token.length / 2) - 8;
+  return [token.slice(0, 16), token.slice(middle, middle + 16), token.slice(-16)];
+}
+
+export function envoyHost(plane: Plane): EnvoyHost {
+  if (!plane.envoy) throw new Error("not an Envoy plane");
+  return plane.envoy;
+}
+
+export { MESHGATE_WASM };
