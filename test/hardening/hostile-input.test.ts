@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KongHost } from "../../dev/hosts/kong/gateway.js";
 import { PLANES, bearer, policyFor, startBackends, startPlane, type Backends, type Plane, type PlaneName, type PlaneResponse } from "../planes/support.js";
 import {
-  NOT_UTF8_MARK, OWNED_HEADERS, PROPERTY_TIMEOUT_MS, RUNS, SEED, hostileRequest, toHeaderRecord, type HostileRequest, type Limits,
+  OWNED_HEADERS, PROPERTY_TIMEOUT_MS, RUNS, SEED, hostileRequest, toHeaderRecord, type HostileRequest, type Limits,
 } from "./hostile-generators.js";
 import { capturedLogs, timed, tokenPieces } from "./support.js";
 
