@@ -1,7 +1,7 @@
 // SHA-256 (FIPS 180-4) for the wasm build: the same function as the core's portable `sha256`, written
 // with unchecked loads, the rotr builtin and static buffers, because the portable one (bounds-checked
 // arrays, a padded copy, a string-concatenating hex) costs about 60 µs for a 1 KB token in V8.
-// test/planes/envoy-cache-key.test.ts proves the keys equal the core's on every padding boundary.
+// test/planes/envoy-cache.test.ts proves the keys equal the core's on every padding boundary.
 import { utf8Encode } from "../../../shared/src/utf8";
 
 const K: StaticArray<u32> = [
