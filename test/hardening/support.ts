@@ -1,10 +1,7 @@
 // Helpers of the hardening tests: a plane started with extra plugin-server environment (the Kong circuit
 // breaker's settings), the timing of one request, and the token scan of captured logs.
 import { EnvoyHost } from "../../dev/hosts/envoy/host.js";
-import { KongHost } from "../../dev/hosts/kong/gateway.js";
-import {
-  KONG_PLUGINS_DIR, MESHGATE_WASM, startPlane, type Backends, type Plane, type PlaneName, type PlaneRequest, type PlaneResponse,
-} from "../planes/support.js";
+import { MESHGATE_WASM, startPlane, type Backends, type Plane, type PlaneName } from "../planes/support.js";
 
 export type Doc = Record<string, unknown>;
 
@@ -18,30 +15,9 @@ export interface PlaneStartOptions {
 /** The Kong circuit breaker switched off, for tests that look at each failing call on its own. */
 export const BREAKER_OFF: NodeJS.ProcessEnv = { MESHGATE_BREAKER_FAILURES: "0", MESHGATE_BREAKER_FAILURE_RATIO: "0" };
 
-export async function startPlaneWith(name: PlaneName, backends: Backends, policy: Doc, options: PlaneStartOptions = {}): Promise<Plane> {
-  if (name === "envoy" || options.serverEnv === undefined) return startPlane(name, backends, policy, { workers: options.workers });
-  const kong = await KongHost.start({ pluginsDir: KONG_PLUGINS_DIR, config: policy, serviceUrl: backends.stableUrl, serverEnv: options.serverEnv });
-  return {
-    name, kong,
-    request: async (r: PlaneRequest = {}) => toPlaneResponse(await kong.request({ method: r.method, path: r.path ?? "/", headers: r.headers, clientIp: r.clientIp })),
-    close: () => kong.close(),
-  };
-}
-
-/** The same reading of an echo-upstream answer as test/planes/support.ts. */
-function toPlaneResponse(r: { status: number; headers: Record<string, string | string[]>; body: string }): PlaneResponse {
-  let variant: PlaneResponse["variant"] = null;
-  let upstreamHeaders: Record<string, string> | null = null;
-  try {
-    const echoed = JSON.parse(r.body) as { variant?: unknown; headers?: Record<string, string> };
-    if (echoed.variant === "stable" || echoed.variant === "canary") {
-      variant = echoed.variant;
-      upstreamHeaders = echoed.headers ?? {};
-    }
-  } catch {
-    // a local reply
-  }
-  return { status: r.status, headers: r.headers, body: r.body, variant, upstreamHeaders };
+/** startPlane with the Kong plugin server's environment (breaker settings); Envoy ignores it. */
+export function startPlaneWith(name: PlaneName, backends: Backends, policy: Doc, options: PlaneStartOptions = {}): Promise<Plane> {
+  return startPlane(name, backends, policy, options);
 }
 
 export async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {

@@ -87,11 +87,13 @@ export interface Plane {
 
 export interface PlaneOptions {
   workers?: number;
+  /** Kong plane: extra environment for the plugin server (e.g. MESHGATE_BREAKER_*). */
+  serverEnv?: NodeJS.ProcessEnv;
 }
 
 export async function startPlane(name: PlaneName, backends: Backends, policy: Doc, options: PlaneOptions = {}): Promise<Plane> {
   if (name === "kong") {
-    const kong = await KongHost.start({ pluginsDir: KONG_PLUGINS_DIR, config: policy, serviceUrl: backends.stableUrl });
+    const kong = await KongHost.start({ pluginsDir: KONG_PLUGINS_DIR, config: policy, serviceUrl: backends.stableUrl, serverEnv: options.serverEnv });
     return {
       name, kong,
       request: async (r = {}) => toPlaneResponse(await kong.request({ method: r.method, path: r.path ?? "/", headers: r.headers, clientIp: r.clientIp })),
