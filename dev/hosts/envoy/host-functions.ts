@@ -231,7 +231,7 @@ const proxy: Record<string, HostImpl> = {
     return Ok;
   },
   proxy_get_current_time_nanoseconds(vm, a) {
-    return vm.memory.writeU64(u32(a, 0), BigInt(Date.now()) * 1_000_000n) ? Ok : InvalidMemoryAccess;
+    return vm.memory.writeU64(u32(a, 0), BigInt(vm.env.clock.nowMs()) * 1_000_000n) ? Ok : InvalidMemoryAccess;
   },
   proxy_define_metric(vm, a) {
     const type = u32(a, 0);

@@ -4,6 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { LOG_LEVELS, LogLevel, logLevelName, type LogLevelName } from "./abi.js";
 import { ClusterManager } from "./clusters.js";
+import { SYSTEM_CLOCK, type HostClock } from "./clock.js";
 import { listenGateway, type AccessLogEntry, type GatewayHandle } from "./gateway.js";
 import { collectBody, HttpStream, type DownstreamRequest } from "./http-stream.js";
 import { loadWasmModule, type LoadedModule } from "./load.js";
@@ -39,6 +40,8 @@ export interface EnvoyHostOptions {
   workerHeader?: string;
   /** Called for every log line as it is captured. */
   onLog?: (entry: LogEntry) => void;
+  /** Wall-clock time and plugin ticks (Envoy's TimeSource). Default: the system clock; tests pass a ManualClock. */
+  clock?: HostClock;
 }
 
 export interface LogEntry {
@@ -128,6 +131,7 @@ export class EnvoyHost {
       queues: globalSharedQueues,
       httpCalls: clusters,
       counters: this.counters,
+      clock: options.clock ?? SYSTEM_CLOCK,
       log(worker, level, message, source) { host.capture({ worker, level: logLevelName(level), message, source }); },
     };
   }

@@ -107,7 +107,7 @@ export class HttpStream implements StreamCallbacks {
       clientAddress: req.clientAddress,
       localAddress: req.localAddress,
       protocol: req.protocol,
-      startTimeMs: Date.now(),
+      startTimeMs: deps.vm.env.clock.nowMs(),
       responseCode: null,
       responseCodeDetails: null,
       routeName: null,

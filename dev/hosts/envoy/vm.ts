@@ -3,6 +3,7 @@
 // "after VM call" actions run once the outermost callback returns, a trap fails the VM for good.
 
 import { LogLevel, type AbiVersion } from "./abi.js";
+import type { HostClock } from "./clock.js";
 import { RootContext, StreamContext, VmContext, type ContextBase } from "./contexts.js";
 import { GuestMemory } from "./guest-memory.js";
 import type { HeaderMap } from "./header-map.js";
@@ -45,6 +46,8 @@ export interface VmEnvironment {
   readonly queues: SharedQueueRegistry;
   readonly httpCalls: HttpCallDispatcher;
   readonly counters: HostCounters;
+  /** Wall-clock time and tick timers. */
+  readonly clock: HostClock;
   log(worker: number, level: number, message: string, source: "wasm" | "host"): void;
 }
 
@@ -101,7 +104,8 @@ export class WasmVm implements QueueConsumer {
 
   readonly metricIds = new Map<number, Stat>();
   private readonly nextMetricId = [0, 1, 2];
-  private readonly tickTimers = new Map<number, NodeJS.Timeout>();
+  /** Root context id → cancel of its pending tick. */
+  private readonly tickTimers = new Map<number, () => void>();
 
   private constructor(readonly env: VmEnvironment, readonly index: number, readonly abi: AbiVersion,
     instanceExports: Record<string, unknown>, memory: WasmMemory) {
@@ -303,18 +307,16 @@ export class WasmVm implements QueueConsumer {
   }
 
   setTickPeriod(root: RootContext, periodMs: number): void {
-    const existing = this.tickTimers.get(root.id);
-    if (existing) clearTimeout(existing);
+    this.tickTimers.get(root.id)?.();
     this.tickTimers.delete(root.id);
     if (periodMs <= 0 || this.disposed) return;
     const arm = (): void => {
-      const timer = setTimeout(() => {
-        if (this.disposed || this.tickTimers.get(root.id) !== timer) return;
+      const cancel = this.env.clock.schedule(periodMs, () => {
+        if (this.disposed || this.tickTimers.get(root.id) !== cancel) return;
         root.onTick();
-        if (this.tickTimers.get(root.id) === timer) arm();
-      }, periodMs);
-      timer.unref();
-      this.tickTimers.set(root.id, timer);
+        if (this.tickTimers.get(root.id) === cancel) arm();
+      });
+      this.tickTimers.set(root.id, cancel);
     };
     arm();
   }
@@ -342,7 +344,7 @@ export class WasmVm implements QueueConsumer {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const timer of this.tickTimers.values()) clearTimeout(timer);
+    for (const cancel of this.tickTimers.values()) cancel();
     this.tickTimers.clear();
     for (const ctx of this.contexts.values()) if (ctx instanceof RootContext) ctx.cancelHttpCalls();
     this.afterActions.length = 0;

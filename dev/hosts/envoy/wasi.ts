@@ -65,7 +65,7 @@ const wasi: Record<string, HostImpl> = {
   clock_time_get(vm, a) {
     const id = u32(a, 0);
     let ns: bigint;
-    if (id === 0) ns = BigInt(Date.now()) * 1_000_000n;
+    if (id === 0) ns = BigInt(vm.env.clock.nowMs()) * 1_000_000n;
     else if (id === 1) ns = process.hrtime.bigint();
     else return NotSup;
     void i64(a, 1); // precision is ignored, as in cpp-host

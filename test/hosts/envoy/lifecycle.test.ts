@@ -1,6 +1,7 @@
 // Checklist points 2 (VMs, canary, context ids) and 8 (on_log → on_done → on_delete, ticks).
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ManualClock } from "../../../dev/hosts/envoy/clock.js";
 import { EnvoyHost } from "../../../dev/hosts/envoy/host.js";
 import { compileFixture } from "./compile-fixture.js";
 import { linesFrom, startUpstream, waitForWasm, wasmLines, type Upstream } from "./helpers.js";
@@ -10,9 +11,9 @@ let wasm: Uint8Array;
 let upstream: Upstream;
 const hosts: EnvoyHost[] = [];
 
-async function startHost(pluginConfig: string, extra: { vmConfig?: string } = {}): Promise<EnvoyHost> {
+async function startHost(pluginConfig: string, extra: { vmConfig?: string; clock?: ManualClock } = {}): Promise<EnvoyHost> {
   const host = await EnvoyHost.start({
-    wasm, pluginConfig, vmConfig: extra.vmConfig, workers: 2,
+    wasm, pluginConfig, vmConfig: extra.vmConfig, clock: extra.clock, workers: 2,
     clusters: { stable: upstream.url }, routes: [{ cluster: "stable" }],
   });
   hosts.push(host);
@@ -113,5 +114,18 @@ describe("stream end and ticks", () => {
     const host = await startHost("tick|20");
     await Promise.all([waitForWasm(host, 0, "tick 1"), waitForWasm(host, 1, "tick 1")]);
     expect(wasmLines(host, -1)).not.toContain("tick 1");
+  });
+
+  it("ticks follow the host clock: one per period of clock time, none before", async () => {
+    const clock = new ManualClock();
+    const host = await startHost("tick|20", { clock });
+    // The test filter logs "tick <root context id>" on every tick.
+    const ticks = (worker: number): number => wasmLines(host, worker).filter((l) => l === "tick 1").length;
+    clock.advance(19);
+    expect([ticks(0), ticks(1)]).toEqual([0, 0]);
+    clock.advance(1);
+    expect([ticks(0), ticks(1)]).toEqual([1, 1]);
+    clock.advance(40);
+    expect([ticks(0), ticks(1), ticks(-1)]).toEqual([3, 3, 0]);
   });
 });
