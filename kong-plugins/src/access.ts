@@ -7,6 +7,7 @@ import { Engine, Flow, RequestView, Step } from "../../shared/src/engine";
 import { Header } from "../../shared/src/headers";
 import { NO_CALL_MADE, callAuthService, type AuthAnswer } from "./auth-client";
 import { isAuthServiceFailure } from "./circuit-breaker";
+import { nowMs } from "./clock";
 import { BREAKER_REJECTED_TOTAL } from "./metrics";
 import type { HeaderMap, KongPdk } from "./pdk";
 import type { PolicyRuntime } from "./runtime";
@@ -27,15 +28,15 @@ export async function runAccess(kong: KongPdk, runtime: PolicyRuntime): Promise<
   if (engine.needsPath) request.path = await kong.request.getPathWithQuery();
   if (engine.needsMethod) request.method = await kong.request.getMethod();
 
-  const flow = engine.begin(request, Date.now());
+  const flow = engine.begin(request, nowMs());
   let authLatencyMs = -1;
   for (let steps = 0; steps < MAX_FLOW_STEPS; steps++) {
     switch (flow.step) {
       case Step.ClientIp:
-        engine.onClientIp(flow, (await kong.client.getForwardedIp()) ?? "", Date.now());
+        engine.onClientIp(flow, (await kong.client.getForwardedIp()) ?? "", nowMs());
         break;
       case Step.LookupCache:
-        engine.onCacheResult(flow, runtime.decisions.get(flow.cacheKey) ?? null, Date.now());
+        engine.onCacheResult(flow, runtime.decisions.get(flow.cacheKey) ?? null, nowMs());
         break;
       case Step.CallAuth: {
         const answer = await singleFlightAuth(runtime, flow);
@@ -68,17 +69,17 @@ function singleFlightAuth(runtime: PolicyRuntime, flow: Flow): Promise<AuthAnswe
   if (joined) return joined;
   const request = flow.authRequest!;
   const breaker = runtime.breakers.forUrl(request.url);
-  const permit = breaker ? breaker.acquire(Date.now()) : "call";
+  const permit = breaker ? breaker.acquire(nowMs()) : "call";
   if (permit === "rejected") {
     runtime.metrics.increment(BREAKER_REJECTED_TOTAL);
     return Promise.resolve(BREAKER_OPEN);
   }
   const pending = callAuthService(request).then((answer) => {
-    breaker?.record(permit, isAuthServiceFailure(answer), Date.now(), answer.kind === "failure" ? answer.failure : `status ${answer.status}`);
+    breaker?.record(permit, isAuthServiceFailure(answer), nowMs(), answer.kind === "failure" ? answer.failure : `status ${answer.status}`);
     if (answer.kind === "response" || !NO_CALL_MADE.has(answer.failure)) runtime.metrics.recordAuthCall(answer);
     return answer;
   }, (error: unknown) => {
-    breaker?.record(permit, true, Date.now(), "exception");
+    breaker?.record(permit, true, nowMs(), "exception");
     throw error;
   }).finally(() => runtime.inflight.delete(key));
   runtime.inflight.set(key, pending);
@@ -88,7 +89,7 @@ function singleFlightAuth(runtime: PolicyRuntime, flow: Flow): Promise<AuthAnswe
 const BREAKER_OPEN: AuthAnswer = { kind: "failure", failure: "breaker_open", latencyMs: 0 };
 
 function feedAuthAnswer(engine: Engine, flow: Flow, answer: AuthAnswer, runtime: PolicyRuntime): void {
-  const now = Date.now();
+  const now = nowMs();
   if (answer.kind === "failure") {
     engine.onAuthFailure(flow, answer.failure, now);
     return;
@@ -110,7 +111,7 @@ async function logDecision(kong: KongPdk, engine: Engine, flow: Flow, authLatenc
   const context = new LogContext();
   context.plane = "kong";
   context.requestId = requestId;
-  context.timeMs = Date.now();
+  context.timeMs = nowMs();
   context.authLatencyMs = authLatencyMs;
   const line = decisionLogLine(policy, flow, context);
   const level = policy.log.level;
@@ -129,7 +130,7 @@ function firstValue(headers: Header[], name: string): string {
 export const LIMITER_FALLBACK_HEADER = "x-meshgate-limiter";
 
 async function applyLimit(runtime: PolicyRuntime, flow: Flow): Promise<void> {
-  const now = Date.now();
+  const now = nowMs();
   const verdict = await runtime.limiter.check(runtime.engine, flow, now);
   if ("unavailable" in verdict) {
     runtime.engine.onLimitUnavailable(flow, now);

@@ -2,12 +2,13 @@
 // One kong-js-pluginserver process serves every Kong worker, so this is exact per Kong node, like
 // Kong's own `local` policy. Entries expire once their TAT has passed (the bucket is full again).
 import { LRUCache } from "lru-cache";
+import { lruClock } from "./clock";
 
 export class LocalLimiterStore {
   private readonly tats: LRUCache<string, number>;
 
   constructor(maxKeys = 100_000) {
-    this.tats = new LRUCache<string, number>({ max: maxKeys, ttlAutopurge: false });
+    this.tats = new LRUCache<string, number>({ max: maxKeys, ttlAutopurge: false, ...lruClock });
   }
 
   get(key: string): number {

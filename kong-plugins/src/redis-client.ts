@@ -3,6 +3,7 @@
 // an outage once per interval (MESHGATE_REDIS_LOG_INTERVAL_MS, default 60 s) and once when Redis is back.
 import { Redis } from "ioredis";
 import type { RedisSettings } from "../../shared/src/policy";
+import { nowMs } from "./clock";
 import { GCRA_SCRIPT } from "./gcra-script";
 
 /** `{allowed 0|1, tat µs, remaining, reset µs, retryAfter µs}` as the script returns it. */
@@ -69,7 +70,7 @@ export class SharedRedis {
 
   private noteFailure(error: Error): void {
     this.down = true;
-    const now = Date.now();
+    const now = nowMs();
     if (now - this.lastLoggedMs < this.logIntervalMs) return;
     this.lastLoggedMs = now;
     this.log(`meshgate: redis ${this.address} unavailable (${error.message}); faultTolerant limits fall back to this ` +

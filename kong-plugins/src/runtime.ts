@@ -8,6 +8,7 @@ import { parsePolicy } from "../../shared/src/policy-parse";
 import type { AuthAnswer } from "./auth-client";
 import { LimitStore } from "../../shared/src/policy";
 import { AuthServiceBreakers, breakerSettingsFromEnv } from "./circuit-breaker";
+import { lruClock } from "./clock";
 import { type Limiter, LocalLimiter, RedisLimiter } from "./limiter";
 import { policyDocumentFromKongConfig } from "./kong-config";
 import { startMetricsEndpoint } from "./metrics-endpoint";
@@ -27,7 +28,7 @@ export class PolicyRuntime {
   readonly breakers: AuthServiceBreakers = authServiceBreakers();
 
   constructor(readonly engine: Engine, readonly policyText: string, readonly metrics: PluginMetrics) {
-    this.decisions = new LRUCache<string, CachedDecision>({ max: engine.policy.auth.cache.maxEntries });
+    this.decisions = new LRUCache<string, CachedDecision>({ max: engine.policy.auth.cache.maxEntries, ...lruClock });
     const limit = engine.policy.rateLimit;
     this.limiter = limit.enabled && limit.store == LimitStore.Redis
       ? new RedisLimiter(limit.redis, limit.faultTolerant, serverLog)

@@ -240,14 +240,14 @@ async function samePlaneProcess(planeName: PlaneName, backends: Backends, otherA
     let envoy = byPolicy.get(text);
     if (!envoy) {
       const { EnvoyHost } = await import("../../dev/hosts/envoy/host.js");
-      const { MESHGATE_WASM } = await import("../planes/support.js");
+      const { MESHGATE_WASM, noManualClock } = await import("../planes/support.js");
       const host = await EnvoyHost.start({
         wasm: MESHGATE_WASM, pluginConfig: text, workers: 1,
         clusters: { "auth-service": backends.authUrl, "other-auth": otherAuth.authUrl, stable: backends.stableUrl },
         routes: [{ cluster: "stable" }],
       });
       envoy = {
-        name: "envoy", envoy: host, close: () => host.close(),
+        name: "envoy", envoy: host, close: () => host.close(), advanceClock: noManualClock,
         request: async (r = {}) => {
           const res = await host.request({ path: r.path ?? "/", headers: r.headers });
           return { status: res.status, headers: res.headers, body: res.body, variant: res.local ? null : "stable", upstreamHeaders: null };

@@ -4,8 +4,10 @@
 import { join } from "node:path";
 import { createAuthService, type AuthService } from "../../dev/auth-service/index.js";
 import { createEchoUpstream } from "../../dev/upstream/index.js";
+import { ManualClock } from "../../dev/hosts/envoy/clock.js";
 import { EnvoyHost } from "../../dev/hosts/envoy/host.js";
 import { KongHost } from "../../dev/hosts/kong/gateway.js";
+import { PluginServerClock } from "../../dev/hosts/kong/plugin-clock.js";
 
 export type PlaneName = "kong" | "envoy";
 export const PLANES: PlaneName[] = ["kong", "envoy"];
@@ -80,6 +82,8 @@ export interface PlaneRequest {
 export interface Plane {
   name: PlaneName;
   request(r?: PlaneRequest): Promise<PlaneResponse>;
+  /** With `manualClock`: moves the plugin's wall clock forward (cache lifetimes, cool-downs, ticks). */
+  advanceClock(ms: number): void;
   close(): Promise<void>;
   kong?: KongHost;
   envoy?: EnvoyHost;
@@ -89,18 +93,37 @@ export interface PlaneOptions {
   workers?: number;
   /** Kong plane: extra environment for the plugin server (e.g. MESHGATE_BREAKER_*). */
   serverEnv?: NodeJS.ProcessEnv;
+  /** The plugin reads a clock that only `advanceClock` moves, instead of the system clock. */
+  manualClock?: boolean;
+}
+
+export function noManualClock(): never {
+  throw new Error("advanceClock needs a plane started with manualClock: true");
 }
 
 export async function startPlane(name: PlaneName, backends: Backends, policy: Doc, options: PlaneOptions = {}): Promise<Plane> {
   if (name === "kong") {
-    const kong = await KongHost.start({ pluginsDir: KONG_PLUGINS_DIR, config: policy, serviceUrl: backends.stableUrl, serverEnv: options.serverEnv });
+    const clock = options.manualClock ? new PluginServerClock() : undefined;
+    let kong: KongHost;
+    try {
+      kong = await KongHost.start({ pluginsDir: KONG_PLUGINS_DIR, config: policy, serviceUrl: backends.stableUrl, serverEnv: options.serverEnv, clock });
+    } catch (err) {
+      clock?.dispose();
+      throw err;
+    }
     return {
       name, kong,
       request: async (r = {}) => toPlaneResponse(await kong.request({ method: r.method, path: r.path ?? "/", headers: r.headers, clientIp: r.clientIp })),
-      close: () => kong.close(),
+      advanceClock: clock ? (ms) => clock.advance(ms) : noManualClock,
+      close: async () => {
+        await kong.close();
+        clock?.dispose();
+      },
     };
   }
+  const clock = options.manualClock ? new ManualClock() : undefined;
   const envoy = await EnvoyHost.start({
+    clock,
     wasm: MESHGATE_WASM,
     pluginConfig: JSON.stringify(policy),
     workers: options.workers ?? 2,
@@ -113,6 +136,7 @@ export async function startPlane(name: PlaneName, backends: Backends, policy: Do
       method: r.method, path: r.path ?? "/", headers: r.headers, worker: r.worker,
       clientAddress: r.clientIp ? `${r.clientIp}:40000` : undefined,
     })),
+    advanceClock: clock ? (ms) => clock.advance(ms) : noManualClock,
     close: () => envoy.close(),
   };
 }

@@ -18,6 +18,7 @@ import { serializeRequest } from "./pdk/misc.js";
 import { dumpPluginInfo, type PluginInfo } from "./plugin-info.js";
 import { KongPluginConfig } from "./plugin-config.js";
 import { PluginRunner } from "./plugin-runner.js";
+import type { PluginServerClock } from "./plugin-clock.js";
 import { PluginServerProcess } from "./plugin-server-process.js";
 import { defaultStartCmd } from "./repo-paths.js";
 import { RequestContext, type IncomingRequest } from "./request-context.js";
@@ -43,6 +44,8 @@ export interface KongHostOptions {
   serverEnv?: NodeJS.ProcessEnv;
   /** Record every RPC (method, argument, result) for `rpcTrace()`; bounded to the last 10 000. */
   traceRpc?: boolean;
+  /** The plugin server's wall clock, moved by the caller (who disposes it). Default: system time. */
+  clock?: PluginServerClock;
 }
 
 export interface HostRequest {
@@ -146,7 +149,8 @@ export class KongHost {
     const pluginsDir = resolve(o.pluginsDir);
     if (!statSync(pluginsDir, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`pluginsDir is not a directory: ${pluginsDir}`);
     const startCmd = o.startCmd ?? defaultStartCmd();
-    const serverEnv = { ...process.env, ...o.serverEnv };
+    const baseEnv = { ...process.env, ...o.serverEnv };
+    const serverEnv = o.clock ? o.clock.serverEnv(baseEnv) : baseEnv;
     const info = await dumpPluginInfo(startCmd, pluginsDir, serverEnv);
     const pluginConfig = new KongPluginConfig(info.Name, info.Schema, o.config);
     const proxy = new UpstreamProxy(o.serviceUrl, o.upstreams);
