@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callAuthService, closeAuthPools, wireHeaders } from "../../kong-plugins/src/auth-client";
 import { AuthRequest } from "../../shared/src/auth";
 import { Header } from "../../shared/src/headers";
-import { timed } from "./support.js";
 
 let server: Server;
 let origin: string;
@@ -45,9 +44,9 @@ describe("the Kong auth client", () => {
       const answer = await callAuthService(request([["x-tenant", `a${String.fromCharCode(i % 32 === 9 ? 7 : i % 32)}b`]]));
       expect(answer).toMatchObject({ kind: "failure", failure: "invalid_header" });
     }
-    const after = await timed(() => callAuthService(request([["x-tenant", "ok"]])));
-    expect(after.value).toMatchObject({ kind: "response", status: 200 });
-    expect(after.ms).toBeLessThan(1_000);
+    // A pool wedged by those calls would end this one with its 300 ms deadline ("timeout"), not an answer.
+    const after = await callAuthService(request([["x-tenant", "ok"]]));
+    expect(after).toMatchObject({ kind: "response", status: 200 });
   });
 
   it("sends values as the UTF-8 bytes the client sent, also outside latin1 (undici refuses those as strings)", async () => {
@@ -63,9 +62,9 @@ describe("the Kong auth client", () => {
     // An invalid method is the one input the client still passes to undici unchecked (the core only ever
     // builds GET and POST), so it is how this test wedges the pool the way a bad header value used to.
     for (let i = 0; i < 64; i++) await callAuthService(request([], "BAD METHOD"));
-    const wedged = await timed(() => callAuthService(request([])));
-    expect(wedged.value).toMatchObject({ kind: "failure", failure: "timeout" });
-    expect(wedged.ms).toBeLessThan(300 + 1_000);
+    // Without its own deadline the call would wait on the wedged pool past the test's timeout.
+    const wedged = await callAuthService(request([]));
+    expect(wedged).toMatchObject({ kind: "failure", failure: "timeout" });
     const next = await callAuthService(request([]));
     expect(next).toMatchObject({ kind: "response", status: 200 });
   });

@@ -1,16 +1,16 @@
 // Auth-service faults through both planes' dev hosts: every fault the reference auth service can inject, and
 // refused connections. For each: the documented outcome (fail closed 503 unless the answer itself is valid,
-// a stale allow served within its grace), no request waits beyond the timeout plus a margin, nothing reaches
-// the upstream without a valid decision, and the next request after the fault is cleared succeeds.
+// a stale allow served within its grace), a slow service is cut off by the plane's timeout (it would answer only
+// after ten minutes, and with an allow: a 503 within the test's deadline proves nobody waited for it), nothing
+// reaches the upstream without a valid decision, and the next request after the fault is cleared succeeds.
 // The Kong circuit breaker is off here (it has its own tests), so each failing call is seen on its own.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_DELAY_MS } from "../../dev/auth-service/faults.js";
 import type { AuthFaults } from "../../dev/auth-service/index.js";
 import { PLANES, bearer, header, policyFor, startBackends, type Backends, type Plane } from "../planes/support.js";
-import { BREAKER_OFF, startPlaneWith, timed } from "./support.js";
+import { BREAKER_OFF, startPlaneWith } from "./support.js";
 
 const TIMEOUT_MS = 300;
-/** Scheduling slack on a shared 2-core machine: the point is "bounded by the timeout", not "fast". */
-const MARGIN_MS = 1_500;
 
 interface FaultCase {
   name: string;
@@ -24,7 +24,7 @@ const injected = (faults: AuthFaults): FaultCase["apply"] => (backends) => backe
 const CASES: FaultCase[] = [
   { name: "down (connection reset at the request head)", apply: injected({ down: true }), fresh: "fail_closed" },
   { name: "refusing connections (not listening)", apply: (b) => b.auth.stopListening(), fresh: "fail_closed" },
-  { name: "slow beyond the timeout", apply: injected({ delayMs: TIMEOUT_MS * 5 }), fresh: "fail_closed" },
+  { name: "slow beyond the timeout (answers after ten minutes)", apply: injected({ delayMs: MAX_DELAY_MS }), fresh: "fail_closed" },
   { name: "500", apply: injected({ status: 500 }), fresh: "fail_closed" },
   { name: "503", apply: injected({ status: 503 }), fresh: "fail_closed" },
   { name: "429", apply: injected({ status: 429 }), fresh: "fail_closed" },
@@ -68,22 +68,20 @@ describe.each(PLANES)("auth-service faults on the %s plane", (planeName) => {
     const recoveryToken = await backends.token(`after-${planeName}-${subjects++}`);
     await fault.apply(backends);
     try {
-      const fresh = await timed(() => plane.request({ path: "/orders", headers: bearer(freshToken) }));
-      expect(fresh.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+      const fresh = await plane.request({ path: "/orders", headers: bearer(freshToken) });
       if (fault.fresh === "fail_closed") {
-        expect(fresh.value.status).toBe(503);
-        expect(fresh.value.variant).toBeNull(); // never reached the upstream
-        expect(JSON.parse(fresh.value.body)).toEqual({ error: "auth_unavailable", message: "authentication service unavailable" });
-        expect(header(fresh.value, "www-authenticate")).toBeUndefined();
+        expect(fresh.status).toBe(503);
+        expect(fresh.variant).toBeNull(); // never reached the upstream
+        expect(JSON.parse(fresh.body)).toEqual({ error: "auth_unavailable", message: "authentication service unavailable" });
+        expect(header(fresh, "www-authenticate")).toBeUndefined();
       } else {
-        expect(fresh.value.status).toBe(200);
-        expect(fresh.value.upstreamHeaders?.["x-auth-subject"]).toMatch(/^fresh-/);
+        expect(fresh.status).toBe(200);
+        expect(fresh.upstreamHeaders?.["x-auth-subject"]).toMatch(/^fresh-/);
       }
 
-      const stale = await timed(() => plane.request({ path: "/orders", headers: bearer(cachedToken) }));
-      expect(stale.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
-      expect(stale.value.status).toBe(200);
-      expect(stale.value.upstreamHeaders?.["x-auth-subject"]).toBe("stale-sam");
+      const stale = await plane.request({ path: "/orders", headers: bearer(cachedToken) });
+      expect(stale.status).toBe(200);
+      expect(stale.upstreamHeaders?.["x-auth-subject"]).toBe("stale-sam");
     } finally {
       await clearFaults(backends);
     }

@@ -11,7 +11,7 @@ import { PLANES, bearer, policyFor, startBackends, startPlane, type Backends, ty
 import {
   OWNED_HEADERS, PROPERTY_TIMEOUT_MS, RUNS, SEED, hostileRequest, toHeaderRecord, type HostileRequest, type Limits,
 } from "./hostile-generators.js";
-import { capturedLogs, timed, tokenPieces } from "./support.js";
+import { capturedLogs, tokenPieces } from "./support.js";
 
 /** Kong refuses ≥ 1000 header values itself (431), and so does the Envoy filter (≥ 1000 entries, pseudo-headers
  *  included). The Envoy plane is held below 1000 entries and 1 MiB here (the size limit is the test
@@ -335,12 +335,15 @@ describe.each(PLANES)("forwarded header values the auth call cannot carry (%s pl
 
   // Kong: undici used to keep a connection slot per refused value, and after 64 of them no auth call was ever made
   // again (see auth-client.test.ts). Now such a value fails the call at once (auth_invalid_header, the failure mode).
-  it("100 requests with control characters in a forwarded header: each answered in time, none allowed, then a good request passes", async () => {
+  it("100 requests with control characters in a forwarded header: none allowed, none waits for the auth timeout, then a good request passes", async () => {
     for (let i = 0; i < 100; i++) {
-      const r = await timed(() => plane.request({ path: "/", headers: { ...bearer(`unknown-token-${i}`), "x-tenant": `t${String.fromCharCode(1 + (i % 8))}x` } }));
-      expect(r.value.variant).toBeNull();
-      expect(r.ms).toBeLessThan(300 + 1_500);
+      const r = await plane.request({ path: "/", headers: { ...bearer(`unknown-token-${i}`), "x-tenant": `t${String.fromCharCode(1 + (i % 8))}x` } });
+      expect(r.variant).toBeNull();
     }
+    // Each is refused at once, never by the 300 ms deadline (auth_timeout) a wedged client would hit: Kong's client
+    // refuses the value itself, Envoy's host resets the call (cpp-host refuses such a header map).
+    const reasons = capturedLogs(plane).map((l) => /"reason":"([a-z_]+)"/.exec(l)?.[1]).filter((r) => r !== undefined);
+    expect(reasons).toEqual(Array(100).fill(planeName === "kong" ? "auth_invalid_header" : "auth_reset"));
     const good = await plane.request({ path: "/", headers: { ...bearer(await backends.token("wendy")), "x-tenant": "acme" } });
     expect(good.status).toBe(200);
     expect(good.upstreamHeaders?.["x-auth-subject"]).toBe("wendy");

@@ -21,6 +21,8 @@ export interface MiniHostOptions {
   pluginConfig?: string;
   properties?: Record<string, string>;
   logLevel?: number;
+  /** Wall clock in epoch ms for proxy_get_current_time_nanoseconds (which adds 123 456 ns). Default Date.now. */
+  nowMs?: () => number;
 }
 
 export class MiniHost {
@@ -197,7 +199,7 @@ export class MiniHost {
         return Ok;
       },
       proxy_get_current_time_nanoseconds: (out: number) => {
-        this.view().setBigUint64(out, BigInt(Date.now()) * 1_000_000n + 123_456n, true);
+        this.view().setBigUint64(out, BigInt((this.options.nowMs ?? Date.now)()) * 1_000_000n + 123_456n, true);
         return Ok;
       },
       proxy_set_tick_period_milliseconds: (ms: number) => {
