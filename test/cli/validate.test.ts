@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fixture, runCli } from "./support/cli";
+import { testTempDir } from "../support/temp-dir.js";
 
 const BAD_FIELD_ERRORS = [
   'auth.mode: expected one of "introspection", "forward", got "jwt"',
@@ -93,7 +93,7 @@ describe("meshgate validate", () => {
   });
 
   it("exits 2 for a missing file, a directory, a file too large and bytes that are not UTF-8", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "meshgate-cli-"));
+    const dir = testTempDir("meshgate-cli-");
     writeFileSync(join(dir, "huge.json"), `{"auth":{"realm":"${"x".repeat(1024 * 1024)}"}}`);
     writeFileSync(join(dir, "latin1.yaml"), Buffer.from([0x72, 0x3a, 0x20, 0xe9, 0x0a]));
     for (const [path, message] of [

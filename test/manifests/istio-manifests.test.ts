@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { builtCli, repoRoot, runCli } from "../cli/support/cli";
 import { effectivePolicy, readPolicy } from "../cli/support/policy";
@@ -9,6 +8,7 @@ import { at, yamlDocuments } from "../cli/support/yaml-docs";
 import { istioSchemaErrors } from "./support/istio-schemas";
 import { idOf, kustomizationFile, kustomizeBuild, loadYaml } from "./support/kustomize";
 import type { K8sObject } from "./support/kustomize";
+import { testTempDir } from "../support/temp-dir.js";
 
 const manifests = join(repoRoot, "istio-manifests");
 const ROOTS = ["base", "overlays/test", "overlays/production", "envoyfilter"];
@@ -85,7 +85,7 @@ describe("istio-manifests kustomizations", () => {
   });
 
   it("the emulated build refuses what kustomize would not build the same way", () => {
-    const dir = mkdtempSync(join(tmpdir(), "meshgate-kustomize-"));
+    const dir = testTempDir("meshgate-kustomize-");
     const write = (name: string, text: string): void => { execFileSync("sh", ["-c", `cat > '${join(dir, name)}'`], { input: text }); };
     write("kustomization.yaml", "resources: [missing.yaml]\n");
     expect(() => kustomizeBuild(dir)).toThrow(/missing.yaml does not exist/);
@@ -205,7 +205,7 @@ describe("overlays", () => {
 
 describe("generated manifests and the OCI image", () => {
   it("the committed generated manifests are exactly what render.sh produces from the policies", async () => {
-    const out = mkdtempSync(join(tmpdir(), "meshgate-render-"));
+    const out = testTempDir("meshgate-render-");
     execFileSync("bash", [join(manifests, "render.sh"), out], { env: { ...process.env, MESHGATE_CLI: await builtCli() }, stdio: "pipe" });
     for (const file of ["base/wasmplugin-gateway.yaml", "base/wasmplugin-caller.yaml", "envoyfilter/envoyfilter-gateway.yaml", "envoyfilter/envoyfilter-sidecar-outbound.yaml"]) {
       expect(readFileSync(join(manifests, file), "utf8"), `${file} is stale: run istio-manifests/render.sh`).toBe(readFileSync(join(out, file), "utf8"));

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { builtCli, repoRoot } from "../cli/support/cli";
 import { coreErrors, effectivePolicy, readPolicy, throughKong } from "../cli/support/policy";
 import { asRecord, at, yamlDocuments } from "../cli/support/yaml-docs";
+import { testTempDir } from "../support/temp-dir.js";
 
 const examples = join(repoRoot, "kong-plugins/examples");
 const single = (file: string): unknown => {
@@ -47,7 +47,7 @@ describe("kong-plugins/examples", () => {
   });
 
   it("kong.yml and kongplugin.yaml are exactly what render.sh produces", async () => {
-    const out = mkdtempSync(join(tmpdir(), "meshgate-kong-render-"));
+    const out = testTempDir("meshgate-kong-render-");
     execFileSync("bash", [join(examples, "render.sh"), out], { env: { ...process.env, MESHGATE_CLI: await builtCli() }, stdio: "pipe" });
     for (const file of ["kong.yml", "kongplugin.yaml"]) {
       expect(readFileSync(join(examples, file), "utf8"), `${file} is stale: run kong-plugins/examples/render.sh`).toBe(readFileSync(join(out, file), "utf8"));

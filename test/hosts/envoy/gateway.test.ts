@@ -3,8 +3,7 @@
 
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, statSync, writeFileSync, readdirSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { statSync, writeFileSync, readdirSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Pool, request } from "undici";
@@ -12,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { EnvoyHost, type EnvoyHostOptions } from "../../../dev/hosts/envoy/host.js";
 import { compileFixture } from "./compile-fixture.js";
 import { closedPortUrl, linesFrom, startUpstream, wasmLines, type Upstream } from "./helpers.js";
+import { testTempDir } from "../../support/temp-dir.js";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "../../..");
 const mainMjs = join(repo, "build/dev/hosts/envoy/main.mjs");
@@ -206,7 +206,7 @@ describe("main.ts", () => {
   }
 
   it("prints the listening line, serves through the filter and stops on SIGTERM", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "envoy-host-main-"));
+    const dir = testTempDir("envoy-host-main-");
     const wasmPath = join(dir, "filter.wasm");
     writeFileSync(wasmPath, testFilter);
     const proc = spawnMain(["--wasm", wasmPath, "--config-text", "log|from-main", "--cluster", `stable=${stable.url}`,
@@ -223,7 +223,7 @@ describe("main.ts", () => {
   it("exits 2 with usage on bad arguments and 1 with Envoy's text on a module it cannot load", async () => {
     const bad = spawnMain(["--port", "x"]);
     expect(await exitCode(bad)).toBe(2);
-    const dir = mkdtempSync(join(tmpdir(), "envoy-host-main-"));
+    const dir = testTempDir("envoy-host-main-");
     const wasmPath = join(dir, "abort.wasm");
     writeFileSync(wasmPath, await compileFixture("imports-abort", { customAbort: false }));
     const proc = spawnMain(["--wasm", wasmPath, "--config-text", "", "--port", "0"]);
