@@ -1,5 +1,5 @@
 // Helpers of the hardening tests: a plane started with extra plugin-server environment (the Kong circuit
-// breaker's settings), the timing of one request, and the token scan of captured logs.
+// breaker's settings) and the token scan of captured logs.
 import { EnvoyHost } from "../../dev/hosts/envoy/host.js";
 import { MESHGATE_WASM, startPlane, type Backends, type Plane, type PlaneName } from "../planes/support.js";
 
@@ -18,12 +18,6 @@ export const BREAKER_OFF: NodeJS.ProcessEnv = { MESHGATE_BREAKER_FAILURES: "0", 
 /** startPlane with the Kong plugin server's environment (breaker settings); Envoy ignores it. */
 export function startPlaneWith(name: PlaneName, backends: Backends, policy: Doc, options: PlaneStartOptions = {}): Promise<Plane> {
   return startPlane(name, backends, policy, options);
-}
-
-export async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const started = performance.now();
-  const value = await work();
-  return { value, ms: performance.now() - started };
 }
 
 /** Every captured log line of a plane's host (Kong: plugin, server and Kong lines; Envoy: wasm and host lines). */

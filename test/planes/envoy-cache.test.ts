@@ -31,7 +31,8 @@ async function plane(policy: Record<string, unknown>): Promise<Plane> {
 
 describe("single flight on one worker VM", () => {
   it("50 concurrent misses for one token on one worker make exactly one auth call, and every request is answered from it", async () => {
-    const p = await plane(policyFor(backends));
+    // A deadline no busy machine reaches: this is about one call for many waiters, not about the default 200 ms.
+    const p = await plane(policyFor(backends, { auth: { timeoutMs: 10_000 } }));
     const token = await backends.token("uma", ["staff"]);
     backends.auth.setFaults({ delayMs: 100 }); // the call is surely still out when the last request arrives
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => p.request({ path: `/u/${i}`, headers: bearer(token), worker: 0 })));
