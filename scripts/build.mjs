@@ -20,7 +20,7 @@ const asc = join(root, "node_modules/.bin/asc");
 /** Per target: the paths whose files it is built from, and what it must leave behind. */
 const plans = {
   core: { inputs: ["shared"], outputs: ["build/core/core.node.mjs", "build/core/core.wasm"] },
-  dev: { inputs: ["dev", "shared", "kong-plugins/src"], outputs: ["build/dev/stack/main.mjs", "build/dev/hosts/kong/main.mjs", "build/dev/hosts/envoy/main.mjs"] },
+  dev: { inputs: ["dev", "shared", "kong-plugins/src"], outputs: ["build/dev/stack/main.mjs", "build/dev/hosts/kong/main.mjs", "build/dev/hosts/envoy/main.mjs", "build/dev/stack/exit-with-parent.mjs"] },
   cli: { inputs: ["cli", "shared", "kong-plugins/src", "package.json"], outputs: ["build/cli/meshgate.mjs"] },
   kong: { inputs: ["kong-plugins/src", "kong-plugins/build.mjs", "shared"], outputs: ["kong-plugins/build/meshgate.cjs"] },
   wasm: { inputs: ["envoy-wasm/assembly", "envoy-wasm/build.mjs", "envoy-wasm/verify-abi.mjs", "envoy-wasm/abi-0.2.1.json", "shared"], outputs: ["envoy-wasm/build/meshgate.wasm"] },
@@ -42,7 +42,8 @@ const targets = {
       "--exportRuntime", "-O3", "--runtime", "incremental"], { cwd: root, stdio: "inherit" });
   },
   async dev() {
-    const entries = findFiles(join(root, "dev"), (p) => p.endsWith("/main.ts"));
+    // Process entry points, and the preload that makes the stack's processes exit with their parent.
+    const entries = findFiles(join(root, "dev"), (p) => p.endsWith("/main.ts") || p.endsWith("/stack/exit-with-parent.ts"));
     if (entries.length === 0) return;
     await build({
       entryPoints: entries, bundle: true, platform: "node", format: "esm", target: "node20",
