@@ -3,7 +3,7 @@
 // process (its children notice and stop), or a start that fails on a port in use, which names the variable.
 // Every process of a run is found by a marker in its environment, the plugin server the Kong host starts included;
 // TMPDIR points at a directory of the run's own, which must be empty afterwards.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { connect, createServer, type Server } from "node:net";
@@ -144,6 +144,15 @@ describe("npm start (build/dev/stack/main.mjs)", () => {
     expect((await client.get(urls.envoy, "/from-npm-start")).status).toBe(401);
     await run.waitForLine(/^GET \/from-npm-start 200 kong (stable|canary) \d+\.\dms$/, 5_000);
     await run.waitForLine(/^GET \/from-npm-start 401 envoy local \d+\.\dms$/, 5_000);
+
+    // The rate-limit demo as a user pastes it: the token lines, then one burst per plane; each shows 429s.
+    const demo = run.output.filter((l) => /^ {2}(BOB=|curl .*--parallel)/.test(l)).map((l) => l.trim());
+    expect(demo).toHaveLength(3);
+    const shown = execFileSync("bash", ["-c", demo.join("\n")], { encoding: "utf8", timeout: 60_000 });
+    const counts = shown.trim().split("\n").map((line) => /^\s*(\d+) (\d{3})\b/.exec(line)).map((m) => [Number(m![1]), m![2]] as const);
+    expect(counts.filter(([, status]) => status === "429").length, shown).toBe(2);
+    expect(counts.every(([, status]) => status === "200" || status === "429"), shown).toBe(true);
+    expect(shown).toMatch(/429 retry-after: 1 {2}ratelimit-policy: "default";q=20;w=1/);
 
     run.process.kill("SIGINT");
     expect(await run.exit).toEqual({ code: 0, signal: null });
