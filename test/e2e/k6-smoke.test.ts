@@ -1,5 +1,5 @@
 // smoke.js through the k6 stand-in against the live local stack (random ports), with nothing set but BASE_URL
-// and AUTH_URL: every check passes on both planes. smoke.js as it was — RUN_ID defaulting to Date.now() in init
+// and AUTH_URL: every check and threshold passes on both planes. smoke.js as it was — RUN_ID defaulting to Date.now() in init
 // code — fails its identity checks here as it did on a real k6, because setup's instance and the VU's disagree.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -32,11 +32,13 @@ function runSmoke(baseUrl: string, source = readFileSync(SMOKE, "utf8")) {
 }
 
 describe("load-tests/smoke.js on the local stack", () => {
-  it.each(["kong", "envoy"] as const)("passes every check on the %s plane with only BASE_URL and AUTH_URL set", (plane) => {
+  it.each(["kong", "envoy"] as const)("passes every check and threshold on the %s plane with only BASE_URL and AUTH_URL set", (plane) => {
     const { result, failed } = runSmoke(stack.urls[plane]);
     expect(result.iterationErrors).toEqual([]);
     expect(result.checks.size).toBeGreaterThanOrEqual(15);
     expect(failed).toEqual([]);
+    expect(result.thresholds.map((t) => `${t.metric}: ${t.expression}`)).toEqual(["checks: rate==1", "http_req_duration{kind:gateway}: p(95)<1000"]);
+    expect(result.thresholds.filter((t) => !t.ok || t.noData)).toEqual([]);
   }, 60_000);
 
   it("would have caught smoke.js as it was: a RUN_ID taken from Date.now() in init code differs per VU", () => {
@@ -59,7 +61,8 @@ describe("load-tests/smoke.js on the local stack", () => {
       .replace(setupNow, `${before}\n`)
       .replaceAll("=== tokens.userSubject", "=== `k6-smoke-user-${RUN}`");
     expect(asItWas).not.toBe(source);
-    const { failed } = runSmoke(stack.urls.kong, asItWas);
+    const { result, failed } = runSmoke(stack.urls.kong, asItWas);
     expect(failed).toEqual(["identity header reaches the upstream", "spoofed x-auth-subject replaced by the verified one"]);
+    expect(result.thresholds.find((t) => t.metric === "checks")).toMatchObject({ ok: false, noData: false });
   }, 60_000);
 });

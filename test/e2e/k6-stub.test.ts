@@ -134,6 +134,41 @@ describe("k6 stand-in run", () => {
     expect(Object.fromEntries(checker.checks)).toEqual({ "is two": { passes: 1, fails: 0 }, "is three": { passes: 0, fails: 1 } });
   });
 
+  it("evaluates thresholds as k6 does: rates, counts, trend percentiles, tagged sub-metrics, expected statuses", () => {
+    const statuses = [200, 200, 429, 200, 503];
+    const answers: Array<{ status: number; durationMs: number }> = statuses.map((status, i) => ({ status, durationMs: 10 * (i + 1) }));
+    const script = new K6Script("thresholds.js", {
+      http: { batch: (requests) => requests.map(() => ({ ...answers.shift()!, headers: {}, body: "", error: null })) },
+    }, [
+      "import http from 'k6/http';",
+      "import { Counter, Rate } from 'k6/metrics';",
+      "const limited = new Counter('limited');",
+      "const ok = new Rate('ok');",
+      "http.setResponseCallback(http.expectedStatuses(200, 429));",
+      "export const options = { iterations: 5, thresholds: {",
+      "  ok: ['rate>=0.6', 'rate>0.6'], limited: ['count==1'], http_req_failed: ['rate<0.21', 'rate<0.2'],",
+      "  'http_req_duration{kind:a}': ['p(50)==20', 'max<=30', 'avg<20'], 'http_req_duration{kind:none}': ['max<1'],",
+      "} };",
+      "export default function () {",
+      "  const res = http.get('http://x.test/', { tags: { kind: __ITER < 3 ? 'a' : 'b' } });",
+      "  ok.add(res.status === 200);",
+      "  if (res.status === 429) limited.add(1);",
+      "}",
+    ].join("\n"));
+    const result = script.run();
+    expect(result.thresholds.map((t) => [t.metric, t.expression, t.ok, t.noData])).toEqual([
+      ["ok", "rate>=0.6", true, false],
+      ["ok", "rate>0.6", false, false],
+      ["limited", "count==1", true, false],
+      ["http_req_failed", "rate<0.21", true, false],
+      ["http_req_failed", "rate<0.2", false, false],
+      ["http_req_duration{kind:a}", "p(50)==20", true, false],
+      ["http_req_duration{kind:a}", "max<=30", true, false],
+      ["http_req_duration{kind:a}", "avg<20", false, false],
+      ["http_req_duration{kind:none}", "max<1", true, true],
+    ]);
+  });
+
   it("refuses a script old k6 cannot compile before running anything", () => {
     expect(() => new K6Script("spread.js", {}, "export default function () { return { ...{} }; }")).toThrow(/object spread/);
   });

@@ -4,13 +4,17 @@
 //   `__VU` 0 there and 1..N in the VUs, `__ITER` the VU's iteration (0-based), `__ENV` the variables given, and a
 //   clock that moves on between calls (separate k6 VUs never initialise within the same millisecond);
 // - setup()'s return value reaches each VU as a copy through JSON, like k6's;
-// - check() evaluates its predicates and counts passes and fails; custom metrics keep their samples.
+// - check() evaluates its predicates; checks, custom metrics and the HTTP metrics keep their samples with tags,
+//   and the script's thresholds are evaluated on them as k6 would (k6-thresholds.ts).
 // HTTP goes to a live server through blocking requests (k6's http API is synchronous), or, without a server,
 // to a recorder that answers 200 with a canned body. Executors: per-vu-iterations and shared-iterations.
 import { readFileSync } from "node:fs";
 import { createContext, runInContext } from "node:vm";
 import ts from "typescript";
 import { assertOldK6Syntax } from "./k6-syntax.js";
+import { MetricStore, type MetricType, type ThresholdResult } from "./k6-thresholds.js";
+
+export { THRESHOLD_EXPRESSION } from "./k6-thresholds.js";
 import type { SyncRequest, SyncResponse } from "./sync-http.js";
 
 export const K6_MODULES = ["k6", "k6/http", "k6/metrics", "k6/execution", "k6/data"];
@@ -81,6 +85,8 @@ export interface K6RunResult {
   iterationErrors: string[];
   /** The value setup() returned. */
   setupData: unknown;
+  /** `options.thresholds`, evaluated on the run's samples. */
+  thresholds: ThresholdResult[];
 }
 
 interface ScenarioSpec {
@@ -117,7 +123,7 @@ export class K6Script {
   readonly checks = new Map<string, CheckCount>();
   /** Names given to `new Counter/Gauge/Rate/Trend(name)` (in the setup instance). */
   readonly customMetrics: string[] = [];
-  readonly samples = new Map<string, number[]>();
+  readonly metrics = new MetricStore();
   readonly httpCalls: HttpCall[] = [];
   private readonly compiled: string;
   private readonly env: Record<string, string>;
@@ -125,6 +131,8 @@ export class K6Script {
   private readonly clock: () => number;
   /** What k6/execution and `__ITER` report while an iteration runs. */
   private readonly state = { scenario: "setup", iterationInTest: 0, scenarioStartMs: 0 };
+  /** What http_req_failed counts as a success (k6's default: 200–399; http.setResponseCallback changes it). */
+  private expected: (status: number) => boolean = (status) => status >= 200 && status < 400;
 
   constructor(readonly path: string, options: K6Options = {}, source = readFileSync(path, "utf8")) {
     assertOldK6Syntax(source, path);
@@ -175,6 +183,7 @@ export class K6Script {
         instance.setIteration(slot.iteration);
         try {
           fn(setupData === undefined ? undefined : JSON.parse(JSON.stringify(setupData)));
+          this.metrics.add("iterations", 1, { scenario: name });
         } catch (err) {
           iterationErrors.push(`${name} VU ${instance.vu} iteration ${slot.iteration}: ${(err as Error).message}`);
         }
@@ -183,7 +192,8 @@ export class K6Script {
     const teardown = setupInstance.exports["teardown"];
     this.state.scenario = "teardown";
     if (typeof teardown === "function") teardown(setupData);
-    return { checks: this.checks, iterationErrors, setupData };
+    const thresholds = this.metrics.evaluate((options as { thresholds?: Record<string, unknown> }).thresholds ?? {});
+    return { checks: this.checks, iterationErrors, setupData, thresholds };
   }
 
   private iterationPlan(name: string, spec: ScenarioSpec): { vus: number[]; order: Array<{ vu: number; iteration: number }> } {
@@ -203,16 +213,24 @@ export class K6Script {
 
   private modules(vu: number, iteration: () => number): Record<string, unknown> {
     const script = this;
-    const send = (requests: SyncRequest[]): K6Response[] => {
+    type TaggedRequest = SyncRequest & { tags: Record<string, string> };
+    const send = (requests: TaggedRequest[]): K6Response[] => {
       for (const r of requests) this.httpCalls.push({ method: r.method, url: r.url });
-      return this.http.batch(requests).map(toK6Response);
+      const answers = this.http.batch(requests.map(({ tags: _, ...r }) => r));
+      return answers.map((answer, i) => {
+        const tags = { method: requests[i]!.method, status: String(answer.status), scenario: this.state.scenario, ...requests[i]!.tags };
+        this.metrics.add("http_reqs", 1, tags);
+        this.metrics.add("http_req_duration", answer.durationMs, tags);
+        this.metrics.add("http_req_failed", this.expected(answer.status) ? 0 : 1, tags);
+        return toK6Response(answer);
+      });
     };
-    const request = (method: string, url: unknown, body: unknown, params: unknown): SyncRequest => {
-      const headers = ((params as { headers?: Record<string, string> } | undefined)?.headers) ?? {};
+    const request = (method: string, url: unknown, body: unknown, params: unknown): TaggedRequest => {
+      const { headers = {}, tags = {} } = (params ?? {}) as { headers?: Record<string, string>; tags?: Record<string, string> };
       if (body !== null && body !== undefined && typeof body !== "string") throw new Error(`k6 stand-in: ${method} ${String(url)} with a non-string body`);
-      return { method, url: String(url), headers, body: (body as string | null | undefined) ?? null };
+      return { method, url: String(url), headers, body: (body as string | null | undefined) ?? null, tags };
     };
-    const one = (req: SyncRequest): K6Response => send([req])[0]!;
+    const one = (req: TaggedRequest): K6Response => send([req])[0]!;
     const http = {
       get: (url: unknown, params?: unknown) => one(request("GET", url, null, params)),
       head: (url: unknown, params?: unknown) => one(request("HEAD", url, null, params)),
@@ -228,23 +246,24 @@ export class K6Script {
         const spec = r as { method?: string; url?: string; body?: unknown; params?: unknown };
         return request(spec.method ?? "GET", spec.url, spec.body, spec.params);
       })),
-      expectedStatuses: (...statuses: unknown[]) => ({ statuses }),
-      setResponseCallback: () => undefined,
+      expectedStatuses: (...statuses: Array<number | { min: number; max: number }>) => (status: number) =>
+        statuses.some((s) => (typeof s === "number" ? s === status : status >= s.min && status <= s.max)),
+      setResponseCallback: (callback: (status: number) => boolean) => { this.expected = callback; },
     };
-    class Metric {
+    const metric = (type: MetricType) => class {
       constructor(readonly name: string) {
+        script.metrics.declare(name, type);
         if (vu === 0) script.customMetrics.push(name);
       }
-      add(value: number | boolean): void {
-        const list = script.samples.get(this.name) ?? [];
-        list.push(Number(value));
-        script.samples.set(this.name, list);
+      add(value: number | boolean, tags?: Record<string, string>): void {
+        script.metrics.add(this.name, Number(value), tags);
       }
-    }
+    };
     const check = (value: unknown, sets: Record<string, unknown>): boolean => {
       let all = true;
       for (const [name, predicate] of Object.entries(sets)) {
         const ok = Boolean(typeof predicate === "function" ? (predicate as (v: unknown) => unknown)(value) : predicate);
+        this.metrics.add("checks", ok ? 1 : 0, { check: name });
         const count = this.checks.get(name) ?? { passes: 0, fails: 0 };
         if (ok) count.passes += 1;
         else count.fails += 1;
@@ -257,7 +276,7 @@ export class K6Script {
     return {
       k6: { check, group: (_: string, fn: () => unknown) => fn(), sleep: () => undefined, fail: (m: string) => { throw new Error(m); } },
       "k6/http": { __esModule: true, default: http, ...http },
-      "k6/metrics": { Counter: Metric, Gauge: Metric, Rate: Metric, Trend: Metric },
+      "k6/metrics": { Counter: metric("counter"), Gauge: metric("gauge"), Rate: metric("rate"), Trend: metric("trend") },
       "k6/execution": {
         __esModule: true,
         default: {
@@ -303,8 +322,6 @@ export function loadScript(path: string, env: Record<string, string> = {}): { ex
   return { exports: instance.exports, customMetrics: script.customMetrics, httpCalls: script.httpCalls };
 }
 
-/** k6's threshold grammar: `aggregation operator number` (metrics/thresholds_parser.go). */
-export const THRESHOLD_EXPRESSION = /^(avg|min|max|med|count|rate|value|p\(\d+(\.\d+)?\))\s*(<|<=|>|>=|==|===|!=)\s*-?\d+(\.\d+)?$/;
 
 /** k6's built-in metric names that thresholds may use. */
 export const BUILTIN_METRICS = [
