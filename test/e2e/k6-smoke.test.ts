@@ -1,6 +1,7 @@
 // smoke.js through the k6 stand-in against the live local stack (random ports), with nothing set but BASE_URL
-// and AUTH_URL: every check and threshold passes on both planes. smoke.js as it was — RUN_ID defaulting to Date.now() in init
-// code — fails its identity checks here as it did on a real k6, because setup's instance and the VU's disagree.
+// and AUTH_URL: every check and threshold passes on both planes. smoke.js as it was — RUN_ID defaulting to
+// Date.now() in init code — fails its identity checks here as it did on a real k6, because setup's instance and
+// the VU's disagree.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
