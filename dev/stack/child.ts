@@ -46,7 +46,7 @@ export class StackChild {
     // The preload ends the child when this process is gone, however it went (SIGKILL included); NODE_OPTIONS
     // carries it on to the Node processes the child starts (the Kong host's plugin server).
     const preload = `--import=${pathToFileURL(stackPaths().exitWithParent).href}`;
-    const env = { ...process.env, ...spec.env };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env, MESHGATE_PARENT_PID: String(process.pid) };
     env["NODE_OPTIONS"] = env["NODE_OPTIONS"] ? `${env["NODE_OPTIONS"]} ${preload}` : preload;
     this.process = spawn(process.execPath, [preload, spec.script, ...spec.args], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     // A parent that exits without stopping its children (uncaught error, process.exit) must not leave them behind.

@@ -8,7 +8,13 @@ const CHECK_INTERVAL_MS = 200;
 /** Bound for the process's own shutdown before it is ended regardless. */
 const SHUTDOWN_GRACE_MS = 5_000;
 
-const parentAtStart = process.ppid;
+/**
+ * The parent the stack named (its pid, set by StackChild), so a parent that died before this module ran is noticed
+ * too; processes this one starts watch their own parent, so the variable is not passed on.
+ */
+const named = Number(process.env["MESHGATE_PARENT_PID"]);
+delete process.env["MESHGATE_PARENT_PID"];
+const parentAtStart = Number.isInteger(named) && named > 0 ? named : process.ppid;
 
 const watch = setInterval(() => {
   if (process.ppid === parentAtStart) return;

@@ -165,15 +165,17 @@ export class K6Script {
   /** init for setup → setup() → init per VU → each scenario's iterations → teardown(), in k6's order. */
   run(): K6RunResult {
     const setupInstance = this.instantiate(0);
-    const options = (setupInstance.exports["options"] ?? {}) as { scenarios?: Record<string, ScenarioSpec>; vus?: number; iterations?: number };
+    const options = (setupInstance.exports["options"] ?? {}) as
+      { scenarios?: Record<string, ScenarioSpec>; vus?: number; iterations?: number; thresholds?: Record<string, unknown> };
     const setup = setupInstance.exports["setup"];
     const setupData: unknown = typeof setup === "function" ? setup() : undefined;
-    const scenarios = options.scenarios ?? { default: { executor: "per-vu-iterations", vus: options.vus ?? 1, iterations: options.iterations ?? 1 } };
+    // Without scenarios, k6 runs `vus`/`iterations` as shared-iterations (1 VU, 1 iteration by default).
+    const scenarios = options.scenarios ?? { default: { executor: "shared-iterations", vus: options.vus ?? 1, iterations: options.iterations ?? 1 } };
     const iterationErrors: string[] = [];
     let nextVu = 1;
     for (const [name, spec] of Object.entries(scenarios)) {
       const plan = this.iterationPlan(name, spec);
-      const instances = plan.vus.map(() => this.instantiate(nextVu++));
+      const instances = Array.from({ length: plan.vus }, () => this.instantiate(nextVu++));
       Object.assign(this.state, { scenario: name, iterationInTest: 0, scenarioStartMs: this.clock() });
       for (const [iterationInTest, slot] of plan.order.entries()) {
         const instance = instances[slot.vu]!;
@@ -192,11 +194,12 @@ export class K6Script {
     const teardown = setupInstance.exports["teardown"];
     this.state.scenario = "teardown";
     if (typeof teardown === "function") teardown(setupData);
-    const thresholds = this.metrics.evaluate((options as { thresholds?: Record<string, unknown> }).thresholds ?? {});
+    const thresholds = this.metrics.evaluate(options.thresholds ?? {});
     return { checks: this.checks, iterationErrors, setupData, thresholds };
   }
 
-  private iterationPlan(name: string, spec: ScenarioSpec): { vus: number[]; order: Array<{ vu: number; iteration: number }> } {
+  /** How many VUs the scenario has, and which VU runs each of its iterations with which `__ITER`. */
+  private iterationPlan(name: string, spec: ScenarioSpec): { vus: number; order: Array<{ vu: number; iteration: number }> } {
     const vus = spec.vus ?? 1;
     const iterations = spec.iterations ?? 1;
     const order: Array<{ vu: number; iteration: number }> = [];
@@ -208,7 +211,7 @@ export class K6Script {
     } else {
       throw new Error(`${this.path}: the k6 stand-in runs per-vu-iterations and shared-iterations, not ${spec.executor} (scenario ${name})`);
     }
-    return { vus: Array.from({ length: vus }, (_, i) => i), order };
+    return { vus, order };
   }
 
   private modules(vu: number, iteration: () => number): Record<string, unknown> {
