@@ -75,7 +75,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (ports[key] !== 0 && err instanceof Error && err.message.includes("EADDRINUSE")) throw new StackConfigError(portInUseMessage(key, ports[key]));
     throw err;
   });
-  const source = loadPolicyFile(options.policyFile ?? paths.defaultPolicy);
+  const policyFile = options.policyFile ?? paths.defaultPolicy;
+  const source = withPolicyHint(() => loadPolicyFile(policyFile));
   const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
   const envoyWorkers = options.envoyWorkers ?? 2;
   const accessLog = options.accessLog ?? true;
@@ -116,6 +117,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ], (c) => c.stop());
   } catch (err) {
     await Promise.all(backends.map((c) => c.stop()));
+    // The gateways check the policy with the core's parser: a refusal shows in their last lines.
+    if (err instanceof Error && !(err instanceof StackConfigError)) {
+      err.message += `\nIf those lines reject the policy: fix ${policyFile}, or point ${POLICY_VARIABLE} at another policy file.`;
+    }
     throw err;
   }
   const [kong, envoy] = gateways;
@@ -158,6 +163,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     stop,
     kill,
   };
+}
+
+/** The variable `npm start` reads the policy file from. */
+export const POLICY_VARIABLE = "MESHGATE_POLICY";
+
+function withPolicyHint<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof StackConfigError) throw new StackConfigError(`${err.message} (the policy file is set by ${POLICY_VARIABLE})`);
+    throw err;
+  }
 }
 
 function killQuietly(pid: number): void {

@@ -1,11 +1,12 @@
 // `npm start` itself: the built stack entry point as a process (ports from the environment, 0 = any free port),
 // its banner, its request log, and that nothing it started survives it — a Ctrl-C (SIGINT), a SIGKILL of the main
-// process (its children notice and stop), or a start that fails on a port in use, which names the variable.
+// process (its children notice and stop), or a start that fails (a port in use, an unreadable or bad policy),
+// which names the cause and the variable to change.
 // Every process of a run is found by a marker in its environment, the plugin server the Kong host starts included;
 // TMPDIR points at a directory of the run's own, which must be empty afterwards.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -167,6 +168,30 @@ describe("npm start (build/dev/stack/main.mjs)", () => {
     expect(await run.exit).toEqual({ code: null, signal: "SIGKILL" });
     await expectNothingLeft(run, Object.values(urls));
   }, 180_000);
+
+  it("names MESHGATE_POLICY when the policy file cannot be read, exits 2, and starts nothing", async () => {
+    const run = startMain({ MESHGATE_POLICY: "/nonexistent/meshgate-policy.yaml" });
+    expect(await run.exit).toEqual({ code: 2, signal: null });
+    expect(run.output.join("\n")).toMatch(/cannot read the policy file \/nonexistent\/meshgate-policy\.yaml: .*\(the policy file is set by MESHGATE_POLICY\)/);
+    expect(processesMarked(MARKER, run.marker)).toEqual([]);
+  }, 60_000);
+
+  it("shows the gateways' refusal of a bad policy, names the file and MESHGATE_POLICY, and leaves nothing behind", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mg-npm-start-policy-"));
+    try {
+      const policy = join(dir, "bad.yaml");
+      writeFileSync(policy, "rateLimit:\n  rate: -1\n");
+      const run = startMain({ MESHGATE_POLICY: policy });
+      expect(await run.exit).toEqual({ code: 1, signal: null });
+      const text = run.output.join("\n");
+      expect(text).toMatch(/rateLimit\.rate/);
+      expect(text).toContain(`If those lines reject the policy: fix ${policy}, or point MESHGATE_POLICY at another policy file.`);
+      await waitUntil(() => processesMarked(MARKER, run.marker).length === 0, 30_000, () => "stack processes outlived the failed start");
+      expect(leftInTmp(run)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it("names the port variable when a port is taken, exits 2, and starts nothing", async () => {
     const taken: Server = createServer();
