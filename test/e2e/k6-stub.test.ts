@@ -33,6 +33,8 @@ describe("k6 v0.48 syntax check", () => {
     ["BigInt literal", "export default 10n;"],
     ["`for await`", "export default async function () { for await (const x of []) { void x; } }"],
     ["async generator", "export async function* g() { yield 1; }"],
+    ["async function passed to group() or check()", "import { group } from 'k6'; export default function () { group('g', async () => {}); }"],
+    ["async function passed to group() or check()", "import { check } from 'k6'; export default function () { check(1, { ok: async (v) => v === 1 }); }"],
   ])("names %s", (what, source) => {
     const problems = oldK6SyntaxProblems(source);
     expect(problems.map((p) => p.what.split(" (")[0]!.replace(/ `.*$/, ""))).toContain(what.replace(/ `.*$/, ""));
@@ -47,14 +49,17 @@ describe("k6 v0.48 syntax check", () => {
     expect(oldK6SyntaxProblems(source)).toEqual([expect.objectContaining({ what: expect.stringMatching(/^syntax newer than ECMAScript 2017/) })]);
   });
 
-  it("accepts what k6 v0.48 compiles: ES2017 with modules, async/await, template literals, destructuring, array spread, **", () => {
+  it("accepts what k6 v0.48 compiles: ES2017 modules, async/await, generators, new.target, destructuring, array spread, **", () => {
     const source = [
       "import http from 'k6/http';",
+      "import { check, group } from 'k6';",
       "const [a, ...rest] = [1, 2, 3];",
       "const { b = 2 } = {};",
       "export const options = { vus: Math.max(a, ...rest) ** 2, b };",
       "export default async function () { await Promise.resolve(`${http}`); }",
-      "export class C { static m() { return 1; } }",
+      "export class C { static m() { return 1; } constructor() { this.t = new.target; } }",
+      "export function* gen() { yield 1; }",
+      "export function teardown() { check(1, { ok: (v) => v === 1 }); group('g', () => {}); }",
     ].join("\n");
     expect(oldK6SyntaxProblems(source)).toEqual([]);
   });

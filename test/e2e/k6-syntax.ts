@@ -15,7 +15,25 @@ interface Ban {
 
 const isType = (type: string) => (node: Node): boolean => node.type === type;
 
+const isAsyncFunction = (node: unknown): boolean => {
+  const n = node as { type?: string; async?: boolean } | null;
+  return n !== null && (n.type === "ArrowFunctionExpression" || n.type === "FunctionExpression") && n.async === true;
+};
+
 const BANS: Ban[] = [
+  // Not syntax, a k6 rule (v0.43 release notes): group() and check() refuse async functions at run time.
+  {
+    what: "async function passed to group() or check() (k6 refuses it)",
+    matches: (n) => {
+      if (n.type !== "CallExpression") return false;
+      const callee = n["callee"] as { type: string; name?: string };
+      const args = n["arguments"] as Array<{ type: string; properties?: Array<{ value?: unknown }> }>;
+      if (callee.type !== "Identifier") return false;
+      if (callee.name === "group") return args.some(isAsyncFunction);
+      if (callee.name === "check") return args.some((a) => a.type === "ObjectExpression" && (a.properties ?? []).some((p) => isAsyncFunction(p.value)));
+      return false;
+    },
+  },
   // acorn gives object and array spreads the same node type: look from the object literal.
   { what: "object spread `{ ...x }` (ES2018; grafana/k6#824)", matches: (n) => n.type === "ObjectExpression" && (n["properties"] as Node[]).some(isType("SpreadElement")) },
   { what: "object rest `{ a, ...rest }` (ES2018)", matches: (n) => n.type === "ObjectPattern" && (n["properties"] as Node[]).some(isType("RestElement")) },
@@ -25,7 +43,7 @@ const BANS: Ban[] = [
   { what: "class fields (ES2022; grafana/k6#2887)", matches: (n) => n.type === "PropertyDefinition" || n.type === "PrivateIdentifier" || n.type === "StaticBlock" },
   { what: "`catch` without a binding (ES2019)", matches: (n) => n.type === "CatchClause" && n["param"] === null },
   { what: "dynamic `import()` (ES2020)", matches: isType("ImportExpression") },
-  { what: "`import.meta` (ES2020)", matches: isType("MetaProperty") },
+  { what: "`import.meta` (ES2020)", matches: (n) => n.type === "MetaProperty" && (n["meta"] as { name?: string }).name === "import" },
   { what: "BigInt literal (ES2020)", matches: (n) => n.type === "Literal" && n["bigint"] !== undefined },
   { what: "`for await` (ES2018)", matches: (n) => n.type === "ForOfStatement" && n["await"] === true },
   { what: "async generator (ES2018)", matches: (n) => (n.type === "FunctionDeclaration" || n.type === "FunctionExpression") && n["async"] === true && n["generator"] === true },
