@@ -174,6 +174,18 @@ describe("k6 stand-in run", () => {
     ]);
   });
 
+  it("runs a scenario of any executor in a dry run: the given iterations on at most 2 VUs, and only then", () => {
+    const source = [
+      "import http from 'k6/http';",
+      "export const options = { scenarios: { steady: { executor: 'constant-arrival-rate', rate: 200, timeUnit: '1s', duration: '30s', preAllocatedVUs: 10 } } };",
+      "export default function () { http.get('http://x.test/?vu=' + __VU + '&iter=' + __ITER); }",
+    ].join("\n");
+    expect(() => new K6Script("steady.js", {}, source).run()).toThrow(/runs per-vu-iterations and shared-iterations, not constant-arrival-rate/);
+    const dry = new K6Script("steady.js", { dryRunIterations: 3 }, source);
+    dry.run();
+    expect(dry.httpCalls.map((c) => c.url)).toEqual(["http://x.test/?vu=1&iter=0", "http://x.test/?vu=2&iter=0", "http://x.test/?vu=1&iter=1"]);
+  });
+
   it("refuses a script old k6 cannot compile before running anything", () => {
     expect(() => new K6Script("spread.js", {}, "export default function () { return { ...{} }; }")).toThrow(/object spread/);
   });

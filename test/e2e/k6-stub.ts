@@ -7,7 +7,8 @@
 // - check() evaluates its predicates; checks, custom metrics and the HTTP metrics keep their samples with tags,
 //   and the script's thresholds are evaluated on them as k6 would (k6-thresholds.ts).
 // HTTP goes to a live server through blocking requests (k6's http API is synchronous), or, without a server,
-// to a recorder that answers 200 with a canned body. Executors: per-vu-iterations and shared-iterations.
+// to a recorder that answers 200 with a canned body. Executors: per-vu-iterations and shared-iterations; any
+// scenario in a dry run (a few iterations each, to exercise a script's code paths against a live server).
 import { readFileSync } from "node:fs";
 import { createContext, runInContext } from "node:vm";
 import ts from "typescript";
@@ -76,6 +77,12 @@ export interface K6Options {
   http?: HttpBackend;
   /** Milliseconds since the epoch for `Date.now()` in the script; default: real time, strictly increasing. */
   clock?: () => number;
+  /**
+   * A dry run: every scenario, whatever its executor, runs this many iterations on at most 2 VUs, in the order
+   * declared. Setup, the exec functions, teardown and the per-request checks are real; thresholds that depend on
+   * volume or timing mean nothing then.
+   */
+  dryRunIterations?: number;
 }
 
 export interface K6RunResult {
@@ -94,6 +101,7 @@ interface ScenarioSpec {
   exec?: string;
   vus?: number;
   iterations?: number;
+  preAllocatedVUs?: number;
 }
 
 /** Go's textproto.CanonicalMIMEHeaderKey, which k6 applies to response header names. */
@@ -129,6 +137,7 @@ export class K6Script {
   private readonly env: Record<string, string>;
   private readonly http: HttpBackend;
   private readonly clock: () => number;
+  private readonly dryRunIterations: number | undefined;
   /** What k6/execution and `__ITER` report while an iteration runs. */
   private readonly state = { scenario: "setup", iterationInTest: 0, scenarioStartMs: 0 };
   /** What http_req_failed counts as a success (k6's default: 200–399; http.setResponseCallback changes it). */
@@ -143,6 +152,7 @@ export class K6Script {
     this.env = options.env ?? {};
     this.http = options.http ?? recordingBackend();
     this.clock = options.clock ?? monotonicClock();
+    this.dryRunIterations = options.dryRunIterations;
   }
 
   /** A fresh module instance, as k6 creates one per VU (`vu` ≥ 1) and one for setup/teardown (`vu` 0). */
@@ -200,12 +210,14 @@ export class K6Script {
 
   /** How many VUs the scenario has, and which VU runs each of its iterations with which `__ITER`. */
   private iterationPlan(name: string, spec: ScenarioSpec): { vus: number; order: Array<{ vu: number; iteration: number }> } {
-    const vus = spec.vus ?? 1;
-    const iterations = spec.iterations ?? 1;
+    const dryRun = this.dryRunIterations !== undefined;
+    const vus = dryRun ? Math.min(2, spec.vus ?? spec.preAllocatedVUs ?? 1) : spec.vus ?? 1;
+    const iterations = this.dryRunIterations ?? spec.iterations ?? 1;
+    const executor = dryRun ? "shared-iterations" : spec.executor;
     const order: Array<{ vu: number; iteration: number }> = [];
-    if (spec.executor === "per-vu-iterations") {
+    if (executor === "per-vu-iterations") {
       for (let vu = 0; vu < vus; vu += 1) for (let i = 0; i < iterations; i += 1) order.push({ vu, iteration: i });
-    } else if (spec.executor === "shared-iterations") {
+    } else if (executor === "shared-iterations") {
       const done = new Array<number>(vus).fill(0);
       for (let i = 0; i < iterations; i += 1) order.push({ vu: i % vus, iteration: done[i % vus]!++ });
     } else {

@@ -1,8 +1,8 @@
 // k6 itself cannot be installed here, so the scenarios are checked through the k6 stand-in (k6-stub.ts): they
 // compile on the oldest supported k6, import only k6's own modules, every one has thresholds written in k6's grammar
 // on metrics that exist, every scenario runs an exported function, and the setup/teardown/summary hooks the README
-// promises do what it says. The stand-in's faithfulness is tested in k6-stub.test.ts; smoke.js runs against the
-// live stack in k6-smoke.test.ts.
+// promises do what it says. The stand-in's faithfulness is tested in k6-stub.test.ts; the scenarios run against
+// the live stack in k6-stack.test.ts.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
