@@ -18,7 +18,17 @@ const WORKERS = Number(__ENV.WORKERS || 1);
 /** Lifetime of a cached allow (policy auth.cache.ttlSeconds, capped by the token's exp and max-age). */
 const CACHE_TTL_SECONDS = Number(__ENV.CACHE_TTL_SECONDS || 60);
 const P99_MS = Number(__ENV.P99_MS || 100);
-const RUN = __ENV.RUN_ID || String(Date.now());
+/**
+ * Suffix that keeps this run's subjects apart from earlier runs (rate-limit state is per subject). Chosen in setup()
+ * and handed to the VUs in its data: k6 evaluates this init code once per VU and once more for setup(), so a
+ * Date.now() here would give every VU a different value.
+ */
+const RUN_ID = __ENV.RUN_ID || '';
+
+/** @returns {string} */
+function newRunId() {
+  return RUN_ID || String(Date.now());
+}
 
 const authCallsOverBudget = new Counter('auth_calls_over_budget');
 const authStatsRead = new Rate('auth_stats_read');
@@ -71,8 +81,9 @@ function authCalls() {
 export function setup() {
   const reset = http.post(`${AUTH_URL}/stats/reset`, null, { tags: { kind: 'stats' } });
   if (reset.status !== 200) throw new Error(`POST ${AUTH_URL}/stats/reset answered ${reset.status}: auth-cache needs the reference auth service's counters`);
+  const run = newRunId();
   const tokens = [];
-  for (let i = 0; i < TOKENS; i += 1) tokens.push(issueToken(`k6-cache-${RUN}-${i}`));
+  for (let i = 0; i < TOKENS; i += 1) tokens.push(issueToken(`k6-cache-${run}-${i}`));
   return { tokens };
 }
 

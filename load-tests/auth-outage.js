@@ -26,7 +26,17 @@ const RATE = Number(__ENV.RATE || 50);
 const FRESH_RATE = Number(__ENV.FRESH_RATE || 10);
 const BEFORE_SECONDS = Number(__ENV.BEFORE_SECONDS || 5);
 const OUTAGE_SECONDS = Number(__ENV.OUTAGE_SECONDS || 15);
-const RUN = __ENV.RUN_ID || String(Date.now());
+/**
+ * Suffix that keeps this run's subjects apart from earlier runs (rate-limit state is per subject). Chosen in setup()
+ * and handed to the VUs in its data: k6 evaluates this init code once per VU and once more for setup(), so a
+ * Date.now() here would give every VU a different value.
+ */
+const RUN_ID = __ENV.RUN_ID || '';
+
+/** @returns {string} */
+function newRunId() {
+  return RUN_ID || String(Date.now());
+}
 
 const cachedServedBefore = new Rate('cached_served_before_outage');
 const cachedServedDuringOutage = new Rate('cached_served_during_outage');
@@ -95,16 +105,17 @@ function callGateway(token) {
 
 export function setup() {
   http.del(`${AUTH_URL}/faults`, null, { tags: { kind: 'faults' } });
+  const run = newRunId();
   const cachedTokens = [];
   for (let i = 0; i < CACHED_TOKENS; i += 1) {
-    const token = issueToken(`k6-outage-cached-${RUN}-${i}`);
+    const token = issueToken(`k6-outage-cached-${run}-${i}`);
     const warm = callGateway(token);
     if (warm.status !== 200) throw new Error(`warming the cache: ${BASE_URL} answered ${warm.status} for a good token`);
     cachedTokens.push(token);
   }
   // Tokens meshgate has never seen, used once each during the outage (POST /token itself is never faulted).
   const freshTokens = [];
-  for (let i = 0; i < FRESH_RATE * OUTAGE_SECONDS + 10; i += 1) freshTokens.push(issueToken(`k6-outage-fresh-${RUN}-${i}`));
+  for (let i = 0; i < FRESH_RATE * OUTAGE_SECONDS + 10; i += 1) freshTokens.push(issueToken(`k6-outage-fresh-${run}-${i}`));
   return { cachedTokens, freshTokens, warmedAtMs: Date.now() };
 }
 

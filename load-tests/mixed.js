@@ -24,7 +24,17 @@ const HIT_P95_MS = Number(__ENV.HIT_P95_MS || 50);
 const HIT_P99_MS = Number(__ENV.HIT_P99_MS || 100);
 const MISS_P95_MS = Number(__ENV.MISS_P95_MS || 150);
 const MISS_P99_MS = Number(__ENV.MISS_P99_MS || 300);
-const RUN = __ENV.RUN_ID || String(Date.now());
+/**
+ * Suffix that keeps this run's subjects apart from earlier runs (rate-limit state is per subject). Chosen in setup()
+ * and handed to the VUs in its data: k6 evaluates this init code once per VU and once more for setup(), so a
+ * Date.now() here would give every VU a different value.
+ */
+const RUN_ID = __ENV.RUN_ID || '';
+
+/** @returns {string} */
+function newRunId() {
+  return RUN_ID || String(Date.now());
+}
 
 const answeredAsExpected = new Rate('answered_as_expected');
 
@@ -94,21 +104,22 @@ function variantOf(res) {
  * @param {Record<string, string>} [extra]
  */
 function callGateway(token, kind, extra) {
-  return http.get(`${BASE_URL}/mixed/${kind}`, { headers: { authorization: `Bearer ${token}`, ...extra }, tags: { kind } });
+  return http.get(`${BASE_URL}/mixed/${kind}`, { headers: Object.assign({ authorization: `Bearer ${token}` }, extra), tags: { kind } });
 }
 
 export function setup() {
+  const run = newRunId();
   const pool = [];
-  for (let i = 0; i < POOL; i += 1) pool.push(`k6-mixed-${RUN}-${i}`);
+  for (let i = 0; i < POOL; i += 1) pool.push(`k6-mixed-${run}-${i}`);
   const testers = [];
-  for (let i = 0; i < TESTERS; i += 1) testers.push(`k6-mixed-tester-${RUN}-${i}`);
-  const data = { pool: issueTokens(pool, []), testers: issueTokens(testers, [TESTER_GROUP]) };
+  for (let i = 0; i < TESTERS; i += 1) testers.push(`k6-mixed-tester-${run}-${i}`);
+  const data = { run, pool: issueTokens(pool, []), testers: issueTokens(testers, [TESTER_GROUP]) };
   // Warm the cache so "hit" means a hit from the first second on.
   for (const token of data.pool.concat(data.testers)) callGateway(token, 'warm');
   return data;
 }
 
-/** @param {{ pool: string[], testers: string[] }} data */
+/** @param {{ run: string, pool: string[], testers: string[] }} data */
 export default function (data) {
   const n = exec.scenario.iterationInTest;
   const slot = n % 10;
@@ -116,11 +127,11 @@ export default function (data) {
     const res = callGateway(data.pool[n % data.pool.length], 'hit');
     answeredAsExpected.add(check(res, { 'hit → 200': (r) => r.status === 200 }));
   } else if (slot === 7) {
-    const token = issueTokens([`k6-mixed-new-${RUN}-${n}`], [])[0];
+    const token = issueTokens([`k6-mixed-new-${data.run}-${n}`], [])[0];
     const res = callGateway(token, 'new');
     answeredAsExpected.add(check(res, { 'new token → 200': (r) => r.status === 200 }));
   } else if (slot === 8) {
-    const res = callGateway(`k6-bad-token-${RUN}-${n}`, 'bad');
+    const res = callGateway(`k6-bad-token-${data.run}-${n}`, 'bad');
     answeredAsExpected.add(check(res, { 'bad token → 401': (r) => r.status === 401 }));
   } else {
     const res = callGateway(data.testers[n % data.testers.length], 'tester', { 'x-canary': 'always' });

@@ -19,7 +19,17 @@ const SUBJECTS = Number(__ENV.SUBJECTS || 5);
 const OVERLOAD = Number(__ENV.OVERLOAD || 2);
 const DURATION_SECONDS = Number(__ENV.DURATION_SECONDS || 20);
 const TOLERANCE = Number(__ENV.TOLERANCE || 0.05);
-const RUN = __ENV.RUN_ID || String(Date.now());
+/**
+ * Suffix that keeps this run's subjects apart from earlier runs (rate-limit state is per subject). Chosen in setup()
+ * and handed to the VUs in its data: k6 evaluates this init code once per VU and once more for setup(), so a
+ * Date.now() here would give every VU a different value.
+ */
+const RUN_ID = __ENV.RUN_ID || '';
+
+/** @returns {string} */
+function newRunId() {
+  return RUN_ID || String(Date.now());
+}
 
 const limitPerSecond = LIMIT_RATE / LIMIT_PERIOD_SECONDS;
 const arrivalPerSubject = limitPerSecond * OVERLOAD;
@@ -73,9 +83,10 @@ function hasRateLimitHeaders(res) {
 }
 
 export function setup() {
+  const run = newRunId();
   const tokens = [];
   for (let i = 0; i < SUBJECTS; i += 1) {
-    const res = http.post(`${AUTH_URL}/token`, JSON.stringify({ sub: `k6-limited-${RUN}-${i}`, groups: [], ttlSeconds: 3600 }), {
+    const res = http.post(`${AUTH_URL}/token`, JSON.stringify({ sub: `k6-limited-${run}-${i}`, groups: [], ttlSeconds: 3600 }), {
       headers: { 'content-type': 'application/json' },
       tags: { kind: 'token' },
     });

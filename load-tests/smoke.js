@@ -11,8 +11,17 @@ const ANONYMOUS_PATH = __ENV.ANONYMOUS_PATH || '/healthz';
 /** Burst capacity of the per-subject limit (policy rateLimit.burst + 1). */
 const LIMIT_CAPACITY = Number(__ENV.LIMIT_CAPACITY || 20);
 const TESTER_GROUP = __ENV.TESTER_GROUP || 'testers';
-/** Suffix that keeps subjects of this run apart from earlier runs (rate-limit state is per subject). */
-const RUN = __ENV.RUN_ID || String(Date.now());
+/**
+ * Suffix that keeps this run's subjects apart from earlier runs (rate-limit state is per subject). Chosen in setup()
+ * and handed to the VUs in its data: k6 evaluates this init code once per VU and once more for setup(), so a
+ * Date.now() here would give every VU a different value.
+ */
+const RUN_ID = __ENV.RUN_ID || '';
+
+/** @returns {string} */
+function newRunId() {
+  return RUN_ID || String(Date.now());
+}
 
 export const options = {
   scenarios: {
@@ -76,14 +85,17 @@ function get(path, headers) {
 }
 
 export function setup() {
+  const run = newRunId();
+  const userSubject = `k6-smoke-user-${run}`;
   return {
-    tester: issueToken(`k6-smoke-tester-${RUN}`, [TESTER_GROUP]),
-    user: issueToken(`k6-smoke-user-${RUN}`, []),
-    burst: issueToken(`k6-smoke-burst-${RUN}`, []),
+    userSubject,
+    tester: issueToken(`k6-smoke-tester-${run}`, [TESTER_GROUP]),
+    user: issueToken(userSubject, []),
+    burst: issueToken(`k6-smoke-burst-${run}`, []),
   };
 }
 
-/** @param {{ tester: string, user: string, burst: string }} tokens */
+/** @param {{ userSubject: string, tester: string, user: string, burst: string }} tokens */
 export default function (tokens) {
   group('tokens', () => {
     const none = get('/smoke', {});
@@ -100,7 +112,7 @@ export default function (tokens) {
     const echo = echoOf(good);
     check(good, {
       'good token → 200': (r) => r.status === 200,
-      'identity header reaches the upstream': () => echo !== null && echo.headers['x-auth-subject'] === `k6-smoke-user-${RUN}`,
+      'identity header reaches the upstream': () => echo !== null && echo.headers['x-auth-subject'] === tokens.userSubject,
     });
   });
 
@@ -108,7 +120,7 @@ export default function (tokens) {
     const spoofed = get('/smoke', { authorization: `Bearer ${tokens.user}`, 'x-auth-subject': 'mallory', 'x-auth-groups': TESTER_GROUP });
     const echo = echoOf(spoofed);
     check(spoofed, {
-      'spoofed x-auth-subject replaced by the verified one': () => echo !== null && echo.headers['x-auth-subject'] === `k6-smoke-user-${RUN}`,
+      'spoofed x-auth-subject replaced by the verified one': () => echo !== null && echo.headers['x-auth-subject'] === tokens.userSubject,
       'spoofed x-auth-groups removed': () => echo !== null && echo.headers['x-auth-groups'] === undefined,
     });
     const anonymous = get(ANONYMOUS_PATH, { 'x-auth-subject': 'mallory' });

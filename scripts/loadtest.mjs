@@ -36,9 +36,15 @@ if (!scenarios.includes(scenario)) {
   process.exit(2);
 }
 
-const probe = spawnSync("k6", ["version"], { stdio: "ignore" });
+const probe = spawnSync("k6", ["version"], { encoding: "utf8" });
 if (probe.error || probe.status !== 0) {
   console.error(INSTALL);
+  process.exit(2);
+}
+// The scripts are written for k6 v0.48 and later (load-tests/README.md, "Supported k6 versions").
+const version = /\bv(\d+)\.(\d+)\.(\d+)/.exec(probe.stdout);
+if (version && Number(version[1]) === 0 && Number(version[2]) < 48) {
+  console.error(`loadtest: k6 v${version[1]}.${version[2]}.${version[3]} is older than v0.48.0, the oldest version these scenarios support; install a newer k6`);
   process.exit(2);
 }
 

@@ -2,6 +2,8 @@
 // output forwarded line by line and the last lines kept for the report when it dies.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
+import { pathToFileURL } from "node:url";
+import { stackPaths } from "./paths.js";
 
 export interface ChildExit {
   name: string;
@@ -41,11 +43,12 @@ export class StackChild {
   private constructor(spec: ChildSpec) {
     this.name = spec.name;
     // Own process group: a terminal Ctrl-C reaches only the stack, which then stops its children in order.
-    this.process = spawn(process.execPath, [spec.script, ...spec.args], {
-      env: { ...process.env, ...spec.env },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
+    // The preload ends the child when this process is gone, however it went (SIGKILL included); NODE_OPTIONS
+    // carries it on to the Node processes the child starts (the Kong host's plugin server).
+    const preload = `--import=${pathToFileURL(stackPaths().exitWithParent).href}`;
+    const env: NodeJS.ProcessEnv = { ...process.env, ...spec.env, MESHGATE_PARENT_PID: String(process.pid) };
+    env["NODE_OPTIONS"] = env["NODE_OPTIONS"] ? `${env["NODE_OPTIONS"]} ${preload}` : preload;
+    this.process = spawn(process.execPath, [preload, spec.script, ...spec.args], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     // A parent that exits without stopping its children (uncaught error, process.exit) must not leave them behind.
     const killOnExit = (): void => this.signal("SIGKILL");
     process.once("exit", killOnExit);

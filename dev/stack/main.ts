@@ -7,7 +7,7 @@ import { formatAccessLine } from "./access-log.js";
 import { stackBanner } from "./banner.js";
 import { stackPaths } from "./paths.js";
 import { portsFromEnv, StackConfigError } from "./ports.js";
-import { startStack, type Stack } from "./stack.js";
+import { POLICY_VARIABLE, startStack, type Stack } from "./stack.js";
 
 export * from "./index.js";
 
@@ -18,7 +18,8 @@ function reportDeath(exit: ChildExit): void {
 
 async function main(): Promise<void> {
   const ports = portsFromEnv(process.env);
-  const policyFile = process.env["MESHGATE_POLICY"] ? resolve(process.env["MESHGATE_POLICY"]) : stackPaths().defaultPolicy;
+  const policyVariable = process.env[POLICY_VARIABLE];
+  const policyFile = policyVariable ? resolve(policyVariable) : stackPaths().defaultPolicy;
   let stack: Stack | null = null;
   let signals = 0;
   // Under `npm start` a Ctrl-C arrives twice (from the terminal and forwarded by npm): only the first counts.

@@ -10,6 +10,8 @@ export interface StackPaths {
   upstream: string;
   kongHost: string;
   envoyHost: string;
+  /** The preload that ends a stack process when its parent is gone (dev/stack/exit-with-parent.ts). */
+  exitWithParent: string;
   kongPluginsDir: string;
   meshgateWasm: string;
   defaultPolicy: string;
@@ -22,6 +24,7 @@ export function stackPaths(root: string = repoRoot()): StackPaths {
     upstream: join(root, "build/dev/upstream/main.mjs"),
     kongHost: join(root, "build/dev/hosts/kong/main.mjs"),
     envoyHost: join(root, "build/dev/hosts/envoy/main.mjs"),
+    exitWithParent: join(root, "build/dev/stack/exit-with-parent.mjs"),
     kongPluginsDir: join(root, "kong-plugins/build"),
     meshgateWasm: join(root, "envoy-wasm/build/meshgate.wasm"),
     defaultPolicy: join(root, "dev/policy.yaml"),
@@ -30,9 +33,9 @@ export function stackPaths(root: string = repoRoot()): StackPaths {
 
 /** Throws one error naming every missing artifact and the command that builds them. */
 export function requireBuilt(paths: StackPaths): void {
-  const needed = [paths.authService, paths.upstream, paths.kongHost, paths.envoyHost, paths.kongPluginsDir, paths.meshgateWasm];
+  const needed = [paths.authService, paths.upstream, paths.kongHost, paths.envoyHost, paths.exitWithParent, paths.kongPluginsDir, paths.meshgateWasm];
   const missing = needed.filter((p) => !existsSync(p));
   if (missing.length > 0) {
-    throw new StackConfigError(`not built yet: ${missing.map((p) => p.slice(paths.root.length + 1)).join(", ")} — run \`node scripts/build.mjs\` (npm start does)`);
+    throw new StackConfigError(`not built yet: ${missing.map((p) => p.slice(paths.root.length + 1)).join(", ")} — run \`node scripts/build.mjs dev kong wasm\` (npm start does)`);
   }
 }

@@ -1,4 +1,5 @@
 // The stack's ports: fixed defaults for `npm start`, each overridable by an environment variable; 0 = any free port.
+import { createServer } from "node:net";
 
 export interface StackPorts {
   auth: number;
@@ -44,4 +45,25 @@ export function portsFromEnv(env: NodeJS.ProcessEnv, defaults: StackPorts = DEFA
     }
   }
   return ports;
+}
+
+/** What to say when a fixed port is taken: the port, the variable that moves it, and how. */
+export function portInUseMessage(key: keyof StackPorts, port: number): string {
+  const variable = PORT_VARIABLES[key];
+  return `port ${port} on 127.0.0.1 is already in use (${variable}): stop what listens there, or start with ${variable}=<free port> (${variable}=0 picks any free port)`;
+}
+
+function portFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", (err: NodeJS.ErrnoException) => (err.code === "EADDRINUSE" ? resolve(false) : reject(err)));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
+}
+
+/** Throws a StackConfigError naming the variable of the first fixed port something else already listens on. */
+export async function assertPortsFree(ports: StackPorts, host = "127.0.0.1"): Promise<void> {
+  for (const key of Object.keys(PORT_VARIABLES) as Array<keyof StackPorts>) {
+    if (ports[key] !== 0 && !(await portFree(ports[key], host))) throw new StackConfigError(portInUseMessage(key, ports[key]));
+  }
 }

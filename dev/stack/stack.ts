@@ -6,7 +6,7 @@ import { type ChildExit, StackChild } from "./child.js";
 import { startEnvoyGateway, startKongGateway } from "./gateways.js";
 import { loadPolicyFile, planeSetups, type PolicyDocument } from "./policy.js";
 import { stackPaths, requireBuilt } from "./paths.js";
-import { RANDOM_PORTS, type StackPorts } from "./ports.js";
+import { assertPortsFree, portInUseMessage, RANDOM_PORTS, StackConfigError, type StackPorts } from "./ports.js";
 
 export interface StackOptions {
   /** Ports per process; missing ones are 0 (any free port). `npm start` passes 9000/9101/9102/8000/10000. */
@@ -69,16 +69,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const paths = stackPaths(options.root);
   requireBuilt(paths);
   const ports: StackPorts = { ...RANDOM_PORTS, ...options.ports };
-  const source = loadPolicyFile(options.policyFile ?? paths.defaultPolicy);
+  await assertPortsFree(ports);
+  // Another program may still take a port between that check and the child's listen().
+  const onPort = <T>(key: keyof StackPorts, start: Promise<T>): Promise<T> => start.catch((err: unknown) => {
+    if (ports[key] !== 0 && err instanceof Error && err.message.includes("EADDRINUSE")) throw new StackConfigError(portInUseMessage(key, ports[key]));
+    throw err;
+  });
+  const policyFile = options.policyFile ?? paths.defaultPolicy;
+  const source = withPolicyHint(() => loadPolicyFile(policyFile));
   const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
   const envoyWorkers = options.envoyWorkers ?? 2;
   const accessLog = options.accessLog ?? true;
   const output = (name: string) => (line: string, stream: "stdout" | "stderr"): void => options.onOutput?.(name, line, stream);
 
   const [auth, stable, canary] = await startAll([
-    StackChild.start({ name: "auth", script: paths.authService, args: [], env: { AUTH_PORT: String(ports.auth), AUTH_HOST: "127.0.0.1" }, readyTimeoutMs, onLine: output("auth") }),
-    StackChild.start({ name: "stable", script: paths.upstream, args: ["--variant", "stable", "--port", String(ports.stable), "--host", "127.0.0.1"], readyTimeoutMs, onLine: output("stable") }),
-    StackChild.start({ name: "canary", script: paths.upstream, args: ["--variant", "canary", "--port", String(ports.canary), "--host", "127.0.0.1"], readyTimeoutMs, onLine: output("canary") }),
+    onPort("auth", StackChild.start({ name: "auth", script: paths.authService, args: [], env: { AUTH_PORT: String(ports.auth), AUTH_HOST: "127.0.0.1" }, readyTimeoutMs, onLine: output("auth") })),
+    onPort("stable", StackChild.start({ name: "stable", script: paths.upstream, args: ["--variant", "stable", "--port", String(ports.stable), "--host", "127.0.0.1"], readyTimeoutMs, onLine: output("stable") })),
+    onPort("canary", StackChild.start({ name: "canary", script: paths.upstream, args: ["--variant", "canary", "--port", String(ports.canary), "--host", "127.0.0.1"], readyTimeoutMs, onLine: output("canary") })),
   ], (c) => c.stop());
   const backends = [auth!, stable!, canary!];
   const setups = planeSetups(source, { auth: auth!.url, stable: stable!.url, canary: canary!.url });
@@ -94,22 +101,26 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let pluginServerPid: number | null = null;
   try {
     gateways = await startAll<StackChild>([
-      startKongGateway({
+      onPort("kong", startKongGateway({
         name: "kong", script: paths.kongHost, pluginsDir: paths.kongPluginsDir, config: setups.kong.config,
         serviceUrl: setups.kong.serviceUrl, upstreams: setups.kong.upstreams, port: ports.kong, accessLog,
         readyTimeoutMs, onLine: gatewayLine("kong"),
       }).then((kong) => {
         pluginServerPid = kong.pluginServerPid;
         return kong.child;
-      }),
-      startEnvoyGateway({
+      })),
+      onPort("envoy", startEnvoyGateway({
         name: "envoy", script: paths.envoyHost, wasm: paths.meshgateWasm, pluginConfig: setups.envoy.pluginConfig,
         clusters: setups.envoy.clusters, routes: setups.envoy.routes, workers: envoyWorkers, port: ports.envoy,
         accessLog, readyTimeoutMs, onLine: gatewayLine("envoy"),
-      }),
+      })),
     ], (c) => c.stop());
   } catch (err) {
     await Promise.all(backends.map((c) => c.stop()));
+    // The gateways check the policy with the core's parser: a refusal shows in their last lines.
+    if (err instanceof Error && !(err instanceof StackConfigError)) {
+      err.message += `\nIf those lines reject the policy: fix ${policyFile}, or point ${POLICY_VARIABLE} at another policy file.`;
+    }
     throw err;
   }
   const [kong, envoy] = gateways;
@@ -152,6 +163,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     stop,
     kill,
   };
+}
+
+/** The variable `npm start` reads the policy file from. */
+export const POLICY_VARIABLE = "MESHGATE_POLICY";
+
+function withPolicyHint<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof StackConfigError) throw new StackConfigError(`${err.message} (the policy file is set by ${POLICY_VARIABLE})`);
+    throw err;
+  }
 }
 
 function killQuietly(pid: number): void {

@@ -69,4 +69,13 @@ describe("kong-plugins/examples", () => {
     const prefix = /--kong-prefix (\S+)/.exec(start)?.[1] ?? "/usr/local/kong";
     expect(settings.get("pluginserver_meshgate_socket")).toBe(`${prefix}/${sockName}`);
   });
+
+  it("is the only kong.conf recipe: the other Kong docs link to it instead of keeping a copy", () => {
+    const kongPlugins = join(examples, "..");
+    for (const doc of ["README.md", "server/README.md", "examples/README.md"]) {
+      const text = readFileSync(join(kongPlugins, doc), "utf8");
+      expect(text, doc).not.toMatch(/^pluginserver_names\s*=/m);
+      expect(text, doc).toMatch(/\((\.\.\/)?examples\/kong\.conf\)|\(kong\.conf\)/);
+    }
+  });
 });

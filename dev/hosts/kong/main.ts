@@ -8,7 +8,11 @@ async function main(): Promise<void> {
   const onAccess = options.accessLog
     ? (e: AccessLogEntry): void => { process.stdout.write(`access ${e.method} ${e.path} ${e.status} ${e.upstream ?? "-"} ${e.ms.toFixed(1)}ms\n`); }
     : undefined;
-  const listening = await host.listen(options.port, options.bind, onAccess);
+  // A port that cannot be bound must not leave the plugin server and its temp prefix behind.
+  const listening = await host.listen(options.port, options.bind, onAccess).catch(async (err: unknown) => {
+    await host.close();
+    throw err;
+  });
   process.stdout.write(`kong-host plugin ${host.pluginInfo.Name} ${host.pluginInfo.Version}, plugin server pid ${host.serverPid()}\n`);
   process.stdout.write(`kong-host listening on http://${options.bind}:${listening.port}\n`);
   let stopping = false;
