@@ -36,6 +36,8 @@ export interface KongHostOptions {
   hosts?: Record<string, string>;
   /** The Route's preserve_host (default false, as in Kong). */
   preserveHost?: boolean;
+  /** nginx `proxy_hide_header` names in Kong's proxy location (kong.conf `nginx_location_include`). */
+  hideUpstreamHeaders?: string[];
   /** Plugin server command; default: the exit-leak-safe `kong-plugins/server/meshgate-pluginserver.cjs`. */
   startCmd?: string[];
   /** Directory for the socket (`--kong-prefix`); default: a fresh temp dir, removed on close. */
@@ -172,7 +174,7 @@ export class KongHost {
     const serverEnv = { ...process.env, ...o.serverEnv };
     const info = await dumpPluginInfo(startCmd, pluginsDir, serverEnv);
     const pluginConfig = new KongPluginConfig(info.Name, info.Schema, o.config);
-    const proxy = new UpstreamProxy(o.serviceUrl, { upstreams: o.upstreams, hosts: o.hosts, preserveHost: o.preserveHost });
+    const proxy = new UpstreamProxy(o.serviceUrl, { upstreams: o.upstreams, hosts: o.hosts, preserveHost: o.preserveHost, hideUpstreamHeaders: o.hideUpstreamHeaders });
     const log = new KongLog(10_000, o.verbose ?? false, o.logLevel);
     const ownedPrefix = o.prefix ? null : mkdtempSync(join(tmpdir(), "mg-kong-"));
     const prefix = o.prefix ? resolve(o.prefix) : (ownedPrefix as string);

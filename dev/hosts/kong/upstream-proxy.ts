@@ -8,8 +8,8 @@
 //   address, so an Upstream name or a hostname fails in the balancer with 500 (Kong/kong#12201).
 // - With a `name` Service the host is first looked up as an Upstream entity (ring balancer over its targets),
 //   else resolved by DNS (here: the `hosts` table, IP literals, then the OS resolver).
-// - Host header: the client's with the Route's preserve_host; else `$upstream_host` when something set it
-//   (set_target sets it to the bare host it was given, as does setting a `host` request header); else the
+// - Host header: `$upstream_host` when a plugin set it (set_target sets it to the bare host it was given, as does
+//   setting a `host` request header); else the client's with the Route's preserve_host; else the
 //   Upstream's host_header or the target's hostname, with `:port` unless the port is the scheme's default.
 import { isIP } from "node:net";
 import { Pool } from "undici";
@@ -52,6 +52,9 @@ export interface UpstreamProxyOptions {
   hosts?: Record<string, string>;
   /** The Route's preserve_host: the client's Host header goes upstream. */
   preserveHost?: boolean;
+  /** nginx `proxy_hide_header` names (e.g. from kong.conf `nginx_location_include`): upstream response headers
+   *  dropped before the client sees them. Headers a plugin set with ngx.header are not affected. */
+  hideUpstreamHeaders?: string[];
 }
 
 type HostType = "ipv4" | "ipv6" | "name";
@@ -82,6 +85,7 @@ export class UpstreamProxy {
   private readonly serviceType: HostType;
   private readonly upstreams: Map<string, { targets: URL[]; hostHeader: string | undefined }>;
   private readonly hosts: Map<string, string>;
+  private readonly hidden: Set<string>;
 
   constructor(serviceUrl: string, private readonly options: UpstreamProxyOptions = {}) {
     this.service = toOrigin(serviceUrl);
@@ -93,6 +97,7 @@ export class UpstreamProxy {
       return [name, { targets: targets.map(toOrigin), hostHeader }];
     }));
     this.hosts = new Map(Object.entries({ localhost: "127.0.0.1", ...options.hosts }));
+    this.hidden = new Set((options.hideUpstreamHeaders ?? []).map((name) => name.toLowerCase()));
   }
 
   hasUpstream(name: string): boolean {
@@ -141,8 +146,9 @@ export class UpstreamProxy {
 
   /** set_host_header: the Upstream's host_header gets the same `:port` rule as a target's hostname. */
   private hostHeader(ctx: RequestContext, scheme: string, hostname: string, port: number): string {
-    if (this.options.preserveHost) return ctx.incoming.headers.first("host") ?? hostname;
+    // The router puts the client's Host in $upstream_host for preserve_host; set_target overwrites it.
     if (ctx.upstreamHostHeader !== null && ctx.upstreamHostHeader !== "") return ctx.upstreamHostHeader;
+    if (this.options.preserveHost) return ctx.incoming.headers.first("host") ?? hostname;
     return port === defaultPort(scheme) ? hostname : `${hostname}:${port}`;
   }
 
@@ -178,7 +184,7 @@ export class UpstreamProxy {
     const body = Buffer.from(await res.body.arrayBuffer());
     const responseHeaders = new HeaderStore();
     for (const [name, value] of Object.entries(res.headers)) {
-      if (value === undefined || HOP_BY_HOP.has(name) || name === "content-length") continue;
+      if (value === undefined || HOP_BY_HOP.has(name) || name === "content-length" || this.hidden.has(name)) continue;
       responseHeaders.add(name, value);
     }
     return { status: res.statusCode, headers: responseHeaders, body };
