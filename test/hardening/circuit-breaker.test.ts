@@ -133,6 +133,7 @@ describe("the breaker through the Kong plane", () => {
       auth: { timeoutMs: TIMEOUT_MS, cache: { ttlSeconds: 0.001, staleIfErrorSeconds: 60 } },
     }), backends.stableUrl, {
       serverEnv: { MESHGATE_BREAKER_FAILURES: "5", MESHGATE_BREAKER_OPEN_MS: String(OPEN_MS), MESHGATE_METRICS_PORT: String(port) },
+      logLevel: "info", // decision logs are the plugin server's output, which Kong logs at info
     });
   }
 
@@ -153,7 +154,8 @@ describe("the breaker through the Kong plane", () => {
       expect(slow.value.status).toBe(503);
       expect(slow.ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 5);
     }
-    await host.waitForLog((l) => l.message.includes("circuit breaker closed -> open: 5 consecutive failures (last: timeout)"));
+    const opened = await host.waitForLog((l) => l.message.includes("circuit breaker closed -> open: 5 consecutive failures (last: timeout)"));
+    expect(opened).toMatchObject({ source: "plugin", level: "warn" }); // kong.log.warn: seen at Kong's default log_level
     const callsWhenOpened = backends.auth.stats().introspect;
 
     for (let i = 0; i < 10; i++) {

@@ -6,6 +6,7 @@ import { createAuthService, type AuthService } from "../../dev/auth-service/inde
 import { createEchoUpstream } from "../../dev/upstream/index.js";
 import { EnvoyHost } from "../../dev/hosts/envoy/host.js";
 import { KongHost } from "../../dev/hosts/kong/gateway.js";
+import type { KongLogLevelName } from "../../dev/hosts/kong/kong-log.js";
 
 export type PlaneName = "kong" | "envoy";
 export const PLANES: PlaneName[] = ["kong", "envoy"];
@@ -89,11 +90,13 @@ export interface PlaneOptions {
   workers?: number;
   /** Kong plane: extra environment for the plugin server (e.g. MESHGATE_BREAKER_*). */
   serverEnv?: NodeJS.ProcessEnv;
+  /** Kong plane: Kong's log_level (default notice; `info` shows the plugin server's output, decision logs included). */
+  kongLogLevel?: KongLogLevelName;
 }
 
 export async function startPlane(name: PlaneName, backends: Backends, policy: Doc, options: PlaneOptions = {}): Promise<Plane> {
   if (name === "kong") {
-    const kong = await KongHost.start({ pluginsDir: KONG_PLUGINS_DIR, config: policy, serviceUrl: backends.stableUrl, serverEnv: options.serverEnv });
+    const kong = await KongHost.start({ pluginsDir: KONG_PLUGINS_DIR, config: policy, serviceUrl: backends.stableUrl, serverEnv: options.serverEnv, logLevel: options.kongLogLevel });
     return {
       name, kong,
       request: async (r = {}) => toPlaneResponse(await kong.request({ method: r.method, path: r.path ?? "/", headers: r.headers, clientIp: r.clientIp })),
