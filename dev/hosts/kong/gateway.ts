@@ -287,6 +287,11 @@ export class KongHost {
     return this.serverProcess.socketPath;
   }
 
+  /** Kong's configured `log_level`. */
+  get logLevel(): KongLogLevelName {
+    return this.log.level;
+  }
+
   logs(): KongLogEntry[] {
     return this.log.all();
   }
