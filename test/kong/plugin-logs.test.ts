@@ -10,7 +10,7 @@ function recordingKong(): { kong: KongPdk; calls: string[] } {
     calls.push(`${level} ${message.join("")}`);
     return Promise.resolve();
   };
-  const log = { err: at("err"), warn: at("warn"), notice: at("notice"), info: at("info"), debug: at("debug") };
+  const log = { err: at("err"), warn: at("warn"), notice: at("notice") };
   return { kong: { log } as unknown as KongPdk, calls };
 }
 

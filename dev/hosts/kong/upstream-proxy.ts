@@ -63,9 +63,9 @@ function toOrigin(target: string): URL {
   return new URL(/^[a-z]+:\/\//i.test(target) ? target : `http://${target}`);
 }
 
+/** kong/tools/ip.lua hostname_type, for a host without brackets. */
 function hostTypeOf(host: string): HostType {
-  const bare = host.startsWith("[") ? host.slice(1, -1) : host;
-  const family = isIP(bare);
+  const family = isIP(host);
   return family === 4 ? "ipv4" : family === 6 ? "ipv6" : "name";
 }
 
@@ -102,11 +102,6 @@ export class UpstreamProxy {
 
   hasUpstream(name: string): boolean {
     return this.upstreams.has(name);
-  }
-
-  /** The Service host's balancer type (kong/tools/ip.lua hostname_type), which set_upstream/set_target keep. */
-  get balancerType(): HostType {
-    return this.serviceType;
   }
 
   resolve(ctx: RequestContext): UpstreamTarget | BalancerFailure {
