@@ -12,6 +12,10 @@
 // names no token, subject or path (nginx still appends that request's context, as it does to Kong's own lines).
 import type { KongPdk } from "./pdk";
 
+// A reader that went away (EPIPE) would otherwise be an unhandled 'error' that kills the plugin server, and Kong
+// proxies without meshgate until it respawns it: losing log lines is the lesser harm.
+process.stdout.on("error", () => undefined);
+
 export function writeDecisionLog(line: string): void {
   process.stdout.write(line + "\n");
 }
