@@ -1,5 +1,6 @@
 // What each plane needs from a (valid) policy beyond what the core checks: the core accepts a policy
 // that is complete for one plane only, the renderer for a plane refuses one that is incomplete for it.
+import { isIP } from "node:net";
 import { isJsonObject, memberOf } from "./json-value";
 import type { JsonObject, JsonValue } from "./json-value";
 
@@ -37,6 +38,34 @@ export function kongRefusals(document: JsonObject): string[] {
       "shared Redis of a Kong cluster; name it explicitly");
   }
   return refusals;
+}
+
+/**
+ * Kong keeps the balancer type of the Service's host (kong/runloop/handler.lua balancer_prepare): with an IP
+ * there, kong.service.set_upstream and set_target(hostname) only swap the host, which the balancer then hands
+ * nginx as an IP address — every canary request fails with 500 (kong/runloop/balancer/init.lua execute;
+ * Kong/kong#12201). A Service named by hostname (or by an Upstream's name) routes both.
+ */
+export function kongServiceRefusals(document: JsonObject, serviceUrl: string): string[] {
+  if (!sectionEnabled(document, "canary")) return [];
+  const serviceHost = unbracketed(new URL(serviceUrl).hostname);
+  if (isIP(serviceHost) === 0) return [];
+  const upstream = valueAt(document, "canary.kong.upstream");
+  const target = valueAt(document, "canary.kong.target");
+  let routedBy: string | null = null;
+  if (typeof upstream === "string" && upstream.length > 0) routedBy = `canary.kong.upstream "${upstream}" (kong.service.set_upstream)`;
+  else if (typeof target === "string" && target.includes(":")) {
+    const targetHost = unbracketed(target.slice(0, target.lastIndexOf(":")));
+    if (isIP(targetHost) === 0) routedBy = `canary.kong.target "${target}" (kong.service.set_target with a hostname)`;
+  }
+  if (routedBy === null) return [];
+  return [`the Service's host ${serviceHost} is an IP address, so Kong cannot route ${routedBy}: it keeps the Service's ` +
+    "IP balancer and every canary request fails with 500 (Kong/kong#12201). Name the Service by hostname or by an " +
+    "Upstream (--service-url http://stable.default.svc:8080), or give canary.kong.target an IP address"];
+}
+
+function unbracketed(host: string): string {
+  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
 }
 
 export function kongWarnings(document: JsonObject): string[] {

@@ -4,7 +4,7 @@ import { kongConfigFor } from "./kong-config";
 import { deepCopy } from "./json-value";
 import type { JsonObject } from "./json-value";
 import type { RenderedDocument } from "./output";
-import { kongRefusals, kongWarnings, valueAt } from "./plane-requirements";
+import { kongRefusals, kongServiceRefusals, kongWarnings, valueAt } from "./plane-requirements";
 
 export type KongDocumentChoice = "all" | "deck" | "kic";
 
@@ -29,7 +29,7 @@ export interface RenderOutcome {
 }
 
 export function renderKong(document: JsonObject, sourceName: string, options: KongRenderOptions): RenderOutcome {
-  const refusals = kongRefusals(document);
+  const refusals = [...kongRefusals(document), ...kongServiceRefusals(document, options.serviceUrl)];
   const converted = kongConfigFor(document);
   if (converted.config === null) refusals.push(...converted.errors);
   if (refusals.length > 0 || converted.config === null) return { documents: [], warnings: [], refusals };

@@ -154,7 +154,9 @@ async function main(): Promise<void> {
     { name: "429 rate limited (cache hit)", policy: { auth: { service: introspect }, rateLimit: { rate: 1, periodSeconds: 86400 } }, status: 429, request: (i) => ({ path: "/", headers: bearerOf(i) }), warm: async (h) => { await warmAll(h); } },
   ];
 
-  const host = await KongHost.start({ pluginsDir: PLUGINS_DIR, config: cases[0]!.policy, serviceUrl: stable.url, ...hostOptions });
+  // A Service by hostname: Kong routes kong.service.set_upstream only from a Service whose host is not an IP.
+  const serviceByName = stable.url.replace("//127.0.0.1:", "//localhost:");
+  const host = await KongHost.start({ pluginsDir: PLUGINS_DIR, config: cases[0]!.policy, serviceUrl: serviceByName, ...hostOptions });
   const paths: PathFigures[] = [];
   try {
     await measurePath(host, cases[0]!, o); // warms the gateway, its upstream connections and the server's JIT
@@ -190,6 +192,7 @@ async function main(): Promise<void> {
   const leakHost = await KongHost.start({
     pluginsDir: PLUGINS_DIR, config: { auth: { service: introspect } }, serviceUrl: stable.url,
     serverEnv: { NODE_OPTIONS: `--expose-gc --require ${GC_PRELOAD}` },
+    logLevel: "info", // the GC preload reports on the plugin server's output, which Kong logs at info
   });
   let leak: { before: number; after: number; seconds: number };
   try {

@@ -78,6 +78,13 @@ function hostPort(url: string): string {
   return new URL(url).host;
 }
 
+/** The stack's backends listen on loopback; `localhost` names the same address for the Kong dev host. */
+function serviceByHostname(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.hostname === "127.0.0.1") parsed.hostname = "localhost";
+  return parsed.origin;
+}
+
 /** The policy each plane gets, and how each gateway must be wired to the backends. */
 export function planeSetups(source: PolicyDocument, backends: BackendUrls): PlaneSetups {
   const policy = structuredClone(source);
@@ -100,11 +107,15 @@ export function planeSetups(source: PolicyDocument, backends: BackendUrls): Plan
   }
 
   const routes: string[] = [];
+  let kongServiceUrl = backends.stable;
   if (isObject(policy["canary"])) {
     const canary = policy["canary"];
     const kong = isObject(canary["kong"]) ? canary["kong"] : {};
-    if (typeof kong["upstream"] === "string" && kong["upstream"] !== "") upstreams[kong["upstream"]] = [hostPort(backends.canary)];
-    else kong["target"] = hostPort(backends.canary);
+    if (typeof kong["upstream"] === "string" && kong["upstream"] !== "") {
+      upstreams[kong["upstream"]] = [hostPort(backends.canary)];
+      // Kong routes set_upstream only from a Service named by hostname: an IP Service keeps its IP balancer (500).
+      kongServiceUrl = serviceByHostname(backends.stable);
+    } else kong["target"] = hostPort(backends.canary);
     canary["kong"] = kong;
     const tagHeader = typeof canary["tagHeader"] === "string" ? canary["tagHeader"] : "x-canary";
     if (canary["enabled"] !== false && tagHeader !== "") routes.push(`${tagHeader.toLowerCase()}:true=canary`);
@@ -113,7 +124,7 @@ export function planeSetups(source: PolicyDocument, backends: BackendUrls): Plan
 
   return {
     policy,
-    kong: { config: policy, serviceUrl: backends.stable, upstreams },
+    kong: { config: policy, serviceUrl: kongServiceUrl, upstreams },
     envoy: {
       pluginConfig: JSON.stringify(policy),
       clusters: { [authCluster]: backends.auth, stable: backends.stable, canary: backends.canary },

@@ -10,6 +10,7 @@ import { isAuthServiceFailure } from "./circuit-breaker";
 import { nowMs } from "./clock";
 import { BREAKER_REJECTED_TOTAL } from "./metrics";
 import type { HeaderMap, KongPdk } from "./pdk";
+import { flushOperationalLog, writeDecisionLog } from "./plugin-logs";
 import type { PolicyRuntime } from "./runtime";
 
 /** Kong's get_headers accepts up to 1000; a request with more is refused rather than half-read,
@@ -22,6 +23,7 @@ export async function runAccess(kong: KongPdk, runtime: PolicyRuntime): Promise<
   const raw = await kong.request.getHeaders(MAX_REQUEST_HEADERS);
   if (countValues(raw) >= MAX_REQUEST_HEADERS) {
     runtime.metrics.increment("meshgate_decisions_deny_total");
+    await flushOperationalLog(kong);
     return kong.response.exit(431, JSON.stringify({ error: "invalid_request", message: "too many request headers" }), { "content-type": "application/json" });
   }
   request.headers = headersFromKong(raw);
@@ -49,11 +51,13 @@ export async function runAccess(kong: KongPdk, runtime: PolicyRuntime): Promise<
         break;
       case Step.Reject:
         runtime.metrics.recordDecision(flow);
-        await logDecision(kong, engine, flow, authLatencyMs);
+        logDecision(engine, flow, authLatencyMs);
+        await flushOperationalLog(kong);
         return reject(kong, flow);
       default:
         runtime.metrics.recordDecision(flow);
-        await logDecision(kong, engine, flow, authLatencyMs);
+        logDecision(engine, flow, authLatencyMs);
+        await flushOperationalLog(kong);
         return forward(kong, runtime, flow);
     }
   }
@@ -100,11 +104,11 @@ function feedAuthAnswer(engine: Engine, flow: Flow, answer: AuthAnswer, runtime:
 }
 
 /**
- * Decision logs through kong.log, written before the reply: one round trip, only for the decisions the
- * policy logs (by default never a plain cache-hit allow). Kong adds its own request id to the line's
- * context; the JSON carries the client's x-request-id when there is one.
+ * Decision logs on the plugin server's output (plugin-logs.ts says why not kong.log), only for the decisions the
+ * policy logs (by default never a plain cache-hit allow). The JSON carries the client's x-request-id when there
+ * is one. Kong writes the line at INFO whatever the policy's `log.level`.
  */
-async function logDecision(kong: KongPdk, engine: Engine, flow: Flow, authLatencyMs: number): Promise<void> {
+function logDecision(engine: Engine, flow: Flow, authLatencyMs: number): void {
   const policy = engine.policy;
   const requestId = firstValue(flow.request.headers, "x-request-id");
   if (!wantsDecisionLog(policy.log, flow, requestId)) return;
@@ -113,12 +117,7 @@ async function logDecision(kong: KongPdk, engine: Engine, flow: Flow, authLatenc
   context.requestId = requestId;
   context.timeMs = nowMs();
   context.authLatencyMs = authLatencyMs;
-  const line = decisionLogLine(policy, flow, context);
-  const level = policy.log.level;
-  if (level === "debug") await kong.log.debug(line);
-  else if (level === "notice") await kong.log.notice(line);
-  else if (level === "warn") await kong.log.warn(line);
-  else await kong.log.info(line);
+  writeDecisionLog(decisionLogLine(policy, flow, context));
 }
 
 function firstValue(headers: Header[], name: string): string {

@@ -3,6 +3,7 @@ import { runAccess } from "./access";
 import type { KongPdk } from "./pdk";
 import { INTERNAL_ERRORS_TOTAL } from "./metrics";
 import { type PolicyRuntime, runtimeForKongConfig } from "./runtime";
+import { flushOperationalLog } from "./plugin-logs";
 import { Schema as schemaFields } from "./schema";
 
 export const Name = "meshgate";
@@ -37,6 +38,7 @@ class MeshgatePlugin {
       const status = failure.status >= 500 ? failure.status : 500;
       this.runtime.metrics.increment(INTERNAL_ERRORS_TOTAL);
       await kong.log.err(`meshgate: internal error, request refused: ${error instanceof Error ? error.message : String(error)}`);
+      await flushOperationalLog(kong);
       return kong.response.exit(status, JSON.stringify({ error: "internal_error", message: "request refused by meshgate" }), { "content-type": "application/json" });
     }
   }

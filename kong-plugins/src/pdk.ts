@@ -29,7 +29,5 @@ export interface KongPdk {
     err(...message: unknown[]): Promise<void>;
     warn(...message: unknown[]): Promise<void>;
     notice(...message: unknown[]): Promise<void>;
-    info(...message: unknown[]): Promise<void>;
-    debug(...message: unknown[]): Promise<void>;
   };
 }

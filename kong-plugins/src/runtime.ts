@@ -14,11 +14,8 @@ import { policyDocumentFromKongConfig } from "./kong-config";
 import { startMetricsEndpoint } from "./metrics-endpoint";
 import { PluginMetrics } from "./metrics";
 import { NodeKeyDigest } from "./node-digest";
+import { noticeLog, operationalLog, warnLog } from "./plugin-logs";
 
-/** The plugin server's stderr lands in Kong's error log (at info, `[meshgate:<pid>]`), without a PDK round trip. */
-export const serverLog = (line: string): void => {
-  process.stderr.write(line + "\n");
-};
 
 export class PolicyRuntime {
   readonly decisions: LRUCache<string, CachedDecision>;
@@ -31,7 +28,7 @@ export class PolicyRuntime {
     this.decisions = new LRUCache<string, CachedDecision>({ max: engine.policy.auth.cache.maxEntries, ...lruClock });
     const limit = engine.policy.rateLimit;
     this.limiter = limit.enabled && limit.store == LimitStore.Redis
-      ? new RedisLimiter(limit.redis, limit.faultTolerant, serverLog)
+      ? new RedisLimiter(limit.redis, limit.faultTolerant, warnLog)
       : new LocalLimiter();
   }
 }
@@ -58,9 +55,9 @@ let breakers: AuthServiceBreakers | null = null;
 /** One breaker per auth-service origin for the whole plugin server, i.e. for every Kong worker of this node.
  *  Created on first use, not at module load: Kong's query command loads the plugin too. */
 export function authServiceBreakers(): AuthServiceBreakers {
-  breakers ??= new AuthServiceBreakers(breakerSettingsFromEnv(process.env, serverLog), (t) => {
+  breakers ??= new AuthServiceBreakers(breakerSettingsFromEnv(process.env, warnLog), (t) => {
     metrics.recordBreakerTransition(t.to);
-    serverLog(`meshgate: auth service ${t.origin} circuit breaker ${t.from} -> ${t.to}: ${t.cause}` +
+    operationalLog.add(t.to === "closed" ? "notice" : "warn", `meshgate: auth service ${t.origin} circuit breaker ${t.from} -> ${t.to}: ${t.cause}` +
       (t.to === "open" ? "; auth calls fail at once (auth_breaker_open) and the failure mode applies" : ""));
   });
   return breakers;
@@ -68,7 +65,7 @@ export function authServiceBreakers(): AuthServiceBreakers {
 
 /** Throws PolicyError naming every invalid field; Kong then fails StartInstance with that message. */
 export function runtimeForKongConfig(config: Record<string, unknown>): PolicyRuntime {
-  startMetricsEndpoint(metrics.registry, process.env, serverLog);
+  startMetricsEndpoint(metrics.registry, process.env, noticeLog);
   const text = JSON.stringify(policyDocumentFromKongConfig(config));
   const existing = runtimes.get(text);
   if (existing) return existing;

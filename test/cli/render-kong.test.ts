@@ -100,6 +100,24 @@ describe("meshgate render kong", () => {
     expect(at(withHost.deck, "services", 0, "plugins", 0, "config", "rateLimit", "redis", "host")).toBe("redis.shop.svc.cluster.local");
   });
 
+  it("refuses a canary Kong cannot route from a Service whose host is an IP; renders it from a hostname Service", async () => {
+    const base = { auth: { service: { url: "http://a:8080/i" } } };
+    const byUpstream = JSON.stringify({ ...base, canary: { percentage: 5, kong: { upstream: "shop-canary" } } });
+    const ipService = await runCli(["render", "kong", "--service-url", "http://10.0.0.7:8080", "-"], { stdin: byUpstream });
+    expect(ipService.code).toBe(1);
+    expect(ipService.stdout).toBe("");
+    expect(ipService.stderr).toContain('cannot render for kong: the Service\'s host 10.0.0.7 is an IP address, so Kong cannot route canary.kong.upstream "shop-canary"');
+    const byHostnameTarget = JSON.stringify({ ...base, canary: { percentage: 5, kong: { target: "canary.shop.svc:8080" } } });
+    const ipv6 = await runCli(["render", "kong", "--service-url", "http://[fd00::7]:8080", "-"], { stdin: byHostnameTarget });
+    expect(ipv6.code).toBe(1);
+    expect(ipv6.stderr).toContain('canary.kong.target "canary.shop.svc:8080" (kong.service.set_target with a hostname)');
+
+    const byIpTarget = JSON.stringify({ ...base, canary: { percentage: 5, kong: { target: "10.0.0.9:8080" } } });
+    await renderKong(["--service-url", "http://10.0.0.7:8080", "-"], byIpTarget);
+    const named = await renderKong(["--service-url", "http://stable.shop.svc:8080", "-"], byUpstream);
+    expect(at(named.deck, "services", 0, "url")).toBe("http://stable.shop.svc:8080");
+  });
+
   it("refuses an invalid policy with the core's errors", async () => {
     const result = await runCli(["render", "kong", fixture("bad-fields.json")]);
     expect(result.code).toBe(1);

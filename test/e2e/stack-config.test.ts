@@ -48,6 +48,7 @@ describe("one policy wired to both planes", () => {
   it("creates the Kong Upstream entity a policy routes the canary to by name", () => {
     const setups = planeSetups({ canary: { percentage: 5, kong: { upstream: "shop-canary" } } }, backends);
     expect(setups.kong.upstreams).toEqual({ "shop-canary": ["127.0.0.1:41002"] });
+    expect(setups.kong.serviceUrl).toBe(backends.stable.replace("//127.0.0.1:", "//localhost:")); // IP Services cannot set_upstream
     expect((setups.policy["canary"] as { kong: unknown }).kong).toEqual({ upstream: "shop-canary" });
   });
 

@@ -136,6 +136,7 @@ describe("the breaker through the Kong plane (the plugin's clock moved by the te
     }), backends.stableUrl, {
       clock,
       serverEnv: { MESHGATE_BREAKER_FAILURES: "5", MESHGATE_BREAKER_OPEN_MS: String(OPEN_MS), MESHGATE_METRICS_PORT: String(port) },
+      logLevel: "info", // decision logs are the plugin server's output, which Kong logs at info
     });
   }
 
@@ -158,7 +159,8 @@ describe("the breaker through the Kong plane (the plugin's clock moved by the te
       expect(slow.status).toBe(503);
       expect(backends.auth.stats().introspect).toBe(callsBefore + 1); // this one called, and timed out
     }
-    await host.waitForLog((l) => l.message.includes("circuit breaker closed -> open: 5 consecutive failures (last: timeout)"));
+    const opened = await host.waitForLog((l) => l.message.includes("circuit breaker closed -> open: 5 consecutive failures (last: timeout)"));
+    expect(opened).toMatchObject({ source: "plugin", level: "warn" }); // kong.log.warn: seen at Kong's default log_level
     const timeoutsLogged = host.logs().filter((l) => l.message.includes('"reason":"auth_timeout"')).length;
     expect(timeoutsLogged).toBe(5);
     const callsWhenOpened = backends.auth.stats().introspect;

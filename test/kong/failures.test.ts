@@ -115,3 +115,19 @@ async function abandonStepMidCall(host: KongHost): Promise<void> {
   socket.write(new Encoder().encode([0, 1, "plugin.StepMultiMap", [{ EventId: eventId, Data: {} }]]));
   socket.destroy();
 }
+
+describe("operational lines at Kong's default log_level (notice)", () => {
+  it("a bad setting is logged through kong.log.warn by the first request, not only on the plugin server's output (info)", async () => {
+    const host = await hosts.start(policyFor(backends), upstream.url, { serverEnv: { MESHGATE_BREAKER_MIN_CALLS: "x" } });
+    expect(host.logLevel).toBe("notice");
+    const r = await host.request({ path: "/query?access_token=never-in-the-line-itself", headers: bearer(await backends.token("ops")) });
+    expect(r.status).toBe(200);
+    const line = await host.waitForLog((l) => l.message.includes('MESHGATE_BREAKER_MIN_CALLS must be an integer 1..1000000, got "x"; using 20'));
+    expect(line).toMatchObject({ source: "plugin", level: "warn" });
+    // The line's own text stops before nginx's request context, which Kong appends to every request-time line.
+    expect(line.message.slice(0, line.message.indexOf(", client: "))).not.toContain("never-in-the-line-itself");
+    // Written once: the next request has nothing queued and costs no kong.log round trip.
+    await host.request({ path: "/", headers: bearer(await backends.token("ops")) });
+    expect(host.logs().filter((l) => l.message.includes("MESHGATE_BREAKER_MIN_CALLS"))).toHaveLength(1);
+  });
+});

@@ -179,6 +179,8 @@ describe.skipIf(!availability.available)(`redis policy${availability.available ?
       await tolerant.waitForLog((l) => l.message.includes("is available again"), 5_000);
       const outageLines = tolerant.logs().filter((l) => l.message.includes("meshgate: redis") && l.message.includes("unavailable"));
       expect(outageLines).toHaveLength(1);
+      // Through kong.log.warn, so Kong's default log_level (notice) shows it; the plugin server's output would not.
+      expect(outageLines[0]).toMatchObject({ source: "plugin", level: "warn" });
       expect(outageLines[0]!.message).toContain(`127.0.0.1:${redisServer.port}/0 unavailable`);
     });
   });

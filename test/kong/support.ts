@@ -38,6 +38,13 @@ export function pdkCalls(trace: RpcTraceEntry[]): string[] {
   return calls;
 }
 
+/** The same origin named by hostname: a Service Kong can route with set_upstream (an IP Service cannot). */
+export function byHostname(url: string): string {
+  const named = url.replace("//127.0.0.1:", "//localhost:");
+  if (named === url) throw new Error(`expected a 127.0.0.1 URL, got ${url}`);
+  return named;
+}
+
 export function headerValue(headers: Record<string, string | string[]>, name: string): string | undefined {
   const value = headers[name.toLowerCase()];
   return Array.isArray(value) ? value[0] : value;

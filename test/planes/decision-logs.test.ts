@@ -1,5 +1,8 @@
 // Decision logs on both planes: the documented JSON line (shared/DECISIONS.md §8) for every decision that
-// is not a plain cache-hit allow, and no token material anywhere in what the plane logged.
+// is not a plain cache-hit allow, and no token material anywhere in what the plane logged. On Kong they are the
+// plugin server's output, which Kong logs at info (so the host runs at log_level info here), and every line a
+// request writes through kong.log ends with nginx's request context — query string included — so the scan
+// covers that too.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PLANES, bearer, policyFor, startBackends, startPlane, type Backends, type Plane } from "./support.js";
 
@@ -28,7 +31,7 @@ describe.each(PLANES)("decision logs on the %s plane", (planeName) => {
 
   beforeAll(async () => {
     backends = await startBackends();
-    plane = await startPlane(planeName, backends, policyFor(backends, { rateLimit: { rate: 2, periodSeconds: 3600, burst: 1 } }));
+    plane = await startPlane(planeName, backends, policyFor(backends, { rateLimit: { rate: 2, periodSeconds: 3600, burst: 1 } }), { kongLogLevel: "info" });
     token = await backends.token("lena", ["staff"]);
     await plane.request({ path: "/a", headers: { ...bearer(token), "x-request-id": "req-miss" }, worker: 0 });
     await plane.request({ path: "/a", headers: { ...bearer(token), "x-request-id": "req-hit" }, worker: 0 });
@@ -36,6 +39,8 @@ describe.each(PLANES)("decision logs on the %s plane", (planeName) => {
     await plane.request({ path: "/a", headers: { "x-request-id": "req-missing" }, worker: 0 });
     await plane.request({ path: "/a?access_token=" + token, headers: { ...bearer("forged.token-value"), "x-request-id": "req-bad" }, worker: 0 });
     await (plane.kong?.idle() ?? Promise.resolve());
+    // Kong reads the plugin server's output on its own schedule; the lines come in order, so the last one is enough.
+    await plane.kong?.waitForLog((entry) => entry.message.includes('"request_id":"req-bad"'));
   });
   afterAll(async () => {
     await plane?.close();
@@ -60,5 +65,15 @@ describe.each(PLANES)("decision logs on the %s plane", (planeName) => {
     const everything = capturedLines(plane).join("\n");
     for (const secret of [token, token.slice(0, 24), token.slice(-24), "forged.token-value"]) expect(everything).not.toContain(secret);
     expect(everything).not.toContain("lena");
+  });
+
+  it.runIf(planeName === "kong")("on Kong: written on the plugin server's output, so nginx appends no request line, Host or Referer", () => {
+    const lines = plane.kong!.logs().filter((entry) => entry.message.includes("{\"time\":"));
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+    for (const line of lines) {
+      expect(line).toMatchObject({ source: "server", level: "info" });
+      expect(line.message).toMatch(/^\[meshgate:\d+\] \{"time":/);
+      expect(line.message).not.toMatch(/request: "|host: "|referrer: "/);
+    }
   });
 });

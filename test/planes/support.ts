@@ -8,6 +8,7 @@ import { ManualClock } from "../../dev/hosts/envoy/clock.js";
 import { EnvoyHost } from "../../dev/hosts/envoy/host.js";
 import { KongHost } from "../../dev/hosts/kong/gateway.js";
 import { PluginServerClock } from "../../dev/hosts/kong/plugin-clock.js";
+import type { KongLogLevelName } from "../../dev/hosts/kong/kong-log.js";
 
 export type PlaneName = "kong" | "envoy";
 export const PLANES: PlaneName[] = ["kong", "envoy"];
@@ -95,6 +96,8 @@ export interface PlaneOptions {
   serverEnv?: NodeJS.ProcessEnv;
   /** The plugin reads a clock that only `advanceClock` moves, instead of the system clock. */
   manualClock?: boolean;
+  /** Kong plane: Kong's log_level (default notice; `info` shows the plugin server's output, decision logs included). */
+  kongLogLevel?: KongLogLevelName;
 }
 
 export function noManualClock(): never {
@@ -106,7 +109,7 @@ export async function startPlane(name: PlaneName, backends: Backends, policy: Do
     const clock = options.manualClock ? new PluginServerClock() : undefined;
     let kong: KongHost;
     try {
-      kong = await KongHost.start({ pluginsDir: KONG_PLUGINS_DIR, config: policy, serviceUrl: backends.stableUrl, serverEnv: options.serverEnv, clock });
+      kong = await KongHost.start({ pluginsDir: KONG_PLUGINS_DIR, config: policy, serviceUrl: backends.stableUrl, serverEnv: options.serverEnv, clock, logLevel: options.kongLogLevel });
     } catch (err) {
       clock?.dispose();
       throw err;

@@ -82,6 +82,7 @@ export async function measureExitLeak(variant: string, startCmd: string[], o: Le
       serviceUrl: "http://127.0.0.1:9",
       startCmd,
       serverEnv: { NODE_OPTIONS: `--expose-gc --require ${preload}` },
+      logLevel: "info", // the GC preload reports on the plugin server's output, which Kong logs at info
     });
     try {
       await drive(host, o.warmup, o.concurrency);

@@ -1,6 +1,7 @@
 // Command-line / environment options of the Kong-plane gateway process (main.ts). Flags win over env vars.
 import { readFileSync } from "node:fs";
 import type { KongHostOptions } from "./gateway.js";
+import { isKongLogLevel, KONG_LOG_LEVELS } from "./kong-log.js";
 import { plainStartCmd } from "./repo-paths.js";
 
 export interface GatewayCliOptions {
@@ -22,6 +23,7 @@ export const USAGE = `usage: kong-host --plugins-dir <dir> --service-url <url> [
   --start-cmd "<cmd args>"   plugin server command (env KONG_HOST_START_CMD; default: meshgate-pluginserver)
   --plain-server             use kong-pdk's unwrapped kong-js-pluginserver (leaks on exit; for comparison)
   --prefix <dir>             socket directory (env KONG_HOST_PREFIX; default: a temp dir)
+  --log-level <level>        Kong's log_level: debug|info|notice|warn|err|crit|alert|emerg (env KONG_HOST_LOG_LEVEL; default notice)
   --verbose                  echo Kong's log to stderr (env KONG_HOST_VERBOSE=1)
   --access-log               one stdout line per request: access METHOD PATH STATUS UPSTREAM|- MSms (env KONG_HOST_ACCESS_LOG=1)`;
 
@@ -74,7 +76,7 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): Gateway
       } else flags.set(arg.slice(2), value);
     } else throw new CliError(`unexpected argument '${arg}'\n${USAGE}`);
   }
-  const known = new Set(["plugins-dir", "service-url", "config", "port", "bind", "trusted-ips", "start-cmd", "prefix"]);
+  const known = new Set(["plugins-dir", "service-url", "config", "port", "bind", "trusted-ips", "start-cmd", "prefix", "log-level"]);
   for (const name of flags.keys()) if (!known.has(name)) throw new CliError(`unknown option --${name}\n${USAGE}`);
   const get = (flag: string, envName: string): string | undefined => flags.get(flag) ?? env[envName];
   const pluginsDir = get("plugins-dir", "KONG_HOST_PLUGINS_DIR");
@@ -98,5 +100,10 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): Gateway
   else if (startCmdText) host.startCmd = startCmdText.split(/\s+/).filter((p) => p !== "");
   if (trusted) host.trustedIps = trusted.split(",").map((s) => s.trim()).filter((s) => s !== "");
   if (prefix) host.prefix = prefix;
+  const logLevel = get("log-level", "KONG_HOST_LOG_LEVEL");
+  if (logLevel !== undefined) {
+    if (!isKongLogLevel(logLevel)) throw new CliError(`--log-level must be one of ${KONG_LOG_LEVELS.join(", ")}, got '${logLevel}'`);
+    host.logLevel = logLevel;
+  }
   return { host, port, bind: get("bind", "KONG_HOST_BIND") ?? "127.0.0.1", accessLog };
 }

@@ -10,8 +10,9 @@ import { join, resolve } from "node:path";
 import type { RoundTripCounter } from "./bridge.js";
 import { HeaderStore, type HeaderValue } from "./header-store.js";
 import { InstanceManager, StartInstanceError } from "./instance-manager.js";
-import { KongLog, type KongLogEntry } from "./kong-log.js";
-import { badGateway, flushDelayedResponse, KONG_VERSION, type ProducedResponse } from "./kong-response.js";
+import { logSuffix } from "./error-log-context.js";
+import { KongLog, type KongLogEntry, type KongLogLevelName } from "./kong-log.js";
+import { errorPage, flushDelayedResponse, KONG_VERSION, type ProducedResponse } from "./kong-response.js";
 import { MsgpackRpcPool, type RpcTraceEntry } from "./msgpack-rpc.js";
 import type { KongLogLevel, PdkEnvironment } from "./pdk/environment.js";
 import { serializeRequest } from "./pdk/misc.js";
@@ -22,15 +23,22 @@ import type { PluginServerClock } from "./plugin-clock.js";
 import { PluginServerProcess } from "./plugin-server-process.js";
 import { defaultStartCmd } from "./repo-paths.js";
 import { RequestContext, type IncomingRequest } from "./request-context.js";
-import { UpstreamProxy } from "./upstream-proxy.js";
+import { UpstreamProxy, type UpstreamEntity } from "./upstream-proxy.js";
 
 export interface KongHostOptions {
   /** Directory holding exactly the plugin (Kong ≥ 3.9 registers only the first plugin of a server). */
   pluginsDir: string;
   config: Record<string, unknown>;
   serviceUrl: string;
-  /** Kong Upstream entities: name → targets (`http://host:port` or `host:port`), picked round-robin. */
-  upstreams?: Record<string, string[]>;
+  /** Kong Upstream entities: name → targets (`http://host:port` or `host:port`, picked round-robin), or
+   *  `{targets, hostHeader}` for an Upstream with `host_header`. */
+  upstreams?: Record<string, string[] | UpstreamEntity>;
+  /** Name → IP for the balancer's DNS step (`localhost` is 127.0.0.1); other names use the OS resolver. */
+  hosts?: Record<string, string>;
+  /** The Route's preserve_host (default false, as in Kong). */
+  preserveHost?: boolean;
+  /** nginx `proxy_hide_header` names in Kong's proxy location (kong.conf `nginx_location_include`). */
+  hideUpstreamHeaders?: string[];
   /** Plugin server command; default: the exit-leak-safe `kong-plugins/server/meshgate-pluginserver.cjs`. */
   startCmd?: string[];
   /** Directory for the socket (`--kong-prefix`); default: a fresh temp dir, removed on close. */
@@ -42,6 +50,8 @@ export interface KongHostOptions {
   rpcTimeoutMs?: number;
   /** Extra environment for the plugin server process (e.g. NODE_OPTIONS). */
   serverEnv?: NodeJS.ProcessEnv;
+  /** Kong's `log_level`: lines below it are dropped (default `notice`, as in kong.conf.default). */
+  logLevel?: KongLogLevelName;
   /** Record every RPC (method, argument, result) for `rpcTrace()`; bounded to the last 10 000. */
   traceRpc?: boolean;
   /** The plugin server's wall clock, moved by the caller (who disposes it). Default: system time. */
@@ -84,6 +94,21 @@ interface HandledRequest {
 }
 
 const KONG_PROXY_PORT = 8000;
+
+/** nginx keeps one value of these in `r->headers_out` and the upstream's copy handler overwrites it. */
+const UPSTREAM_WINS = new Set(["content-type", "content-length"]);
+
+/**
+ * Headers set with ngx.header in rewrite/access are already in `r->headers_out` when the upstream answers, and
+ * nginx's proxy module pushes the upstream's header lines next to them: a name both set is sent twice
+ * (openresty/lua-nginx-module#2386). Only a header filter could replace them, and plugin servers have none.
+ */
+function mergeAccessResponseHeaders(upstream: HeaderStore, fromAccess: HeaderStore): void {
+  for (const name of fromAccess.names()) {
+    if (UPSTREAM_WINS.has(name) && upstream.has(name)) continue;
+    upstream.add(name, fromAccess.values(name));
+  }
+}
 
 export class KongHost {
   readonly pluginInfo: PluginInfo;
@@ -133,12 +158,12 @@ export class KongHost {
         paths: ["/"],
         protocols: ["http", "https"],
         strip_path: true,
-        preserve_host: false,
+        preserve_host: options.preserveHost ?? false,
         service: { id: serviceId },
       },
       hasUpstream: (name) => this.proxy.hasUpstream(name),
-      log: (level: KongLogLevel, message: string) => this.log.add({ level, message: `[${info.Name}] ${message}`, source: "plugin" }),
-      logKong: (level: KongLogLevel, message: string) => this.log.add({ level, message, source: "kong" }),
+      log: (level: KongLogLevel, message: string, ctx: RequestContext) => this.log.add({ level, message: `[${info.Name}] ${message}${logSuffix(ctx)}`, source: "plugin" }),
+      logKong: (level: KongLogLevel, message: string, ctx?: RequestContext) => this.log.add({ level, message: ctx ? message + logSuffix(ctx) : message, source: "kong" }),
     };
     this.instances = new InstanceManager(() => this.rpc, info.Name, () => this.pluginConfig.get());
     this.runner = new PluginRunner(() => this.rpc, this.instances, this.env, this.log);
@@ -153,8 +178,8 @@ export class KongHost {
     const serverEnv = o.clock ? o.clock.serverEnv(baseEnv) : baseEnv;
     const info = await dumpPluginInfo(startCmd, pluginsDir, serverEnv);
     const pluginConfig = new KongPluginConfig(info.Name, info.Schema, o.config);
-    const proxy = new UpstreamProxy(o.serviceUrl, o.upstreams);
-    const log = new KongLog(10_000, o.verbose ?? false);
+    const proxy = new UpstreamProxy(o.serviceUrl, { upstreams: o.upstreams, hosts: o.hosts, preserveHost: o.preserveHost, hideUpstreamHeaders: o.hideUpstreamHeaders });
+    const log = new KongLog(10_000, o.verbose ?? false, o.logLevel);
     const ownedPrefix = o.prefix ? null : mkdtempSync(join(tmpdir(), "mg-kong-"));
     const prefix = o.prefix ? resolve(o.prefix) : (ownedPrefix as string);
     let server: PluginServerProcess;
@@ -266,6 +291,11 @@ export class KongHost {
     return this.serverProcess.socketPath;
   }
 
+  /** Kong's configured `log_level`. */
+  get logLevel(): KongLogLevelName {
+    return this.log.level;
+  }
+
   logs(): KongLogEntry[] {
     return this.log.all();
   }
@@ -327,18 +357,22 @@ export class KongHost {
       return { response: flushDelayedResponse(ctx), proxied: false, upstream: null, roundTrips: counter.roundTrips, ctx };
     }
     const target = this.proxy.resolve(ctx);
+    if ("log" in target) {
+      this.log.add({ level: "err", message: target.log + logSuffix(ctx), source: "kong" });
+      return { response: errorPage(ctx, target.status), proxied: false, upstream: null, roundTrips: counter.roundTrips, ctx };
+    }
     const upstreamLabel = target.upstreamName ?? target.origin;
     try {
       const upstream = await this.proxy.forward(ctx, target);
       ctx.proxied = true;
       const headers = upstream.headers;
-      for (const name of ctx.responseHeaders.names()) headers.set(name, ctx.responseHeaders.values(name));
+      mergeAccessResponseHeaders(headers, ctx.responseHeaders);
       headers.set("Via", `1.1 kong/${KONG_VERSION}`);
       headers.set("X-Kong-Request-Id", ctx.requestId);
       return { response: { status: upstream.status, headers, body: upstream.body }, proxied: true, upstream: upstreamLabel, roundTrips: counter.roundTrips, ctx };
     } catch (err) {
-      this.log.add({ level: "err", message: `connect() to upstream ${target.origin} failed: ${(err as Error).message}`, source: "kong" });
-      return { response: badGateway(ctx), proxied: false, upstream: upstreamLabel, roundTrips: counter.roundTrips, ctx };
+      this.log.add({ level: "err", message: `connect() to upstream ${target.origin} failed: ${(err as Error).message}${logSuffix(ctx)}`, source: "kong" });
+      return { response: errorPage(ctx, 502), proxied: false, upstream: upstreamLabel, roundTrips: counter.roundTrips, ctx };
     }
   }
 

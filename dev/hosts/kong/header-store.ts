@@ -1,11 +1,17 @@
 // An ordered, mutable list of HTTP headers with nginx-style lookup: names are case-insensitive and, as in
-// `ngx.req.get_headers()` and `$http_*`, `_` matches `-`.
+// `ngx.req.get_headers()` and `$http_*`, `_` matches `-`. Writes through `ngx.req.set_header/clear_header`
+// match names exactly instead (setExactly/clearExactly).
 
 export type HeaderValue = string | string[];
 
 interface HeaderEntry {
   name: string;
   value: string;
+}
+
+/** `ngx.header[name] = …` writes `_` as `-` (lua_transform_underscores_in_response_headers, on by default). */
+export function responseHeaderName(name: string): string {
+  return name.replaceAll("_", "-");
 }
 
 export function lookupName(name: string): string {
@@ -75,6 +81,18 @@ export class HeaderStore {
   clear(name: string): void {
     const wanted = lookupName(name);
     this.entries = this.entries.filter((e) => lookupName(e.name) !== wanted);
+  }
+
+  /** `ngx.req.set_header`: replaces the lines whose name equals `name` ignoring ASCII case — no `_`/`-` folding
+   *  (lua-nginx-module ngx_http_lua_headers_in.c compares names with ngx_strncasecmp). */
+  setExactly(name: string, value: HeaderValue): void {
+    this.clearExactly(name);
+    this.add(name, value);
+  }
+
+  clearExactly(name: string): void {
+    const wanted = name.toLowerCase();
+    this.entries = this.entries.filter((e) => e.name.toLowerCase() !== wanted);
   }
 
   clone(): HeaderStore {

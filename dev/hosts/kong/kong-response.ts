@@ -1,7 +1,7 @@
 // Turning Kong's delayed response into bytes, as `send()` in `kong/pdk/response.lua` does: headers set
 // earlier with kong.response.set_header stay, the exit headers override them, a table body is JSON
 // (cjson) with a default Content-Type, Content-Length is computed.
-import { HeaderStore } from "./header-store.js";
+import { HeaderStore, responseHeaderName } from "./header-store.js";
 import { normalizeMultiHeader } from "./pdk/header-checks.js";
 import { cjsonEncode, luaType } from "./pdk/lua.js";
 import { errorBody, defaultErrorMessage, responseTypeFor } from "./pdk/error-body.js";
@@ -24,7 +24,7 @@ export function flushDelayedResponse(ctx: RequestContext): ProducedResponse {
   for (const [name, value] of Object.entries(delayed.headers ?? {})) {
     const lower = name.toLowerCase();
     if (lower === "transfer-encoding" || lower === "transfer_encoding") continue;
-    headers.set(name, normalizeMultiHeader(value));
+    headers.set(responseHeaderName(name), normalizeMultiHeader(value));
     if (lower === "content-type" || lower === "content_type") hasContentType = true;
   }
   let body: Buffer;
@@ -44,18 +44,25 @@ export function flushDelayedResponse(ctx: RequestContext): ProducedResponse {
   return { status: delayed.status, headers, body };
 }
 
-/** Kong's answer after a Lua error in a plugin handler (`kong/init.lua`, KONG_UNEXPECTED). */
+/**
+ * Kong's answer after a Lua error in a plugin handler: kong/init.lua stores `{message = "An unexpected error
+ * occurred"}` as the delayed response (KONG_UNEXPECTED) and flush_delayed_response sends it with
+ * kong.response.error — so the body follows the client's Accept and carries the request id, like any error.
+ */
 export function markUnexpected(ctx: RequestContext): void {
   ctx.unexpected = true;
-  ctx.delayedResponse = { status: 500, content: { message: defaultErrorMessage(500) }, headers: null, source: "error" };
+  const contentType = responseTypeFor(ctx.headers.values("accept").join(",") || undefined);
+  const content = errorBody(contentType, defaultErrorMessage(500), ctx.requestId);
+  ctx.delayedResponse = { status: 500, content, headers: { "Content-Type": contentType }, source: "error" };
 }
 
-/** What the client sees when the upstream cannot be reached (Kong's error page for 502). */
-export function badGateway(ctx: RequestContext): ProducedResponse {
+/** Kong's error page (kong/error_handlers.lua) for a status nginx produced: 502 when the upstream cannot be
+ *  reached, 500 when the balancer could not set a peer. */
+export function errorPage(ctx: RequestContext, status: number): ProducedResponse {
   const contentType = responseTypeFor(ctx.headers.values("accept").join(",") || undefined);
   const headers = new HeaderStore();
   headers.set("Content-Type", contentType);
   headers.set("Server", `kong/${KONG_VERSION}`);
   headers.set("X-Kong-Request-Id", ctx.requestId);
-  return { status: 502, headers, body: Buffer.from(errorBody(contentType, defaultErrorMessage(502), ctx.requestId)) };
+  return { status, headers, body: Buffer.from(errorBody(contentType, defaultErrorMessage(status), ctx.requestId)) };
 }

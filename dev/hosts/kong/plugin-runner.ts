@@ -5,6 +5,7 @@
 import { runEvent, type RoundTripCounter } from "./bridge.js";
 import type { InstanceManager } from "./instance-manager.js";
 import { StartInstanceError } from "./instance-manager.js";
+import { logSuffix } from "./error-log-context.js";
 import type { KongLog } from "./kong-log.js";
 import { markUnexpected } from "./kong-response.js";
 import { RpcRemoteError, RpcTransportError, type MsgpackRpcPool } from "./msgpack-rpc.js";
@@ -31,23 +32,23 @@ export class PluginRunner {
       } catch (err) {
         const message = (err as Error).message;
         if (err instanceof StartInstanceError || err instanceof LuaError) {
-          this.logKong("err", err instanceof StartInstanceError ? `starting instance: ${message}` : message);
+          this.logKong("err", err instanceof StartInstanceError ? `starting instance: ${message}` : message, ctx);
           if (phase !== "log") markUnexpected(ctx);
           return "unexpected";
         }
         if (!(err instanceof RpcRemoteError || err instanceof RpcTransportError)) throw err;
         if (message.toLowerCase().includes("no plugin instance") && attempt === 1) {
           this.instances.reset();
-          this.logKong("warn", message);
+          this.logKong("warn", message, ctx);
           continue;
         }
-        this.logKong("err", message);
+        this.logKong("err", message, ctx);
         return "failed-open";
       }
     }
   }
 
-  private logKong(level: string, message: string): void {
-    this.log.add({ level, message, source: "kong" });
+  private logKong(level: string, message: string, ctx: RequestContext): void {
+    this.log.add({ level, message: message + logSuffix(ctx), source: "kong" });
   }
 }

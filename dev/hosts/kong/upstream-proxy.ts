@@ -1,11 +1,28 @@
-// The proxy half of Kong: pick where the request goes (set_target host:port, else the Upstream entity named by
-// set_upstream, round-robin over its targets, else the Service URL), build the upstream request from what the
-// plugin changed, and forward it with undici (one keep-alive Pool per origin).
+// The proxy half of Kong: pick where the request goes the way Kong's balancer does, build the upstream request
+// from what the plugin changed, and forward it with undici (one keep-alive Pool per origin).
+//
+// Balancer rules (kong/runloop/handler.lua balancer_prepare and access.after, kong/runloop/balancer/init.lua
+// execute and set_host_header, kong/pdk/service.lua):
+// - The balancer type comes from the Service's host — `ipv4`, `ipv6` or `name` — and set_upstream/set_target only
+//   change the host (and port). With an IP Service nothing is looked up: the host is handed to nginx as an IP
+//   address, so an Upstream name or a hostname fails in the balancer with 500 (Kong/kong#12201).
+// - With a `name` Service the host is first looked up as an Upstream entity (ring balancer over its targets),
+//   else resolved by DNS (here: the `hosts` table, IP literals, then the OS resolver).
+// - Host header: `$upstream_host` when a plugin set it (set_target sets it to the bare host it was given, as does
+//   setting a `host` request header); else the client's with the Route's preserve_host; else the
+//   Upstream's host_header or the target's hostname, with `:port` unless the port is the scheme's default.
+import { isIP } from "node:net";
 import { Pool } from "undici";
 import { HeaderStore } from "./header-store.js";
 import type { RequestContext } from "./request-context.js";
 
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization"]);
+
+/** A Kong Upstream entity: its targets (`host:port` or a URL) and optional `host_header`. */
+export interface UpstreamEntity {
+  targets: string[];
+  hostHeader?: string;
+}
 
 export interface UpstreamTarget {
   origin: string;
@@ -17,53 +34,121 @@ export interface UpstreamTarget {
   hostHeader: string;
 }
 
+/** The balancer could not produce a peer: Kong logs `log` and answers `status` with its error page. */
+export interface BalancerFailure {
+  status: number;
+  log: string;
+}
+
 export interface UpstreamResponse {
   status: number;
   headers: HeaderStore;
   body: Buffer;
 }
 
+export interface UpstreamProxyOptions {
+  upstreams?: Record<string, string[] | UpstreamEntity>;
+  /** Name → IP, consulted before the OS resolver (like Kong's resolver reading /etc/hosts). */
+  hosts?: Record<string, string>;
+  /** The Route's preserve_host: the client's Host header goes upstream. */
+  preserveHost?: boolean;
+  /** nginx `proxy_hide_header` names (e.g. from kong.conf `nginx_location_include`): upstream response headers
+   *  dropped before the client sees them. Headers a plugin set with ngx.header are not affected. */
+  hideUpstreamHeaders?: string[];
+}
+
+type HostType = "ipv4" | "ipv6" | "name";
+
 function toOrigin(target: string): URL {
   return new URL(/^[a-z]+:\/\//i.test(target) ? target : `http://${target}`);
 }
 
-function hostHeaderOf(url: URL): string {
-  return url.host; // includes the port unless it is the scheme default, like Kong's upstream_host
+/** kong/tools/ip.lua hostname_type, for a host without brackets. */
+function hostTypeOf(host: string): HostType {
+  const family = isIP(host);
+  return family === 4 ? "ipv4" : family === 6 ? "ipv6" : "name";
+}
+
+function bracketed(host: string): string {
+  return isIP(host) === 6 ? `[${host}]` : host;
+}
+
+function defaultPort(scheme: string): number {
+  return scheme === "https" ? 443 : 80;
 }
 
 export class UpstreamProxy {
   private readonly pools = new Map<string, Pool>();
   private readonly roundRobin = new Map<string, number>();
   private readonly service: URL;
-  private readonly upstreams: Map<string, URL[]>;
+  private readonly serviceHost: string;
+  private readonly serviceType: HostType;
+  private readonly upstreams: Map<string, { targets: URL[]; hostHeader: string | undefined }>;
+  private readonly hosts: Map<string, string>;
+  private readonly hidden: Set<string>;
 
-  constructor(serviceUrl: string, upstreams: Record<string, string[]> = {}) {
+  constructor(serviceUrl: string, private readonly options: UpstreamProxyOptions = {}) {
     this.service = toOrigin(serviceUrl);
-    this.upstreams = new Map(Object.entries(upstreams).map(([name, targets]) => [name, targets.map(toOrigin)]));
-    for (const [name, targets] of this.upstreams) if (targets.length === 0) throw new Error(`upstream '${name}' has no targets`);
+    this.serviceHost = this.service.hostname.replace(/^\[|\]$/g, "");
+    this.serviceType = hostTypeOf(this.serviceHost);
+    this.upstreams = new Map(Object.entries(options.upstreams ?? {}).map(([name, entity]) => {
+      const { targets, hostHeader } = Array.isArray(entity) ? { targets: entity, hostHeader: undefined } : entity;
+      if (targets.length === 0) throw new Error(`upstream '${name}' has no targets`);
+      return [name, { targets: targets.map(toOrigin), hostHeader }];
+    }));
+    this.hosts = new Map(Object.entries({ localhost: "127.0.0.1", ...options.hosts }));
+    this.hidden = new Set((options.hideUpstreamHeaders ?? []).map((name) => name.toLowerCase()));
   }
 
   hasUpstream(name: string): boolean {
     return this.upstreams.has(name);
   }
 
-  resolve(ctx: RequestContext): UpstreamTarget {
+  resolve(ctx: RequestContext): UpstreamTarget | BalancerFailure {
     const basePath = this.service.pathname === "/" ? "" : this.service.pathname.replace(/\/$/, "");
     const scheme = ctx.upstreamScheme ?? (this.service.protocol === "https:" ? "https" : "http");
-    const host = ctx.balancerHost;
-    if (host !== null) {
-      const targets = this.upstreams.get(host);
-      if (targets) {
+    const host = ctx.balancerHost ?? this.serviceHost;
+    const port = ctx.balancerPort ?? Number(this.service.port || defaultPort(scheme));
+    let ip: string;
+    let hostname: string;
+    let peerPort = port;
+    let upstreamName: string | null = null;
+    let upstreamHostHeader: string | undefined;
+    if (this.serviceType !== "name") {
+      // balancer.execute: "it's an ip address (v4 or v6), so nothing we can do" — set_current_peer then refuses a name.
+      if (isIP(host) === 0) return { status: 500, log: `failed to set the current peer (address: ${host} port: ${port}): no host allowed` };
+      ip = host;
+      hostname = host;
+    } else {
+      const upstream = this.upstreams.get(host);
+      if (upstream) {
         const turn = this.roundRobin.get(host) ?? 0;
         this.roundRobin.set(host, turn + 1);
-        const picked = targets[turn % targets.length]!;
-        return { origin: picked.origin, basePath, upstreamName: host, hostHeader: ctx.upstreamHostHeader ?? host };
+        const picked = upstream.targets[turn % upstream.targets.length]!;
+        hostname = picked.hostname.replace(/^\[|\]$/g, "");
+        peerPort = Number(picked.port || defaultPort(scheme));
+        ip = this.lookup(hostname);
+        upstreamName = host;
+        upstreamHostHeader = upstream.hostHeader;
+      } else {
+        hostname = host;
+        ip = this.lookup(host);
       }
-      const port = ctx.balancerPort ?? Number(this.service.port || (scheme === "https" ? 443 : 80));
-      const hostPart = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-      return { origin: `${scheme}://${hostPart}:${port}`, basePath, upstreamName: null, hostHeader: ctx.upstreamHostHeader ?? host };
     }
-    return { origin: `${scheme}://${this.service.host}`, basePath, upstreamName: null, hostHeader: ctx.upstreamHostHeader ?? hostHeaderOf(this.service) };
+    const origin = `${scheme}://${bracketed(ip)}:${peerPort}`;
+    return { origin, basePath, upstreamName, hostHeader: this.hostHeader(ctx, scheme, upstreamHostHeader ?? bracketed(hostname), peerPort) };
+  }
+
+  /** set_host_header: the Upstream's host_header gets the same `:port` rule as a target's hostname. */
+  private hostHeader(ctx: RequestContext, scheme: string, hostname: string, port: number): string {
+    // The router puts the client's Host in $upstream_host for preserve_host; set_target overwrites it.
+    if (ctx.upstreamHostHeader !== null && ctx.upstreamHostHeader !== "") return ctx.upstreamHostHeader;
+    if (this.options.preserveHost) return ctx.incoming.headers.first("host") ?? hostname;
+    return port === defaultPort(scheme) ? hostname : `${hostname}:${port}`;
+  }
+
+  private lookup(name: string): string {
+    return this.hosts.get(name.toLowerCase()) ?? name;
   }
 
   async forward(ctx: RequestContext, target: UpstreamTarget): Promise<UpstreamResponse> {
@@ -94,7 +179,7 @@ export class UpstreamProxy {
     const body = Buffer.from(await res.body.arrayBuffer());
     const responseHeaders = new HeaderStore();
     for (const [name, value] of Object.entries(res.headers)) {
-      if (value === undefined || HOP_BY_HOP.has(name) || name === "content-length") continue;
+      if (value === undefined || HOP_BY_HOP.has(name) || name === "content-length" || this.hidden.has(name)) continue;
       responseHeaders.add(name, value);
     }
     return { status: res.statusCode, headers: responseHeaders, body };

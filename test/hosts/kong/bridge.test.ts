@@ -126,22 +126,30 @@ describe("a PDK call Kong would raise on (checklist 7)", () => {
     ["non-number exit status", ["kong.response.exit", "401"], /code must be a number/],
     ["calling a namespace", ["kong.service.request"], /attempt to call a table value/],
   ];
-  test.each(cases)("%s → 500 {message: An unexpected error occurred}, error logged, no Step after it", async (_name, call, logged) => {
+  test.each(cases)("%s → Kong's 500 error body with the request id, error logged, no Step after it", async (_name, call, logged) => {
     host.clearRpcTrace();
     const res = await host.request({ path: "/pdk-error", headers: probe({ calls: [call] }) });
     expect(res).toMatchObject({ status: 500, proxied: false });
-    expect(JSON.parse(res.body)).toEqual({ message: "An unexpected error occurred" });
+    expect(res.headers["content-type"]).toBe("application/json; charset=utf-8");
+    expect(JSON.parse(res.body)).toEqual({ message: "An unexpected error occurred", request_id: res.headers["x-kong-request-id"] });
     const rpcs = await accessEventRpcs(host);
     expect(rpcs.filter((e) => e.method.startsWith("plugin.Step"))).toHaveLength(1); // only the get_header(x-probe) answer
     expect(host.logs().some((l) => l.level === "err" && logged.test(l.message))).toBe(true);
     expect(echo.seen.some((s) => s.url === "/pdk-error")).toBe(false);
   });
 
+  test("the 500 after a PDK error is sent with kong.response.error, so Accept picks its format (kong/init.lua flush_delayed_response)", async () => {
+    const res = await host.request({ path: "/pdk-error", headers: probe({ calls: [["kong.response.exit", "401"]] }, { accept: "text/plain" }) });
+    expect(res.status).toBe(500);
+    expect(res.headers["content-type"]).toBe("text/plain; charset=utf-8");
+    expect(res.body).toBe(`An unexpected error occurred\nrequest_id: ${String(res.headers["x-kong-request-id"])}\n`);
+  });
+
   test("an unknown PDK method is NOT an error in Kong: it is logged and answers nil (kong.request.get_id does not exist)", async () => {
     const res = await host.request({ path: "/", headers: probe({ calls: [["kong.request.getId"]], reply: 200 }) });
     expect(res.status).toBe(200);
     expect(probeReply(res.body).results).toEqual([{ $undefined: true }]);
-    expect(host.logs().some((l) => l.level === "err" && l.source === "kong" && l.message === "could not find pdk method: kong.request.get_id")).toBe(true);
+    expect(host.logs().some((l) => l.level === "err" && l.source === "kong" && l.message.startsWith("could not find pdk method: kong.request.get_id, client: "))).toBe(true);
   });
 
   test("a JS exception in the handler fails OPEN, as kong-pdk turns it into ret (the request is proxied)", async () => {
@@ -174,7 +182,7 @@ describe("log phase (checklist 9)", () => {
     await host.idle();
     const line = host.logs().find((l) => l.source === "plugin" && l.message.includes("probe-log"));
     expect(line?.level).toBe("notice");
-    const results = JSON.parse(line!.message.replace("[probe] probe-log ", "")) as unknown[];
+    const results = JSON.parse(timerLineText(line!.message).replace("[probe] probe-log ", "")) as unknown[];
     expect(results).toEqual([200, "service", "yes", '[{"$undefined":true},{"$undefined":true},{"$undefined":true}]', { id: "c9" }, { n: 1 }]);
   });
 
@@ -182,7 +190,7 @@ describe("log phase (checklist 9)", () => {
     await host.request({ path: "/ser?x=1", headers: probe({ log: [["kong.log.serialize"]] }) });
     await host.idle();
     const line = host.logs().filter((l) => l.message.includes("probe-log")).at(-1);
-    const [serialized] = JSON.parse(line!.message.replace("[probe] probe-log ", "")) as [string];
+    const [serialized] = JSON.parse(timerLineText(line!.message).replace("[probe] probe-log ", "")) as [string];
     expect(JSON.parse(serialized)).toMatchObject({ request: { method: "GET", uri: "/ser?x=1" }, response: { status: 200 } });
   });
 
@@ -208,3 +216,11 @@ describe("round trips (checklist 11)", () => {
     expect(rejected.roundTrips).toBe(1);
   });
 });
+
+/** A line logged from the log phase (a timer): nginx appends only the timer context, never the request line. */
+function timerLineText(message: string): string {
+  const at = message.indexOf(", context: ngx.timer, client: ");
+  expect(at).toBeGreaterThan(0);
+  expect(message.slice(at)).not.toContain("request:");
+  return message.slice(0, at);
+}

@@ -15,7 +15,8 @@ afterEach(async () => {
 });
 
 async function startHost(pluginsDir: string, startCmd: string[], serverEnv?: NodeJS.ProcessEnv): Promise<KongHost> {
-  const host = await KongHost.start({ pluginsDir, config: {}, serviceUrl: "http://127.0.0.1:9", startCmd, traceRpc: true, serverEnv });
+  // log_level info: the plugin server's own output (where it reports dropped events) is logged at info by Kong.
+  const host = await KongHost.start({ pluginsDir, config: {}, serviceUrl: "http://127.0.0.1:9", startCmd, traceRpc: true, serverEnv, logLevel: "info" });
   hosts.push(host);
   return host;
 }

@@ -53,7 +53,7 @@ describe("KongHost.listen()", () => {
     const res = await request(`http://127.0.0.1:${gateway.port}/logged`, { headers: probe({ log: [["kong.response.getStatus"]] }) });
     await res.body.text();
     await host.idle();
-    await host.waitForLog((l) => l.message === "[probe] probe-log [200]", 5000);
+    await host.waitForLog((l) => l.message.startsWith("[probe] probe-log [200], context: ngx.timer, client: 127.0.0.1, server: "), 5000);
   });
 });
 

@@ -9,20 +9,30 @@ let canaryA: EchoServer;
 let canaryB: EchoServer;
 let target: EchoServer;
 let host: KongHost;
+/** A Service whose host is an IP address (balancer type ipv4), a Route with preserve_host, Kong at log_level info. */
+let ipHost: KongHost;
 
 beforeAll(async () => {
   [service, canaryA, canaryB, target] = await Promise.all([startEcho("service"), startEcho("canary-a"), startEcho("canary-b"), startEcho("target")]);
-  host = await KongHost.start({
-    pluginsDir: fixture("probe"),
-    config: {},
-    serviceUrl: service.url,
-    upstreams: { "canary-up": [canaryA.url, `127.0.0.1:${canaryB.port}`] },
-    trustedIps: ["10.9.9.9"],
-  });
+  const upstreams = {
+    "canary-up": [canaryA.url, `127.0.0.1:${canaryB.port}`],
+    "named-up": { targets: [`canary.internal:${canaryA.port}`], hostHeader: "canary.example" },
+  };
+  [host, ipHost] = await Promise.all([
+    KongHost.start({
+      pluginsDir: fixture("probe"),
+      config: {},
+      serviceUrl: `http://localhost:${service.port}`,
+      upstreams,
+      hosts: { "canary.internal": "127.0.0.1" },
+      trustedIps: ["10.9.9.9"],
+    }),
+    KongHost.start({ pluginsDir: fixture("probe"), config: {}, serviceUrl: service.url, upstreams, preserveHost: true, logLevel: "info" }),
+  ]);
 });
 
 afterAll(async () => {
-  await host?.close();
+  await Promise.all([host?.close(), ipHost?.close()]);
   await Promise.all([service, canaryA, canaryB, target].map((s) => s.close()));
 });
 
@@ -130,6 +140,7 @@ describe("kong.service", () => {
     });
     expect(res).toMatchObject({ status: 200, proxied: true, upstream: service.url });
     const seen = service.seen.at(-1)!;
+    expect(seen.headers.host).toBe(`localhost:${service.port}`);
     expect(seen.method).toBe("PUT");
     expect(seen.url).toBe("/new%20path?a=1");
     expect(seen.headers).toMatchObject({ "x-set": "v1, v2", "x-bulk": "b", "x-num": "7", "x-keep": "stay" });
@@ -147,14 +158,74 @@ describe("kong.service", () => {
     expect(res.headers["x-kong-request-id"]).toBe(requestId);
   });
 
-  test("set_upstream picks a configured Upstream (round-robin over its targets) and returns true", async () => {
+  test("set_upstream on a Service with a hostname picks the Upstream (round-robin over its targets); Host is the target's host:port", async () => {
     const before = [canaryA.seen.length, canaryB.seen.length];
     const first = await host.request({ path: "/c1", headers: probe({ calls: [["kong.service.setUpstream", "canary-up"]] }) });
     const second = await host.request({ path: "/c2", headers: probe({ calls: [["kong.service.setUpstream", "canary-up"]] }) });
     expect([first.upstream, second.upstream]).toEqual(["canary-up", "canary-up"]);
     expect([canaryA.seen.length - before[0]!, canaryB.seen.length - before[1]!]).toEqual([1, 1]);
     expect(JSON.parse(canaryA.seen.at(-1)!.headers["x-probe-results"] as string)).toEqual([true]);
-    expect(canaryA.seen.at(-1)!.headers.host).toBe("canary-up");
+    expect(canaryA.seen.at(-1)!.headers.host).toBe(`127.0.0.1:${canaryA.port}`);
+    expect(canaryB.seen.at(-1)!.headers.host).toBe(`127.0.0.1:${canaryB.port}`);
+  });
+
+  test("an Upstream's host_header is the Host sent, with the target's port unless it is the scheme's default", async () => {
+    const res = await host.request({ path: "/named", headers: probe({ calls: [["kong.service.setUpstream", "named-up"]] }) });
+    expect(res).toMatchObject({ status: 200, upstream: "named-up" });
+    expect(canaryA.seen.at(-1)).toMatchObject({ url: "/named", headers: { host: `canary.example:${canaryA.port}` } });
+  });
+
+  test("set_target with a hostname on a hostname Service resolves it and sends the bare hostname as Host", async () => {
+    const res = await host.request({ path: "/by-name", headers: probe({ calls: [["kong.service.setTarget", "localhost", target.port]] }) });
+    expect(res.status).toBe(200);
+    expect(target.seen.at(-1)).toMatchObject({ url: "/by-name", headers: { host: "localhost" } });
+  });
+
+  test("an IP Service keeps balancer type ipv4: set_upstream returns true, then the Upstream name is used as an IP → Kong's 500", async () => {
+    const seenBefore = canaryA.seen.length + canaryB.seen.length;
+    const res = await ipHost.request({ path: "/ip-upstream", headers: probe({ calls: [["kong.service.setUpstream", "canary-up"]] }) });
+    expect(res).toMatchObject({ status: 500, proxied: false });
+    expect(JSON.parse(res.body)).toEqual({ message: "An unexpected error occurred", request_id: res.headers["x-kong-request-id"] });
+    expect(canaryA.seen.length + canaryB.seen.length).toBe(seenBefore);
+    const port = new URL(service.url).port;
+    expect(ipHost.logs().some((l) => l.level === "err" && l.message.startsWith(`failed to set the current peer (address: canary-up port: ${port}): no host allowed, client: `))).toBe(true);
+  });
+
+  test("an IP Service: set_target with a hostname fails the same way; with an IP address it works", async () => {
+    const byName = await ipHost.request({ path: "/ip-by-name", headers: probe({ calls: [["kong.service.setTarget", "localhost", target.port]] }) });
+    expect(byName.status).toBe(500);
+    const byIp = await ipHost.request({ path: "/ip-by-ip", headers: probe({ calls: [["kong.service.setTarget", "127.0.0.1", target.port]] }) });
+    expect(byIp.status).toBe(200);
+    expect(target.seen.at(-1)).toMatchObject({ url: "/ip-by-ip", headers: { host: "127.0.0.1" } });
+  });
+
+  test("preserve_host sends the client's Host; set_target still overrides it", async () => {
+    await ipHost.request({ path: "/kept", headers: { host: "api.example.test", ...probe({}) } });
+    expect(service.seen.at(-1)).toMatchObject({ url: "/kept", headers: { host: "api.example.test" } });
+    await ipHost.request({ path: "/kept-target", headers: { host: "api.example.test", ...probe({ calls: [["kong.service.setTarget", "127.0.0.1", target.port]] }) } });
+    expect(target.seen.at(-1)).toMatchObject({ url: "/kept-target", headers: { host: "127.0.0.1" } });
+  });
+
+  test("set_header/clear_header match names exactly (case-insensitive, no _/- folding): a client's x_auth_subject survives", async () => {
+    await host.request({
+      path: "/exact",
+      headers: {
+        "x_auth_subject": "forged-underscore",
+        "X-Auth-Subject": "forged-dash",
+        "x_auth_groups": "forged-groups",
+        ...probe({
+          calls: [
+            ["kong.service.request.clearHeader", "x-auth-groups"],
+            ["kong.service.request.setHeaders", { "x-auth-subject": "alice" }],
+            ["kong.request.getHeader", "x-auth-groups"],
+          ],
+        }),
+      },
+    });
+    const seen = service.seen.at(-1)!;
+    expect(seen.headers).toMatchObject({ "x-auth-subject": "alice", "x_auth_subject": "forged-underscore", "x_auth_groups": "forged-groups" });
+    // Reads still fold `_` and `-` as ngx.req.get_headers() / $http_* do: the survivor is visible to a getter.
+    expect((JSON.parse(seen.headers["x-probe-results"] as string) as unknown[]).at(-1)).toBe("forged-groups");
   });
 
   test("set_upstream with an unknown name returns nil and the Service URL is used", async () => {
@@ -174,20 +245,33 @@ describe("kong.service", () => {
 });
 
 describe("kong.response (access phase)", () => {
-  test("headers set in access are added to the proxied response, replacing the upstream's of the same name", async () => {
+  test("headers set in access are ADDED next to the upstream's of the same name (lua-nginx-module#2386); _ becomes -", async () => {
     const res = await host.request({
       path: "/",
       headers: probe({
         calls: [
-          ["kong.response.setHeader", "x-upstream", "replaced"],
+          ["kong.response.setHeader", "x-upstream", "from-access"],
+          ["kong.response.setHeader", "content-type", "text/x-access"],
           ["kong.response.addHeader", "x-added", "1"],
           ["kong.response.addHeader", "x-added", "2"],
-          ["kong.response.setHeaders", { "x-bulk": ["p", "q"] }],
+          ["kong.response.setHeaders", { "x-bulk": ["p", "q"], "x_under_score": "u" }],
         ],
       }),
     });
     expect(res.proxied).toBe(true);
-    expect(res.headers).toMatchObject({ "x-upstream": "replaced", "x-added": ["1", "2"], "x-bulk": ["p", "q"], via: "1.1 kong/3.9.1" });
+    expect(res.headers).toMatchObject({ "x-upstream": ["service", "from-access"], "x-added": ["1", "2"], "x-bulk": ["p", "q"], "x-under-score": "u", via: "1.1 kong/3.9.1" });
+    expect(res.headers["x_under_score"]).toBeUndefined();
+    expect(res.headers["content-type"]).toBe("application/json"); // nginx keeps one Content-Type: the upstream's
+  });
+
+  test("proxy_hide_header drops the upstream's copy and keeps the one set in access", async () => {
+    const hiding = await KongHost.start({ pluginsDir: fixture("probe"), config: {}, serviceUrl: service.url, hideUpstreamHeaders: ["X-Upstream"] });
+    try {
+      const res = await hiding.request({ path: "/", headers: probe({ calls: [["kong.response.setHeader", "x-upstream", "from-access"]] }) });
+      expect(res.headers["x-upstream"]).toBe("from-access");
+    } finally {
+      await hiding.close();
+    }
   });
 });
 
@@ -203,10 +287,32 @@ describe("kong.ctx, kong.nginx, kong.log, kong.router, kong.plugin, kong.node", 
     expect(got.slice(1)).toEqual([{ deep: [1, 2] }, { $undefined: true }, "v", { $undefined: true }]);
   });
 
-  test("kong.log.* lands in Kong's log with the level, namespaced with the plugin name", async () => {
-    await results([["kong.log.warn", "careful ", 3, " ", true], ["kong.log.debug", "detail"]]);
-    const lines = host.logs().filter((l) => l.source === "plugin");
-    expect(lines).toEqual(expect.arrayContaining([expect.objectContaining({ level: "warn", message: "[probe] careful 3 true" }), expect.objectContaining({ level: "debug", message: "[probe] detail" })]));
+  test("kong.log.* lands in Kong's log namespaced with the plugin name and ending with nginx's request context", async () => {
+    const res = await host.request({
+      path: "/ctx?access_token=tok-in-query",
+      headers: { referer: "https://app.example/r", ...probe({ calls: [["kong.log.warn", "careful ", 3, " ", true]], reply: 200 }) },
+    });
+    const line = host.logs().find((l) => l.source === "plugin" && l.message.startsWith("[probe] careful 3 true"));
+    expect(line?.level).toBe("warn");
+    expect(line?.message).toBe(`[probe] careful 3 true, client: 127.0.0.1, server: kong, request: "GET /ctx?access_token=tok-in-query HTTP/1.1", ` +
+      `host: "localhost:8000", referrer: "https://app.example/r", request_id: "${String(res.headers["x-kong-request-id"])}"`);
+  });
+
+  test("log_level notice (Kong's default) drops info and debug, the plugin server's own output included", async () => {
+    await results([["kong.log.notice", "n-default"], ["kong.log.info", "i-default"], ["kong.log.debug", "d-default"]]);
+    const messages = host.logs().map((l) => l.message);
+    expect(messages.some((m) => m.startsWith("[probe] n-default, client: "))).toBe(true);
+    expect(messages.some((m) => m.includes("i-default") || m.includes("d-default"))).toBe(false);
+    expect(host.logs().filter((l) => l.source === "server")).toEqual([]);
+  });
+
+  test("log_level info keeps info (and the plugin server's output, which Kong logs at info), still drops debug", async () => {
+    const res = await ipHost.request({ path: "/", headers: probe({ calls: [["kong.log.info", "i-info"], ["kong.log.debug", "d-info"]], reply: 200 }) });
+    expect(res.status).toBe(200);
+    const messages = ipHost.logs().map((l) => l.message);
+    expect(messages.some((m) => m.startsWith("[probe] i-info, client: "))).toBe(true);
+    expect(messages.some((m) => m.includes("d-info"))).toBe(false);
+    expect(ipHost.logs().some((l) => l.source === "server" && l.level === "info" && /^\[probe:\d+\] /.test(l.message))).toBe(true);
   });
 
   test("router, plugin and node ids match what the host configured", async () => {
@@ -217,7 +323,7 @@ describe("kong.ctx, kong.nginx, kong.log, kong.router, kong.plugin, kong.node", 
       string,
     ];
     expect(route).toMatchObject({ paths: ["/"], service: { id: svc["id"] } });
-    expect(svc).toMatchObject({ host: "127.0.0.1", port: service.port, protocol: "http" });
+    expect(svc).toMatchObject({ host: "localhost", port: service.port, protocol: "http" });
     expect(pluginId).toBe(host.instanceConfig()["__plugin_id"]);
     expect(nodeId).toMatch(/^[0-9a-f-]{36}$/);
   });

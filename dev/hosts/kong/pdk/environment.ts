@@ -11,10 +11,10 @@ export interface PdkEnvironment {
   route: Record<string, unknown>;
   service: Record<string, unknown>;
   hasUpstream(name: string): boolean;
-  /** kong.log.* from the plugin (namespaced with the plugin name, as Kong does). */
-  log(level: KongLogLevel, message: string): void;
-  /** A line of Kong's own (the bridge), not namespaced. */
-  logKong(level: KongLogLevel, message: string): void;
+  /** kong.log.* from the plugin (namespaced with the plugin name, as Kong does), with nginx's context suffix. */
+  log(level: KongLogLevel, message: string, ctx: RequestContext): void;
+  /** A line of Kong's own (the bridge), not namespaced; with nginx's context suffix when a request is given. */
+  logKong(level: KongLogLevel, message: string, ctx?: RequestContext): void;
 }
 
 export interface PdkCall {

@@ -37,7 +37,7 @@ export function callPdk(method: string, args: unknown, ctx: RequestContext, env:
   const fn = Object.hasOwn(PDK, method) ? PDK[method] : undefined;
   if (!fn) {
     if (NAMESPACES.has(method) || method === "kong") return { kind: "error", message: `attempt to call a table value (${method})` };
-    env.logKong("err", `could not find pdk method: ${method}`);
+    env.logKong("err", `could not find pdk method: ${method}`, ctx);
     return { kind: "value", value: undefined };
   }
   const call: PdkCall = { ctx, env, args: Array.isArray(args) ? args : [args] };

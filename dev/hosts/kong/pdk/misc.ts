@@ -103,15 +103,15 @@ export const miscFunctions: Record<string, PdkFunction> = {
   },
   "kong.plugin.get_id": ({ env }) => env.pluginId,
   "kong.node.get_id": ({ env }) => env.nodeId,
-  "kong.log": ({ env, args }) => {
-    env.log("notice", args.map(luaToString).join(""));
+  "kong.log": ({ ctx, env, args }) => {
+    env.log("notice", args.map(luaToString).join(""), ctx);
     return undefined;
   },
 };
 
 for (const level of LOG_LEVELS) {
-  miscFunctions[`kong.log.${level}`] = ({ env, args }) => {
-    env.log(level, args.map(luaToString).join(""));
+  miscFunctions[`kong.log.${level}`] = ({ ctx, env, args }) => {
+    env.log(level, args.map(luaToString).join(""), ctx);
     return undefined;
   };
 }

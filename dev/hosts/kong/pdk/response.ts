@@ -1,6 +1,6 @@
 // kong.response.* (`kong/pdk/response.lua` + overrides in `plugin_servers/plugin.lua`). `exit`/`error` store
 // the delayed response and stop the bridge, exactly where Kong's `coroutine.yield()` stops it.
-import { lookupName } from "../header-store.js";
+import { lookupName, responseHeaderName } from "../header-store.js";
 import type { PdkFunction } from "./environment.js";
 import { errorBody, defaultErrorMessage, responseTypeFor } from "./error-body.js";
 import { normalizeMultiHeader, tableEntries, validateHeader, validateHeaders } from "./header-checks.js";
@@ -47,17 +47,17 @@ export const responseFunctions: Record<string, PdkFunction> = {
     const [name, value] = args;
     validateHeader(name, value);
     if (isTransferEncoding(name)) {
-      env.log("warn", "manually setting Transfer-Encoding. Ignored.");
+      env.log("warn", "manually setting Transfer-Encoding. Ignored.", ctx);
       return undefined;
     }
-    ctx.responseHeaders.set(name, normalizeMultiHeader(value));
+    ctx.responseHeaders.set(responseHeaderName(name), normalizeMultiHeader(value));
     return undefined;
   },
   "kong.response.add_header": ({ ctx, args }) => {
     checkPhase(ctx.phase, REWRITE_ACCESS_HEADER);
     const [name, value] = args;
     validateHeader(name, value);
-    ctx.responseHeaders.add(name, normalizeMultiHeader(value));
+    ctx.responseHeaders.add(responseHeaderName(name), normalizeMultiHeader(value));
     return undefined;
   },
   "kong.response.set_headers": ({ ctx, env, args }) => {
@@ -66,8 +66,8 @@ export const responseFunctions: Record<string, PdkFunction> = {
     validateHeaders(headers);
     for (const [name, value] of tableEntries(headers)) {
       const key = String(name);
-      if (isTransferEncoding(key)) env.log("warn", "manually setting Transfer-Encoding. Ignored.");
-      else ctx.responseHeaders.set(key, normalizeMultiHeader(value));
+      if (isTransferEncoding(key)) env.log("warn", "manually setting Transfer-Encoding. Ignored.", ctx);
+      else ctx.responseHeaders.set(responseHeaderName(key), normalizeMultiHeader(value));
     }
     return undefined;
   },

@@ -64,6 +64,8 @@ export const serviceFunctions: Record<string, PdkFunction> = {
     return undefined;
   },
   // ngx.req.set_header rewrites the client request itself: later kong.request.get_header sees the new value.
+  // set/clear match the name exactly, ignoring ASCII case only: with `underscores_in_headers on` (Kong's
+  // template) a client's `x_auth_subject` survives set_header("x-auth-subject", …) and clear_header of it.
   "kong.service.request.set_header": ({ ctx, args }) => {
     checkPhase(ctx.phase, ACCESS_REWRITE_BALANCER);
     const [name, value] = args;
@@ -72,7 +74,7 @@ export const serviceFunctions: Record<string, PdkFunction> = {
     if (lower === ":authority") return undefined; // nil, "cannot set :authority pseudo-header on non-grpc requests"
     const normalized = normalizeMultiHeader(value);
     if (lower === "host") ctx.upstreamHostHeader = Array.isArray(normalized) ? (normalized[0] ?? null) : normalized;
-    ctx.headers.set(name, normalized);
+    ctx.headers.setExactly(name, normalized);
     return undefined;
   },
   "kong.service.request.add_header": ({ ctx, args }) => {
@@ -88,7 +90,7 @@ export const serviceFunctions: Record<string, PdkFunction> = {
     checkPhase(ctx.phase, ACCESS_REWRITE);
     const name = args[0];
     if (typeof name !== "string") throw new LuaError("header must be a string");
-    ctx.headers.clear(name);
+    ctx.headers.clearExactly(name);
     return undefined;
   },
   "kong.service.request.set_headers": ({ ctx, args }) => {
@@ -99,7 +101,7 @@ export const serviceFunctions: Record<string, PdkFunction> = {
       const key = String(name);
       const normalized = normalizeMultiHeader(value);
       if (key.toLowerCase() === "host") ctx.upstreamHostHeader = Array.isArray(normalized) ? (normalized[0] ?? null) : normalized;
-      ctx.headers.set(key, normalized);
+      ctx.headers.setExactly(key, normalized);
     }
     return undefined;
   },
