@@ -9,9 +9,10 @@ import { bearerChallenge } from "./challenge";
 import { AuthDecision, CachedDecision, Verdict } from "./decision";
 import { GcraParams, GcraResult, gcraParams, gcraStep } from "./gcra";
 import { Header, firstHeader } from "./headers";
-import { identityHeaderNames } from "./identity-headers";
+import { ownedHeaderNames, ownedHeadersSent } from "./owned-headers";
 import { JsonValue, stringifyJson } from "./json";
-import { FailMode, LimitKeyKind, Policy, TokenSourceKind, pathMatches } from "./policy";
+import { FailMode, LimitKeyKind, Policy, TokenSourceKind } from "./policy";
+import { pathMatches } from "./request-path";
 import { RATE_LIMITED_CONTENT_TYPE, RateLimitHeaderPlan, appendRateLimitHeaders, compileRateLimitHeaders, rateLimitedBody } from "./ratelimit-headers";
 import { CharScan, TokenOutcome, locateToken } from "./token";
 
@@ -30,11 +31,14 @@ export function stepName(step: i32): string {
 const NO_HEADERS: Array<Header> = new Array<Header>(0);
 const NO_STRINGS: Array<string> = new Array<string>(0);
 
+/** The request as the client sent it. Every string is a byte string — one character per byte received, never
+ *  the output of a UTF-8 decoder — so both planes judge the same bytes (DECISIONS.md §1.1). */
 export class RequestView {
   method: string = "GET";
-  /** Path with query string, as received. */
+  /** Request target (origin form) with query string, as received. */
   path: string = "/";
-  /** Lowercase names; repeated headers as repeated entries. Hosts assign their own array (the default is shared). */
+  /** Names as received (hosts lower-case ASCII); repeated headers as repeated entries. Hosts assign their own
+   *  array (the default is shared). */
   headers: Array<Header> = NO_HEADERS;
   /** Empty = not known yet: the engine asks for it (Step.ClientIp) only when a decision needs it. */
   clientIp: string = "";
@@ -57,8 +61,8 @@ export class Flow {
   pending: i32 = Pending.None;
   clientIpResolved: bool = false;
 
-  /** Client-sent headers the host must remove before forwarding (identity and degraded markers). Read-only:
-   *  the engine's list, shared by its flows. */
+  /** Client-sent headers the host must remove before forwarding: every name, exactly as sent, that folds to a
+   *  name meshgate owns (owned-headers.ts). Read-only (the empty list is shared). */
   removeHeaders: Array<string> = NO_STRINGS;
   /** Headers the host sets on the upstream request when forwarding. */
   upstreamHeaders: Array<Header> = new Array<Header>();
@@ -122,7 +126,8 @@ export class Flow {
 export class Engine {
   readonly policy: Policy;
   readonly fingerprint: string;
-  readonly identityHeaders: Array<string>;
+  /** Owned header names, folded (owned-headers.ts). */
+  readonly ownedHeaders: Array<string>;
   readonly gcra: GcraParams;
   /** Whether decisions can depend on the path / the method: hosts that pay per lookup skip them otherwise. */
   readonly needsPath: bool;
@@ -138,7 +143,7 @@ export class Engine {
     this.digest = digest != null ? digest : new KeyDigest();
     this.scan = scan != null ? scan : new CharScan();
     this.fingerprint = authFingerprint(policy.auth);
-    this.identityHeaders = identityHeaderNames(policy);
+    this.ownedHeaders = ownedHeaderNames(policy);
     this.gcra = gcraParams(policy.rateLimit);
     // Lower-case names: the engine's headers, like the hosts', are compared and set by lower-case name.
     this.limitHeaders = compileRateLimitHeaders(policy.rateLimit, true);
@@ -152,7 +157,7 @@ export class Engine {
 
   begin(request: RequestView, nowMs: f64): Flow {
     const flow = new Flow(request);
-    flow.removeHeaders = this.headersToStrip(request.headers);
+    flow.removeHeaders = ownedHeadersSent(this.ownedHeaders, request.headers, NO_STRINGS);
     const limit = this.policy.rateLimit;
     if (limit.enabled && limit.keyKind != LimitKeyKind.Subject) {
       flow.phase = Phase.PreAuthLimit;
@@ -367,20 +372,6 @@ export class Engine {
     flow.step = Step.Reject;
   }
 
-  /** The owned names, plus any client header that spells one with `_` for `-`: CGI, WSGI, PHP and Rack
-   *  map both spellings to the same variable, so `x_auth_subject` would pass as identity upstream. */
-  private headersToStrip(headers: Array<Header>): Array<string> {
-    let out = this.identityHeaders;
-    for (let i = 0; i < headers.length; i++) {
-      const name = headers[i].name;
-      if (name.indexOf("_") < 0) continue;
-      if (!this.identityHeaders.includes(name.replaceAll("_", "-")) || out.includes(name)) continue;
-      if (out == this.identityHeaders) out = this.identityHeaders.slice(0);
-      out.push(name);
-    }
-    return out;
-  }
-
   /** Key namespaces keep a subject named like an IP from sharing its bucket. Empty = the client IP is
    *  needed and not known yet. */
   private limitKey(flow: Flow): string {
@@ -408,6 +399,20 @@ export class Engine {
     }
     return entry;
   }
+}
+
+/** Header lines a client may send (DECISIONS.md §1.2): Envoy's HTTP/1 codec default `max_headers_count`, which
+ *  refuses more with 431 before any filter runs. The Kong plane (nginx has no count limit) applies it itself. */
+export const MAX_REQUEST_HEADER_LINES: i32 = 100;
+
+/** Whether a request with this many header lines, as the client sent them (every line counts, repeated names
+ *  too; no pseudo-header, nothing a proxy added), is refused with 431. */
+export function tooManyRequestHeaders(lines: i32): bool {
+  return lines > MAX_REQUEST_HEADER_LINES;
+}
+
+export function tooManyHeadersResponse(): LocalResponse {
+  return jsonResponse(431, "invalid_request", "too many request headers");
 }
 
 /** A reply with an RFC 6750 challenge; `errorCode` goes in the challenge, `bodyError` in the JSON body. */
