@@ -11,7 +11,7 @@ import { GcraParams, GcraResult, gcraParams, gcraStep } from "./gcra";
 import { Header, firstHeader } from "./headers";
 import { ownedHeaderNames, ownedHeadersSent } from "./owned-headers";
 import { JsonValue, stringifyJson } from "./json";
-import { FailMode, LimitKeyKind, Policy, TokenSourceKind } from "./policy";
+import { FailMode, LimitKeyKind, Policy, RateLimitPolicy, TokenSourceKind } from "./policy";
 import { pathMatches } from "./request-path";
 import { RATE_LIMITED_CONTENT_TYPE, RateLimitHeaderPlan, appendRateLimitHeaders, compileRateLimitHeaders, rateLimitedBody } from "./ratelimit-headers";
 import { CharScan, TokenOutcome, locateToken } from "./token";
@@ -30,6 +30,7 @@ export function stepName(step: i32): string {
 // Shared empty defaults for arrays that are only ever replaced, never written to (saves allocations per request).
 const NO_HEADERS: Array<Header> = new Array<Header>(0);
 const NO_STRINGS: Array<string> = new Array<string>(0);
+const NO_GCRA: GcraParams = new GcraParams();
 
 /** The request as the client sent it. Every string is a byte string — one character per byte received, never
  *  the output of a UTF-8 decoder — so both planes judge the same bytes (DECISIONS.md §1.1). */
@@ -50,9 +51,9 @@ export class LocalResponse {
   body: string = "";
 }
 
-const enum Phase { PreAuthLimit = 0, Auth = 1, PostAuthLimit = 2, Done = 3 }
+const enum Phase { PreAuthLimit = 0, Auth = 1, PostAuthLimit = 2, Done = 3, PreAuthIpLimit = 4 }
 /** What to resume once the host has supplied the client IP. */
-const enum Pending { None = 0, PreAuthLimit = 1, PostAuthLimit = 2, Finish = 3 }
+const enum Pending { None = 0, PreAuthLimit = 1, PostAuthLimit = 2, Finish = 3, PreAuthIpLimit = 4 }
 
 export class Flow {
   step: i32 = Step.Forward;
@@ -77,8 +78,9 @@ export class Flow {
   authRequest: AuthRequest | null = null;
   /** After CallAuth: what the host stores under cacheKey (null = nothing to cache). */
   toCache: CachedDecision | null = null;
-  /** Limit: the limiter key (already namespaced by kind). */
+  /** Limit: the limiter key (already namespaced by kind) and the GCRA parameters that apply to it. */
   limitKey: string = "";
+  limitParams: GcraParams = NO_GCRA;
   limitResult: GcraResult | null = null;
 
   // For logs and metrics.
@@ -129,6 +131,10 @@ export class Engine {
   /** Owned header names, folded (owned-headers.ts). */
   readonly ownedHeaders: Array<string>;
   readonly gcra: GcraParams;
+  /** rateLimit.preAuthIp (null = none): its GCRA parameters, and the policy its 429 replies describe. */
+  readonly preAuthIpGcra: GcraParams | null;
+  private readonly preAuthIpPolicy: RateLimitPolicy | null;
+  private readonly preAuthIpHeaders: RateLimitHeaderPlan | null;
   /** Whether decisions can depend on the path / the method: hosts that pay per lookup skip them otherwise. */
   readonly needsPath: bool;
   readonly needsMethod: bool;
@@ -147,6 +153,11 @@ export class Engine {
     this.gcra = gcraParams(policy.rateLimit);
     // Lower-case names: the engine's headers, like the hosts', are compared and set by lower-case name.
     this.limitHeaders = compileRateLimitHeaders(policy.rateLimit, true);
+    const limit = policy.rateLimit;
+    const pre = limit.enabled && limit.preAuthIp.rate > 0 && policy.auth.enabled ? preAuthIpPolicy(limit) : null;
+    this.preAuthIpPolicy = pre;
+    this.preAuthIpGcra = pre != null ? gcraParams(pre) : null;
+    this.preAuthIpHeaders = pre != null ? compileRateLimitHeaders(pre, true) : null;
     this.canaryPlan = compileCanary(policy.canary);
     const auth = policy.auth;
     let queryToken = false;
@@ -158,14 +169,23 @@ export class Engine {
   begin(request: RequestView, nowMs: f64): Flow {
     const flow = new Flow(request);
     flow.removeHeaders = ownedHeadersSent(this.ownedHeaders, request.headers, NO_STRINGS);
+    if (this.preAuthIpGcra != null) {
+      flow.phase = Phase.PreAuthIpLimit;
+      this.enterLimit(flow, Pending.PreAuthIpLimit);
+      return flow;
+    }
+    this.afterPreAuthIpLimit(flow, nowMs);
+    return flow;
+  }
+
+  private afterPreAuthIpLimit(flow: Flow, nowMs: f64): void {
     const limit = this.policy.rateLimit;
     if (limit.enabled && limit.keyKind != LimitKeyKind.Subject) {
       flow.phase = Phase.PreAuthLimit;
       this.enterLimit(flow, Pending.PreAuthLimit);
-      return flow;
+      return;
     }
     this.startAuth(flow, nowMs);
-    return flow;
   }
 
   /** Step.ClientIp: the host supplies the client address (empty if unknown) and the flow resumes. */
@@ -214,24 +234,27 @@ export class Engine {
   /** Pure: what the limiter would decide for this stored state. The host may retry it on CAS conflicts. */
   evaluateLimit(flow: Flow, tatUs: f64, nowMs: f64): GcraResult {
     if (flow.step != Step.Limit) return new GcraResult();
-    return gcraStep(this.gcra, tatUs, nowMs);
+    return gcraStep(flow.limitParams, tatUs, nowMs);
   }
 
   /** The verdict the host committed (for redis: what the script returned). */
   onLimitResult(flow: Flow, result: GcraResult, nowMs: f64): void {
     if (flow.step != Step.Limit) return;
-    const limit = this.policy.rateLimit;
+    const preAuthIp = flow.phase == Phase.PreAuthIpLimit;
+    const limit = preAuthIp ? this.preAuthIpPolicy! : this.policy.rateLimit;
+    const headers = preAuthIp ? this.preAuthIpHeaders! : this.limitHeaders;
     flow.limitResult = result;
     if (!result.allowed) {
       const response = new LocalResponse();
       response.status = limit.status;
-      appendRateLimitHeaders(this.limitHeaders, result, response.headers);
+      appendRateLimitHeaders(headers, result, response.headers);
       response.headers.push(new Header("content-type", RATE_LIMITED_CONTENT_TYPE));
       response.body = rateLimitedBody(limit);
       this.reject(flow, response, "deny", "rate_limited");
       return;
     }
-    appendRateLimitHeaders(this.limitHeaders, result, flow.responseHeaders);
+    // An allowed request advertises the main limit only: the pre-auth IP limit is a floor under it.
+    if (!preAuthIp) appendRateLimitHeaders(headers, result, flow.responseHeaders);
     this.afterLimit(flow, nowMs);
   }
 
@@ -247,7 +270,8 @@ export class Engine {
   }
 
   private afterLimit(flow: Flow, nowMs: f64): void {
-    if (flow.phase == Phase.PreAuthLimit) this.startAuth(flow, nowMs);
+    if (flow.phase == Phase.PreAuthIpLimit) this.afterPreAuthIpLimit(flow, nowMs);
+    else if (flow.phase == Phase.PreAuthLimit) this.startAuth(flow, nowMs);
     else this.finish(flow);
   }
 
@@ -337,6 +361,7 @@ export class Engine {
       return;
     }
     flow.limitKey = key;
+    flow.limitParams = flow.phase == Phase.PreAuthIpLimit ? this.preAuthIpGcra! : this.gcra;
     flow.step = Step.Limit;
   }
 
@@ -377,6 +402,10 @@ export class Engine {
   private limitKey(flow: Flow): string {
     const limit = this.policy.rateLimit;
     const r = flow.request;
+    if (flow.phase == Phase.PreAuthIpLimit) {
+      if (r.clientIp.length == 0 && !flow.clientIpResolved) return "";
+      return "pre:ip:" + r.clientIp;
+    }
     if (limit.keyKind == LimitKeyKind.Header) {
       const value = firstHeader(r.headers, limit.keyHeader);
       if (value != null && value.length > 0) return "h:" + limit.keyHeader + ":" + value;
@@ -399,6 +428,21 @@ export class Engine {
     }
     return entry;
   }
+}
+
+/** The rate-limit policy the pre-auth IP limit answers as: the main one's status, headers style and name (with
+ *  an `-ip` suffix), its own rate. */
+function preAuthIpPolicy(limit: RateLimitPolicy): RateLimitPolicy {
+  const pre = new RateLimitPolicy();
+  pre.enabled = true;
+  pre.keyKind = LimitKeyKind.Ip;
+  pre.rate = limit.preAuthIp.rate;
+  pre.periodSeconds = limit.preAuthIp.periodSeconds;
+  pre.burst = limit.preAuthIp.burst;
+  pre.headers = limit.headers;
+  pre.name = limit.name.length <= 61 ? limit.name + "-ip" : limit.name;
+  pre.status = limit.status;
+  return pre;
 }
 
 /** Header lines a client may send (DECISIONS.md §1.2): Envoy's HTTP/1 codec default `max_headers_count`, which

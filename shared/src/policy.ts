@@ -110,6 +110,15 @@ export class RedisSettings {
   prefix: string = "meshgate:rl:";
 }
 
+/** A second GCRA limit keyed by the client IP, applied before the token is looked at: it bounds what one address
+ *  can cost the auth service whatever the main key is (a `header:` value or a bad token is the client's choice). */
+export class PreAuthIpLimit {
+  /** 0 = no pre-auth IP limit. */
+  rate: i32 = 0;
+  periodSeconds: i32 = 1;
+  burst: i32 = 0;
+}
+
 export class RateLimitPolicy {
   enabled: bool = false;
   keyKind: i32 = LimitKeyKind.Subject;
@@ -125,6 +134,7 @@ export class RateLimitPolicy {
   /** Policy name used in RateLimit-Policy / RateLimit (an sf-token/string). */
   name: string = "default";
   status: i32 = 429;
+  preAuthIp: PreAuthIpLimit = new PreAuthIpLimit();
 }
 
 export const enum DecisionLogMode { Off = 0, Errors = 1, All = 2 }
