@@ -120,10 +120,9 @@ function rateLimitToJson(limit: RateLimitPolicy): JsonValue {
     .setString("name", limit.name)
     .setNumber("status", f64(limit.status));
   const pre = limit.preAuthIp;
-  if (pre.rate > 0) {
-    out.set("preAuthIp", JsonValue.object().setNumber("rate", f64(pre.rate)).setNumber("periodSeconds", f64(pre.periodSeconds))
-      .setNumber("burst", f64(pre.burst)));
-  }
+  out.set("preAuthIp", pre.rate > 0
+    ? JsonValue.object().setNumber("rate", f64(pre.rate)).setNumber("periodSeconds", f64(pre.periodSeconds)).setNumber("burst", f64(pre.burst))
+    : JsonValue.nul());
   return out;
 }
 
