@@ -3,7 +3,7 @@
 // headers in one batch each.
 import { utf8Decode } from "../../shared/src/utf8";
 import { LogContext, decisionLogLine, wantsDecisionLog } from "../../shared/src/decision-log";
-import { Engine, Flow, RequestView, Step, tooManyHeadersResponse, tooManyRequestHeaders } from "../../shared/src/engine";
+import { Engine, Flow, RequestView, Step } from "../../shared/src/engine";
 import { Header } from "../../shared/src/headers";
 import { LIMITER_MARKER_HEADER } from "../../shared/src/owned-headers";
 import { NO_CALL_MADE, callAuthService, type AuthAnswer } from "./auth-client";
@@ -20,13 +20,10 @@ export async function runAccess(kong: KongPdk, runtime: PolicyRuntime): Promise<
   const request = new RequestView();
   // Header names and values, path and method arrive as byte strings (meshgate-pluginserver decodes them so).
   const raw = await kong.request.getHeaders(KONG_GET_HEADERS_MAX);
-  if (tooManyRequestHeaders(countValues(raw))) {
-    runtime.metrics.increment("meshgate_decisions_deny_total");
-    const reply = tooManyHeadersResponse();
-    return kong.response.exit(reply.status, reply.body, toHeaderMap(reply.headers));
-  }
+  // nginx has no header-count limit: the core applies the rule to the lines Kong read (DECISIONS.md §1.2).
+  request.headerLines = countValues(raw);
   request.headers = headersFromKong(raw);
-  if (engine.needsPath) request.path = await kong.request.getPathWithQuery();
+  request.path = await kong.request.getPathWithQuery();
   if (engine.needsMethod) request.method = await kong.request.getMethod();
 
   const flow = engine.begin(request, Date.now());

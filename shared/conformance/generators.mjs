@@ -31,6 +31,7 @@ export const generators = {
   "decision.codec": authFlowArbitraries().codec,
   "path.read": pathArbitraries().read,
   "path.matches": pathArbitraries().matches,
+  "path.refusal": pathArbitraries().read.map(({ path }) => ({ target: path })),
   "header.fold": fc.string({ unit: fc.constantFrom("a", "X", "-", "_", ".", "\u00e9", "\u00ff", "+"), maxLength: 24 }).map((name) => ({ name })),
 };
 

@@ -2,7 +2,7 @@
 import { JsonValue, parseJson, jsonPointer } from "../src/json";
 import { utf8Decode, utf8Encode } from "../src/utf8";
 import { fnv1a32, sha256, toHex } from "../src/digest";
-import { pathMatches, readPath } from "../src/request-path";
+import { pathMatches, readPath, targetRefusal } from "../src/request-path";
 import { foldHeaderName } from "../src/owned-headers";
 import { bytesOf, str, strings } from "./inputs";
 
@@ -50,6 +50,10 @@ export function runPrimitives(kind: string, input: JsonValue): JsonValue | null 
     const reading = readPath(str(input, "path", ""));
     return JsonValue.object().setString("canonical", reading.canonical).setString("literal", reading.literal)
       .setString("ambiguity", reading.ambiguity);
+  }
+  if (kind == "path.refusal") {
+    // input: { target } → { refusal } ("" = not refused)
+    return JsonValue.object().setString("refusal", targetRefusal(str(input, "target", "")));
   }
   if (kind == "path.matches") {
     // input: { rules: [..], path } → { matches }

@@ -11,8 +11,8 @@ import { GcraParams, GcraResult, gcraParams, gcraStep } from "./gcra";
 import { Header, firstHeader } from "./headers";
 import { ownedHeaderNames, ownedHeadersSent } from "./owned-headers";
 import { JsonValue, stringifyJson } from "./json";
-import { FailMode, LimitKeyKind, Policy, RateLimitPolicy, TokenSourceKind } from "./policy";
-import { pathMatches } from "./request-path";
+import { FailMode, LimitKeyKind, Policy, RateLimitPolicy } from "./policy";
+import { pathMatches, targetRefusal } from "./request-path";
 import { RATE_LIMITED_CONTENT_TYPE, RateLimitHeaderPlan, appendRateLimitHeaders, compileRateLimitHeaders, rateLimitedBody } from "./ratelimit-headers";
 import { CharScan, TokenOutcome, locateToken } from "./token";
 
@@ -43,6 +43,9 @@ export class RequestView {
   headers: Array<Header> = NO_HEADERS;
   /** Empty = not known yet: the engine asks for it (Step.ClientIp) only when a decision needs it. */
   clientIp: string = "";
+  /** Header lines as the client sent them, when the host counts them (Kong); -1 when the proxy applies the
+   *  header-count rule itself before any filter (Envoy's codec). */
+  headerLines: i32 = -1;
 }
 
 export class LocalResponse {
@@ -135,8 +138,8 @@ export class Engine {
   readonly preAuthIpGcra: GcraParams | null;
   private readonly preAuthIpPolicy: RateLimitPolicy | null;
   private readonly preAuthIpHeaders: RateLimitHeaderPlan | null;
-  /** Whether decisions can depend on the path / the method: hosts that pay per lookup skip them otherwise. */
-  readonly needsPath: bool;
+  /** Whether decisions can depend on the method: hosts that pay per lookup skip it otherwise. (Every request
+   *  needs its path: the request-target rule reads it.) */
   readonly needsMethod: bool;
   private readonly digest: KeyDigest;
   private readonly limitHeaders: RateLimitHeaderPlan;
@@ -160,15 +163,33 @@ export class Engine {
     this.preAuthIpHeaders = pre != null ? compileRateLimitHeaders(pre, true) : null;
     this.canaryPlan = compileCanary(policy.canary);
     const auth = policy.auth;
-    let queryToken = false;
-    for (let i = 0; i < auth.tokenSources.length; i++) if (auth.tokenSources[i].kind == TokenSourceKind.Query) queryToken = true;
-    this.needsPath = auth.enabled && (auth.anonymousPaths.length > 0 || auth.failure.openPaths.length > 0 || queryToken || auth.forwardHeaders.includes(":path"));
     this.needsMethod = auth.enabled && auth.forwardHeaders.includes(":method");
   }
 
   begin(request: RequestView, nowMs: f64): Flow {
     const flow = new Flow(request);
     flow.removeHeaders = ownedHeadersSent(this.ownedHeaders, request.headers, NO_STRINGS);
+    // What either proxy refuses before any plugin runs is refused on both planes, in the proxies' order
+    // (DECISIONS.md §1.2).
+    const refusal = targetRefusal(request.path);
+    if (refusal.length > 0) {
+      this.reject(flow, jsonResponse(400, "invalid_request", "malformed request target"), "deny", "target_" + refusal);
+      return flow;
+    }
+    const repeated = repeatedUniqueHeader(request.headers);
+    if (repeated == "authorization") {
+      // Repeated credentials (RFC 6750 §3.1), on every path: anonymous ones too, as nginx refuses them.
+      this.reject(flow, challengeResponse(400, this.policy.auth.realm, "invalid_request", "invalid_request", "malformed or repeated bearer credentials"), "deny", "token_ambiguous");
+      return flow;
+    }
+    if (repeated.length > 0) {
+      this.reject(flow, jsonResponse(400, "invalid_request", "repeated request header"), "deny", "repeated_header");
+      return flow;
+    }
+    if (request.headerLines >= 0 && tooManyRequestHeaders(request.headerLines)) {
+      this.reject(flow, tooManyHeadersResponse(), "deny", "too_many_headers");
+      return flow;
+    }
     if (this.preAuthIpGcra != null) {
       flow.phase = Phase.PreAuthIpLimit;
       this.enterLimit(flow, Pending.PreAuthIpLimit);
@@ -443,6 +464,22 @@ function preAuthIpPolicy(limit: RateLimitPolicy): RateLimitPolicy {
   pre.name = limit.name.length <= 61 ? limit.name + "-ip" : limit.name;
   pre.status = limit.status;
   return pre;
+}
+
+/** Headers nginx refuses to see twice (ngx_http_headers_in: ngx_http_process_unique_header_line answers 400). */
+const UNIQUE_HEADERS: Array<string> = [
+  "host", "if-modified-since", "if-unmodified-since", "if-match", "if-none-match", "content-length", "content-range",
+  "if-range", "transfer-encoding", "expect", "authorization",
+];
+
+/** The first of UNIQUE_HEADERS the request repeats, or "". */
+function repeatedUniqueHeader(headers: Array<Header>): string {
+  for (let i = 0; i < headers.length; i++) {
+    const name = headers[i].name;
+    if (!UNIQUE_HEADERS.includes(name)) continue;
+    for (let j = i + 1; j < headers.length; j++) if (headers[j].name == name) return name;
+  }
+  return "";
 }
 
 /** Header lines a client may send (DECISIONS.md §1.2): Envoy's HTTP/1 codec default `max_headers_count`, which

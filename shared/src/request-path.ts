@@ -51,6 +51,52 @@ export function readPath(pathWithQuery: string): PathReading {
   return reading;
 }
 
+/**
+ * Why a request target is refused with 400 on both planes ("" = it is not): the union of what Envoy's HTTP/1 codec
+ * and nginx refuse before any plugin runs, so that the same bytes get the same status whichever proxy received them.
+ * - a byte outside `!`..`~` anywhere in the target (Envoy's codec refuses bytes above 0x7E and controls; nginx
+ *   refuses controls): `bad_byte`;
+ * - in the path, a `%` without two hex digits, or `%00` (nginx): `bad_percent`;
+ * - in the path, a `..` segment that climbs above the root once every `%XX` is decoded and slashes are merged
+ *   (nginx): `above_root`.
+ */
+export function targetRefusal(pathWithQuery: string): string {
+  for (let i = 0; i < pathWithQuery.length; i++) {
+    const c = pathWithQuery.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e) return "bad_byte";
+  }
+  let end = pathWithQuery.indexOf("?");
+  const hash = pathWithQuery.indexOf("#");
+  if (end < 0 || (hash >= 0 && hash < end)) end = hash;
+  const path = end >= 0 ? pathWithQuery.substring(0, end) : pathWithQuery;
+  let decoded = "";
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c != 0x25) {
+      decoded += String.fromCharCode(c);
+      continue;
+    }
+    const hi = i + 2 < path.length ? hexValue(path.charCodeAt(i + 1)) : -1;
+    const lo = i + 2 < path.length ? hexValue(path.charCodeAt(i + 2)) : -1;
+    if (hi < 0 || lo < 0 || hi * 16 + lo == 0) return "bad_percent";
+    decoded += String.fromCharCode(hi * 16 + lo);
+    i += 2;
+  }
+  const segments = decoded.split("/");
+  let depth = 0;
+  for (let i = 1; i < segments.length; i++) {
+    const segment = segments[i];
+    if (segment.length == 0 || segment == ".") continue;
+    if (segment == "..") {
+      if (depth == 0) return "above_root";
+      depth--;
+    } else {
+      depth++;
+    }
+  }
+  return "";
+}
+
 function removeDotSegment(out: Array<string>, dots: string, last: bool): void {
   if (dots == ".." && out.length > 0) out.pop();
   if (last) out.push("");
