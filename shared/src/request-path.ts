@@ -69,6 +69,8 @@ export function targetRefusal(pathWithQuery: string): string {
   const hash = pathWithQuery.indexOf("#");
   if (end < 0 || (hash >= 0 && hash < end)) end = hash;
   const path = end >= 0 ? pathWithQuery.substring(0, end) : pathWithQuery;
+  // The common path has neither `%` nor a dot-segment: nothing to decode, nothing to climb.
+  if (path.indexOf("%") < 0 && path.indexOf("/.") < 0) return "";
   let decoded = "";
   for (let i = 0; i < path.length; i++) {
     const c = path.charCodeAt(i);
