@@ -66,10 +66,12 @@ describe("request target (ngx_http_parse_request_line)", () => {
     expect(res.status).toBe(200);
     expect(findStepResult("kong.request.get_raw_path")).toBe("/caf\xe9;v=1");
     expect(findStepResult("kong.request.get_path_with_query")).toBe("/caf\xe9;v=1?q=\xff");
-    // The old host re-encoded the latin1 view as UTF-8, so the plugin read a clean "/café;v=1" that real Kong
-    // never delivers. Now kong-pdk decodes the raw str itself (leniently — its business, not the host's).
+    // The old host re-encoded the latin1 view as UTF-8, so the plugin read "/café;v=1" with é as two bytes that
+    // real Kong never delivers. meshgate-pluginserver hands the plugin the raw str as a byte string: one
+    // character per byte, so 0xE9 is the one character U+00E9 (kong-pdk's lenient decoder would give U+FFFD).
     const results = JSON.parse(Buffer.from(echoOf(res).headers["x-probe-results"] ?? "[]", "latin1").toString("utf8")) as unknown[];
-    expect(results[0]).not.toBe("/café;v=1");
+    expect(results[0]).toBe("/caf\u00e9;v=1");
+    expect(results[1]).toBe("/caf\u00e9;v=1?q=\u00ff");
   });
 
   test("an absolute-form target gives the plugin and the upstream the path only, as nginx does", async () => {
