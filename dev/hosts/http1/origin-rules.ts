@@ -1,8 +1,9 @@
 // Wire rules for the dev upstreams: an origin server that reads whatever a proxy forwards — any byte but CR, LF
 // and NUL in the target and in header values — so a test sees exactly the bytes the gateway sent. It refuses
-// only heads it cannot split (400) or larger than 64 KiB (431).
+// only heads it cannot split (400) or larger than 64 KiB (431). Framing it cannot use is not judged either: TE
+// chunked wins (RFC 9112 §6.3), an unusable Content-Length means no body — the echo reports, the gateways judge.
 import { bodyFraming, wantsKeepAlive } from "./framing.js";
-import type { BytePair, HeadLine, HeadVerdict, Refusal, WireRules } from "./types.js";
+import type { BodyFraming, BytePair, HeadLine, HeadVerdict, Refusal, WireRules } from "./types.js";
 
 function refusal(status: 400 | 431, detail: string): Refusal {
   const reason = status === 400 ? "Bad Request" : "Request Header Fields Too Large";
@@ -25,9 +26,9 @@ export class OriginWireRules implements WireRules {
     }
     const minorVersion = Number(m[3]);
     const framing = bodyFraming(headers, minorVersion);
-    if ("problem" in framing) return { refused: refusal(400, framing.problem) };
+    const body: BodyFraming = "framing" in framing ? framing.framing : framing.problem === "content_length_and_chunked" ? { kind: "chunked" } : { kind: "none" };
     return {
-      accepted: { method: m[1]!, target: m[2]!, minorVersion, headers, framing: framing.framing, keepAlive: wantsKeepAlive(headers, minorVersion) },
+      accepted: { method: m[1]!, target: m[2]!, minorVersion, headers, framing: body, keepAlive: wantsKeepAlive(headers, minorVersion) },
     };
   }
 

@@ -62,6 +62,7 @@ class Connection {
 
   private onSocketClose(): void {
     this.closed = true;
+    this.socket.setTimeout(0);
     if (this.body && !this.bodyComplete) this.body.stream.destroy(new Error("client closed the connection mid-body"));
     this.fireClose(false);
   }
@@ -195,6 +196,7 @@ class Connection {
     const headers: BytePair[] = [...refusal.headers, ["Content-Length", String(body.length)], ["Connection", "close"]];
     this.busy = true;
     this.buffered = EMPTY;
+    this.closed = true; // a handler still running must not write after this
     this.socket.end(Buffer.concat([responseHead(refusal.status, refusal.reason, this.withDate(headers)), body]));
   }
 

@@ -121,6 +121,7 @@ class PooledConnection {
 export class MsgpackRpcPool {
   private readonly idle: PooledConnection[] = [];
   private readonly all = new Set<PooledConnection>();
+  private readonly encoder = { encode: encodeLua };
   private readonly decoder = luaDecoder();
   private msgId = 0;
   private readonly poolSize: number;
@@ -137,7 +138,7 @@ export class MsgpackRpcPool {
     if (this.closed) throw new RpcTransportError("RPC pool is closed");
     this.msgId += 1;
     const msgId = this.msgId;
-    const frame = encodeLua([0, msgId, method, [arg]]);
+    const frame = this.encoder.encode([0, msgId, method, [arg]]);
     const onCall = this.options.onCall;
     try {
       const connection = this.idle.pop() ?? (await this.open());

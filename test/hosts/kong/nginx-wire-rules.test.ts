@@ -115,6 +115,13 @@ describe("header values and bytes to and from the plugin server", () => {
     expect(sent?.[1]).toBe(Buffer.from("café €", "utf8").toString("hex"));
   });
 
+  test("a response header the plugin sets reaches the client as its UTF-8 bytes", async () => {
+    const res = await send("/resp", [probeHeader([["kong.response.setHeader", "x-resp", "café €"]])]);
+    expect(res.status).toBe(200);
+    const value = res.headers.find(([n]) => n.toLowerCase() === "x-resp")?.[1] ?? "";
+    expect(hex(value)).toBe(Buffer.from("café €", "utf8").toString("hex"));
+  });
+
   test("a NUL byte in a header value is refused with 400 (ngx_http_parse_header_line)", async () => {
     const res = await send("/", [["X-Bad", "a\x00b"]]);
     expect(res.status).toBe(400);
