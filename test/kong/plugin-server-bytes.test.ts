@@ -74,13 +74,14 @@ function rawHeaderMap(value: Buffer): Buffer {
   return Buffer.concat([Buffer.from([0x81]), key, Buffer.from([0xd9, value.length]), value]);
 }
 
-/** Answers every further PDK call of the event with nil until the plugin calls kong.response.exit: its arguments. */
+/** Answers every further PDK call of the event (the path with `/`, anything else with nil) until the plugin calls
+ *  kong.response.exit: its arguments. */
 async function untilExit(rpc: Rpc, step: Step): Promise<unknown[]> {
   for (let i = 0; i < 10; i++) {
     const data = step.Data as { Method?: string; Args?: unknown[] };
     if (data.Method === "kong.response.exit") return data.Args ?? [];
     if (typeof data.Method !== "string") throw new Error(`the event ended without kong.response.exit: ${JSON.stringify(step.Data)}`);
-    step = await rpc.call("plugin.Step", { EventId: step.EventId, Data: null });
+    step = await rpc.call("plugin.Step", { EventId: step.EventId, Data: data.Method === "kong.request.get_path_with_query" ? "/" : null });
   }
   throw new Error("no kong.response.exit within 10 PDK calls");
 }
