@@ -492,7 +492,7 @@ export function tooManyRequestHeaders(lines: i32): bool {
   return lines > MAX_REQUEST_HEADER_LINES;
 }
 
-export function tooManyHeadersResponse(): LocalResponse {
+function tooManyHeadersResponse(): LocalResponse {
   return jsonResponse(431, "invalid_request", "too many request headers");
 }
 
