@@ -124,7 +124,6 @@ function firstValue(headers: Header[], name: string): string {
   return "";
 }
 
-
 async function applyLimit(runtime: PolicyRuntime, flow: Flow): Promise<void> {
   const now = Date.now();
   const verdict = await runtime.limiter.check(runtime.engine, flow, now);
