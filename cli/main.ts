@@ -7,6 +7,7 @@ import type { CheckedPolicy } from "./check-policy";
 import { loadPolicySource, UnreadablePolicy } from "./load";
 import type { PolicySource } from "./load";
 import { formatDocuments } from "./output";
+import { policyWarnings } from "./policy-warnings";
 import type { OutputFormat } from "./output";
 import { renderKong } from "./render-kong";
 import type { RenderOutcome } from "./render-kong";
@@ -49,6 +50,7 @@ function run(argv: string[], io: Io): number {
 
 function runOnValidPolicy(command: Exclude<Command, { kind: "help" | "version" }>, source: PolicySource, policy: CheckedPolicy, io: Io): number {
   const document = policy.document;
+  for (const warning of policyWarnings(policy.effective)) io.err(`meshgate: warning: ${warning}\n`);
   switch (command.kind) {
     case "validate":
       io.out("ok\n");

@@ -1,5 +1,6 @@
-import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenHttp1, type ListeningFront } from "../hosts/http1/server.js";
+import { OriginWireRules } from "../hosts/http1/origin-rules.js";
+import type { Http1Request, Http1Response } from "../hosts/http1/types.js";
 
 export type UpstreamVariant = "stable" | "canary";
 export const UPSTREAM_VARIANTS: readonly UpstreamVariant[] = ["stable", "canary"];
@@ -12,6 +13,8 @@ export interface EchoReply {
   /** Lower-case header names; repeated headers joined with ", ". */
   headers: Record<string, string>;
   bodyBytes: number;
+  /** Exactly the bytes that arrived, as hex: the request target, and every header line in order. */
+  bytes: { target: string; headers: Array<[string, string]> };
 }
 
 export interface EchoUpstreamOptions {
@@ -39,68 +42,50 @@ export function createEchoUpstream(variant: UpstreamVariant, options: EchoUpstre
   if (!isUpstreamVariant(variant)) throw new TypeError(`variant must be one of ${UPSTREAM_VARIANTS.join(", ")}, got '${String(variant)}'`);
   const log = options.log ?? null;
 
-  const server = createServer((req, res) => {
+  const serve = async (req: Http1Request): Promise<Http1Response> => {
     let bodyBytes = 0;
-    req.on("data", (chunk: Buffer) => {
-      bodyBytes += chunk.length;
-    });
-    req.on("end", () => {
-      respond(req, res, variant, bodyBytes);
-      if (log !== null) log(`upstream ${variant} ${req.method ?? "?"} ${pathWithoutQuery(req.url)} 200 ${bodyBytes}B`);
-    });
-    req.on("error", () => res.destroy());
-  });
-  // Longer than common client pools' idle timeouts, so a pooled connection is not closed under a request.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+    if (req.body) for await (const chunk of req.body) bodyBytes += (chunk as Buffer).length;
+    if (log !== null) log(`upstream ${variant} ${req.head.method} ${pathWithoutQuery(req.head.target)} 200 ${bodyBytes}B`);
+    return respond(req, variant, bodyBytes);
+  };
 
   return {
     variant,
     async listen(port = 0, host = "127.0.0.1"): Promise<ListeningUpstream> {
-      await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, host, () => {
-          server.off("error", reject);
-          resolve();
-        });
-      });
-      const bound = (server.address() as AddressInfo).port;
+      // Longer than common client pools' idle timeouts, so a pooled connection is not closed under a request.
+      const front: ListeningFront = await listenHttp1({ rules: new OriginWireRules(), handler: serve, keepAliveTimeoutMs: 65_000, addDate: true }, port, host);
       return {
-        port: bound,
-        url: `http://${host.includes(":") ? `[${host}]` : host}:${bound}`,
-        close: () =>
-          new Promise<void>((resolve) => {
-            server.close(() => resolve());
-            server.closeAllConnections();
-          }),
+        port: front.port,
+        url: `http://${host.includes(":") ? `[${host}]` : host}:${front.port}`,
+        close: () => front.close(),
       };
     },
   };
 }
 
-function respond(req: IncomingMessage, res: ServerResponse, variant: UpstreamVariant, bodyBytes: number): void {
+const hex = (bytes: string): string => Buffer.from(bytes, "latin1").toString("hex");
+
+/** Header names and values are the bytes received, shown as latin1 text in `path` and `headers`. */
+function respond(req: Http1Request, variant: UpstreamVariant, bodyBytes: number): Http1Response {
+  const { head } = req;
+  const headers = Object.create(null) as Record<string, string>; // a header named __proto__ is just a header
+  for (const [name, value] of head.headers) {
+    const key = name.toLowerCase();
+    headers[key] = key in headers ? `${headers[key]}, ${value}` : value;
+  }
   const reply: EchoReply = {
     variant,
-    method: req.method ?? "",
-    path: req.url ?? "",
-    headers: joinedHeaders(req),
+    method: head.method,
+    path: head.target,
+    headers,
     bodyBytes,
+    bytes: { target: hex(head.target), headers: head.headers.map(([n, v]) => [hex(n), hex(v)]) },
   };
-  const body = JSON.stringify(reply);
-  res.writeHead(200, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(body),
-    "x-upstream-variant": variant,
-  });
-  res.end(body);
-}
-
-function joinedHeaders(req: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, values] of Object.entries(req.headersDistinct)) {
-    if (values !== undefined) headers[name] = values.join(", ");
-  }
-  return headers;
+  return {
+    status: 200,
+    headers: [["content-type", "application/json"], ["x-upstream-variant", variant]],
+    body: Buffer.from(JSON.stringify(reply), "utf8"),
+  };
 }
 
 function pathWithoutQuery(target: string | undefined): string {

@@ -16,6 +16,12 @@
 // 3. A socket error (EPIPE/ECONNRESET when a Kong worker went away mid-call) had no handler and crashed the
 //    process as well. Here it closes that connection only.
 //
+// And one way the plugin would judge other bytes than nginx forwards: Kong sends request header names and values
+// and the path as msgpack `str` holding the client's raw bytes, and @msgpack/msgpack decodes `str` as UTF-8
+// leniently (overlong `C1 B3` becomes `s`, invalid bytes become U+FFFD). Here the answers to `kong.request.*`
+// calls reach the plugin as byte strings instead — one character per byte, lossless — which is how the policy
+// core reads request bytes on both planes. Everything else (config, other PDK answers) decodes as before.
+//
 // kong.conf:
 //   pluginserver_meshgate_start_cmd = /usr/local/bin/meshgate-pluginserver --plugins-directory <dir> --sock-name meshgate_pluginserver.sock
 //   pluginserver_meshgate_query_cmd = /usr/local/bin/meshgate-pluginserver --plugins-directory <dir> --dump-all-plugins
@@ -29,6 +35,9 @@ const { createRequire } = require('module')
 
 const EXIT_METHODS = new Set(['kong.response.exit', 'kong.response.error'])
 const MSG_RET = 'ret'
+// PDK calls whose answers are the client's request bytes (headers, path, query, method): delivered as byte strings.
+const REQUEST_BYTES_PREFIX = 'kong.request.'
+const STEP_RESULTS = new Set(['Step', 'StepMultiMap'])
 
 function findKongPdk() {
   const candidates = [
@@ -69,6 +78,8 @@ class ExitReleasingServer extends Server {
   constructor(pluginDir, log, expireTtl) {
     super(pluginDir, log, expireTtl)
     this.waitingSince = new Map()
+    // Event id → the PDK method the plugin is waiting on (what Kong's next Step for that event answers).
+    this.awaitedMethod = new Map()
     this.abandonedTtlMs = abandonedEventTtlMs()
     this.sweepTimer = null
   }
@@ -88,11 +99,20 @@ class ExitReleasingServer extends Server {
     if (data === MSG_RET || (data && EXIT_METHODS.has(data.Method))) {
       this.events.delete(eid)
       this.waitingSince.delete(eid)
+      this.awaitedMethod.delete(eid)
     } else {
       this.waitingSince.set(eid, Date.now())
+      if (data && typeof data.Method === 'string') this.awaitedMethod.set(eid, data.Method)
+      else this.awaitedMethod.delete(eid)
       this.startSweeping()
     }
     return result
+  }
+
+  // Whether Kong's next Step for this event carries the client's request bytes.
+  awaitsRequestBytes(eid) {
+    const method = this.awaitedMethod.get(eid)
+    return method !== undefined && method.startsWith(REQUEST_BYTES_PREFIX)
   }
 
   startSweeping() {
@@ -107,6 +127,7 @@ class ExitReleasingServer extends Server {
     for (const [eid, since] of this.waitingSince) {
       if (since > deadline) continue
       this.waitingSince.delete(eid)
+      this.awaitedMethod.delete(eid)
       if (this.events.delete(eid)) this.logger.warn(`dropped event #${eid}: no Step from Kong for ${this.abandonedTtlMs} ms`)
     }
   }
@@ -195,6 +216,57 @@ function renameProtoKey(buf, pos) {
   if (buf.compare(PROTO_KEY, 0, 9, start, start + 9) === 0) PROTO_STANDIN.copy(buf, start)
 }
 
+// The frame with every `str` that holds a byte above 0x7F rewritten so that decoding it as UTF-8 gives the byte
+// string (each byte one character): byte b ≥ 0x80 becomes the two UTF-8 bytes of U+00b. Null when no `str` needs
+// it (ASCII decodes to itself). The frame is complete and its `__proto__` keys already renamed.
+function byteStringFrame(frame) {
+  const out = []
+  let changed = false
+  function walk(pos, depth) {
+    const b = frame[pos]
+    let count = -1
+    let head = 1
+    let isMap = false
+    if (b >= 0x90 && b <= 0x9f) count = b & 0x0f
+    else if (b >= 0x80 && b <= 0x8f) { count = b & 0x0f; isMap = true }
+    else if (b === 0xdc || b === 0xde) { count = frame.readUInt16BE(pos + 1); head = 3; isMap = b === 0xde }
+    else if (b === 0xdd || b === 0xdf) { count = frame.readUInt32BE(pos + 1); head = 5; isMap = b === 0xdf }
+    if (count >= 0) {
+      out.push(frame.subarray(pos, pos + head))
+      pos += head
+      for (let i = 0; i < (isMap ? 2 * count : count); i++) pos = walk(pos, depth + 1)
+      return pos
+    }
+    const end = scanValue(frame, pos, depth)
+    const start = b >= 0xa0 && b <= 0xbf ? pos + 1 : b === 0xd9 ? pos + 2 : b === 0xda ? pos + 3 : b === 0xdb ? pos + 5 : -1
+    if (start >= 0 && hasHighByte(frame, start, end)) {
+      const widened = Buffer.from(frame.toString('latin1', start, end), 'utf8')
+      out.push(strHeader(widened.length), widened)
+      changed = true
+    } else {
+      out.push(frame.subarray(pos, end))
+    }
+    return end
+  }
+  walk(0, 0)
+  return changed ? Buffer.concat(out) : null
+}
+
+function hasHighByte(buf, start, end) {
+  for (let i = start; i < end; i++) if (buf[i] >= 0x80) return true
+  return false
+}
+
+function strHeader(length) {
+  if (length < 32) return Buffer.from([0xa0 | length])
+  if (length < 0x100) return Buffer.from([0xd9, length])
+  const head = Buffer.alloc(length < 0x10000 ? 3 : 5)
+  head[0] = length < 0x10000 ? 0xda : 0xdb
+  if (length < 0x10000) head.writeUInt16BE(length, 1)
+  else head.writeUInt32BE(length, 1)
+  return head
+}
+
 class Connection {
   constructor(socket, rpcServer, log, debug) {
     this.socket = socket
@@ -248,9 +320,10 @@ class Connection {
       this.log.error('plugin socket: not an RPC request; ignored')
       return
     }
+    const [ns, cmd] = message[2].split('.')
+    if (STEP_RESULTS.has(cmd)) message = this.withRequestBytes(frame, message)
     const msgid = message[1]
     const args = Array.isArray(message[3]) ? message[3] : []
-    const [ns, cmd] = message[2].split('.')
     if (ns !== 'plugin') return this.reply(msgid, 'RPC for ' + ns + ' is not supported', undefined)
     if (!RPC_METHODS.has(cmd) || typeof this.rpcServer[cmd] !== 'function') {
       return this.reply(msgid, 'method ' + cmd + ' not implemented', undefined)
@@ -268,6 +341,15 @@ class Connection {
         this.log.error('rpc: #' + msgid + ' ' + errorText(err))
         this.reply(msgid, errorText(err), undefined)
       })
+  }
+
+  // A Step answering a kong.request.* call, decoded again with its strings as byte strings (only when one holds a
+  // byte above 0x7F: otherwise the first decoding already was one).
+  withRequestBytes(frame, message) {
+    const step = Array.isArray(message[3]) ? message[3][0] : undefined
+    if (!step || typeof this.rpcServer.awaitsRequestBytes !== 'function' || !this.rpcServer.awaitsRequestBytes(step.EventId)) return message
+    const widened = byteStringFrame(frame)
+    return widened === null ? message : this.decoder.decode(widened)
   }
 
   reply(msgid, error, result) {

@@ -5,6 +5,7 @@ import { utf8Decode } from "../../shared/src/utf8";
 import { LogContext, decisionLogLine, wantsDecisionLog } from "../../shared/src/decision-log";
 import { Engine, Flow, RequestView, Step } from "../../shared/src/engine";
 import { Header } from "../../shared/src/headers";
+import { LIMITER_MARKER_HEADER } from "../../shared/src/owned-headers";
 import { NO_CALL_MADE, callAuthService, type AuthAnswer } from "./auth-client";
 import { isAuthServiceFailure } from "./circuit-breaker";
 import { nowMs } from "./clock";
@@ -13,21 +14,18 @@ import type { HeaderMap, KongPdk } from "./pdk";
 import { flushOperationalLog, writeDecisionLog } from "./plugin-logs";
 import type { PolicyRuntime } from "./runtime";
 
-/** Kong's get_headers accepts up to 1000; a request with more is refused rather than half-read,
- *  so a spoofed identity header can never hide beyond the ones we looked at. */
-export const MAX_REQUEST_HEADERS = 1000;
+/** Kong's get_headers reads at most 1000 (it truncates beyond): more than the core's limit in any case. */
+const KONG_GET_HEADERS_MAX = 1000;
 
 export async function runAccess(kong: KongPdk, runtime: PolicyRuntime): Promise<void> {
   const engine = runtime.engine;
   const request = new RequestView();
-  const raw = await kong.request.getHeaders(MAX_REQUEST_HEADERS);
-  if (countValues(raw) >= MAX_REQUEST_HEADERS) {
-    runtime.metrics.increment("meshgate_decisions_deny_total");
-    await flushOperationalLog(kong);
-    return kong.response.exit(431, JSON.stringify({ error: "invalid_request", message: "too many request headers" }), { "content-type": "application/json" });
-  }
+  // Header names and values, path and method arrive as byte strings (meshgate-pluginserver decodes them so).
+  const raw = await kong.request.getHeaders(KONG_GET_HEADERS_MAX);
+  // nginx has no header-count limit: the core applies the rule to the lines Kong read (DECISIONS.md §1.2).
+  request.headerLines = countValues(raw);
   request.headers = headersFromKong(raw);
-  if (engine.needsPath) request.path = await kong.request.getPathWithQuery();
+  request.path = await kong.request.getPathWithQuery();
   if (engine.needsMethod) request.method = await kong.request.getMethod();
 
   const flow = engine.begin(request, nowMs());
@@ -125,9 +123,6 @@ function firstValue(headers: Header[], name: string): string {
   return "";
 }
 
-/** Marks responses whose limit was decided by the local fallback while Redis was unavailable. */
-export const LIMITER_FALLBACK_HEADER = "x-meshgate-limiter";
-
 async function applyLimit(runtime: PolicyRuntime, flow: Flow): Promise<void> {
   const now = nowMs();
   const verdict = await runtime.limiter.check(runtime.engine, flow, now);
@@ -138,7 +133,7 @@ async function applyLimit(runtime: PolicyRuntime, flow: Flow): Promise<void> {
   runtime.engine.onLimitResult(flow, verdict.result, now);
   if (verdict.fallback) {
     flow.limiterDegraded = true;
-    const marker = new Header(LIMITER_FALLBACK_HEADER, "local-fallback");
+    const marker = new Header(LIMITER_MARKER_HEADER, "local-fallback");
     if (flow.response) flow.response.headers.push(marker);
     else flow.responseHeaders.push(marker);
   }
@@ -176,11 +171,16 @@ const PROTO_STANDIN = "__proto_:";
 export function headersFromKong(raw: Record<string, string | string[]>): Header[] {
   const out: Header[] = [];
   for (const [name, value] of Object.entries(raw)) {
-    const lower = name === PROTO_STANDIN ? "__proto__" : name.toLowerCase();
+    const lower = name === PROTO_STANDIN ? "__proto__" : asciiLower(name);
     if (Array.isArray(value)) for (const v of value) out.push(new Header(lower, String(v)));
     else out.push(new Header(lower, String(value)));
   }
   return out;
+}
+
+/** Lower-cases A–Z only: a byte string's other characters are bytes, not letters. */
+function asciiLower(name: string): string {
+  return /[A-Z]/.test(name) ? name.replace(/[A-Z]+/g, (run) => run.toLowerCase()) : name;
 }
 
 function countValues(raw: Record<string, string | string[]>): number {

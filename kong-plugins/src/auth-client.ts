@@ -106,17 +106,21 @@ const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Control characters a field value cannot carry (tab is allowed). */
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 
+/** A character a byte string cannot hold. */
+const NOT_A_BYTE = /[^\u0000-\u00ff]/;
+
 /**
- * Headers as undici must get them, or null when one cannot be sent. Values go out as their UTF-8 bytes (undici
- * writes header strings as latin1, one byte per character, and refuses characters above U+00FF), which is what
- * Kong received from the client. A value undici would refuse is never handed to it: undici 7.30 rejects such a
- * request but keeps its connection slot, and after `connections` of them the pool serves nobody again.
+ * Headers as undici must get them, or null when one cannot be sent. The core's auth-request values are byte
+ * strings (the client's bytes as Kong received them, one character per byte), and undici writes header strings
+ * as latin1 — one byte per character — so they go out byte for byte, as on the Envoy plane. A value undici would
+ * refuse is never handed to it: undici 7.30 rejects such a request but keeps its connection slot, and after
+ * `connections` of them the pool serves nobody again.
  */
 export function wireHeaders(list: Header[]): Record<string, string> | null {
   const out: Record<string, string> = {};
   for (const h of list) {
-    if (!FIELD_NAME.test(h.name) || CONTROL.test(h.value)) return null;
-    out[h.name] = Buffer.from(h.value, "utf8").toString("latin1");
+    if (!FIELD_NAME.test(h.name) || CONTROL.test(h.value) || NOT_A_BYTE.test(h.value)) return null;
+    out[h.name] = h.value;
   }
   return out;
 }

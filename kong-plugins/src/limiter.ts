@@ -32,7 +32,7 @@ export class RedisLimiter implements Limiter {
   }
 
   async check(engine: Engine, flow: Flow, nowMs: number): Promise<LimitVerdict> {
-    const params = engine.gcra;
+    const params = flow.limitParams;
     try {
       const reply = await this.redis.gcra(this.settings.prefix + flow.limitKey, params.emissionUs, params.toleranceUs);
       return { result: resultFromReply(reply), fallback: false };

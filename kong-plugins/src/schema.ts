@@ -101,6 +101,8 @@ const rateLimitFields: Field[] = [
   { headers: str({ default: "ietf", one_of: ["ietf", "legacy", "none"] }) },
   { name: str({ default: "default" }) },
   { status: int([400, 599], { default: 429 }) },
+  // Absent = no pre-auth IP limit; its `rate` is required when present (the core checks it).
+  { preAuthIp: record([{ rate: int([1, 1000000]) }, { periodSeconds: int([1, 86400], { default: 1 }) }, { burst: int([0, 1000000], { default: 0 }) }]) },
 ];
 
 const logFields: Field[] = [

@@ -29,7 +29,23 @@ export const generators = {
   flow: authFlowArbitraries().flow,
   "auth.request": authFlowArbitraries().request,
   "decision.codec": authFlowArbitraries().codec,
+  "path.read": pathArbitraries().read,
+  "path.matches": pathArbitraries().matches,
+  "path.refusal": pathArbitraries().read.map(({ path }) => ({ target: path })),
+  "header.fold": fc.string({ unit: fc.constantFrom("a", "X", "-", "_", ".", "\u00e9", "\u00ff", "+"), maxLength: 24 }).map((name) => ({ name })),
 };
+
+// Request paths as byte strings (one character per byte), built from the pieces that make readings differ.
+function pathArbitraries() {
+  const piece = fc.constantFrom("/", "public", "static", "admin", ".", "..", ";", ";x=1", "%2e", "%2F", "%5c", "%25",
+    "%00", "%41", "%7e", "%20", "%zz", "%", "\\", "\u00e0", "\u00ff", "\u0001", " ", "?", "?a=1", "#", "|", "a", "-");
+  const path = fc.array(piece, { maxLength: 12 }).map((parts) => "/" + parts.join(""));
+  const rawPath = fc.oneof(path, fc.string({ unit: "binary-ascii", maxLength: 40 }));
+  return {
+    read: rawPath.map((p) => ({ path: p })),
+    matches: fc.record({ rules: fc.constant(["/public/*", "/static*", "/healthz"]), path: rawPath }),
+  };
+}
 
 // Rate limit and canary kinds (run-limits.ts). A function declaration so the entries above can use it.
 function limitsArbitraries() {

@@ -1,6 +1,6 @@
 // Conformance kind `flow`: one request through the engine, with the answers the host would feed
 // back at each step. Input:
-//   { policy, request: {method, path, headers: [[n,v]…], clientIp}, now,
+//   { policy, request: {method, path, headers: [[n,v]…], clientIp, headerLines?}, now,
 //     cache?: <encoded CachedDecision text> | null,          answer to LookupCache
 //     auth?: {status, headers, body} | {failure: "timeout"},  answer to CallAuth
 //     limit?: {tatUs} | {unavailable: true},                  state for Limit (default tatUs 0)
@@ -46,6 +46,7 @@ function runRequest(engine: Engine, input: JsonValue): FlowRun {
     request.method = str(r, "method", "GET");
     request.path = str(r, "path", "/");
     request.headers = headersOf(r.get("headers"));
+    request.headerLines = i32(num(r, "headerLines", -1));
     request.clientIp = str(r, "clientIp", "");
   }
   const now = num(input, "now", 0);

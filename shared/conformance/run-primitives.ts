@@ -1,8 +1,10 @@
-// Conformance kinds for the primitives: json.*, utf8.*, sha256, fnv1a32.
+// Conformance kinds for the primitives: json.*, utf8.*, sha256, fnv1a32, path.*, header.fold.
 import { JsonValue, parseJson, jsonPointer } from "../src/json";
 import { utf8Decode, utf8Encode } from "../src/utf8";
 import { fnv1a32, sha256, toHex } from "../src/digest";
-import { bytesOf, str } from "./inputs";
+import { pathMatches, readPath, targetRefusal } from "../src/request-path";
+import { foldHeaderName } from "../src/owned-headers";
+import { bytesOf, str, strings } from "./inputs";
 
 export function runPrimitives(kind: string, input: JsonValue): JsonValue | null {
   if (kind == "json.parse") {
@@ -42,6 +44,24 @@ export function runPrimitives(kind: string, input: JsonValue): JsonValue | null 
   if (kind == "fnv1a32") {
     // input: { text } → { hash }
     return JsonValue.object().setNumber("hash", f64(fnv1a32(utf8Encode(str(input, "text", "")))));
+  }
+  if (kind == "path.read") {
+    // input: { path } (a byte string: one character per byte) → { canonical, literal, ambiguity }
+    const reading = readPath(str(input, "path", ""));
+    return JsonValue.object().setString("canonical", reading.canonical).setString("literal", reading.literal)
+      .setString("ambiguity", reading.ambiguity);
+  }
+  if (kind == "path.refusal") {
+    // input: { target } → { refusal } ("" = not refused)
+    return JsonValue.object().setString("refusal", targetRefusal(str(input, "target", "")));
+  }
+  if (kind == "path.matches") {
+    // input: { rules: [..], path } → { matches }
+    return JsonValue.object().setBool("matches", pathMatches(strings(input, "rules"), str(input, "path", "")));
+  }
+  if (kind == "header.fold") {
+    // input: { name } → { folded }
+    return JsonValue.object().setString("folded", foldHeaderName(str(input, "name", "")));
   }
   return null;
 }

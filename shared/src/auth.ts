@@ -2,6 +2,7 @@
 // `introspection` follows RFC 7662; `forward` follows Envoy ext_authz's HTTP service contract
 // (2xx allows and listed response headers go upstream; other statuses deny with that status).
 import { forwardedValue } from "./cache-key";
+import { utf8ByteString } from "./utf8";
 import { AuthDecision, Verdict } from "./decision";
 import { Header, firstHeader } from "./headers";
 import { JsonValue, jsonPointer, parseJson, stringifyJson } from "./json";
@@ -18,6 +19,7 @@ export class AuthRequest {
   authority: string = "";
   /** Kong plane: absolute URL. */
   url: string = "";
+  /** Values are byte strings (one character per byte, sent byte for byte): forwarded client values as received. */
   headers: Array<Header> = new Array<Header>();
   body: string = "";
   timeoutMs: i32 = 200;
@@ -33,7 +35,7 @@ export function buildAuthRequest(auth: AuthPolicy, token: string, headers: Array
     req.method = "POST";
     req.headers.push(new Header("content-type", "application/x-www-form-urlencoded"));
     req.headers.push(new Header("accept", "application/json"));
-    if (auth.introspectionAuthorization.length > 0) req.headers.push(new Header("authorization", auth.introspectionAuthorization));
+    if (auth.introspectionAuthorization.length > 0) req.headers.push(new Header("authorization", utf8ByteString(auth.introspectionAuthorization)));
     req.body = "token=" + formEncode(token) + "&token_type_hint=access_token";
   } else {
     req.method = "GET";

@@ -109,7 +109,9 @@ export function appendCanaryHeaders(plan: CanaryPlan, p: CanaryPolicy, d: Canary
 }
 
 /**
- * W3C baggage: drops empty list-members and every member whose key is `key` (case-sensitive), keeps
+ * W3C baggage: drops empty list-members, members holding a byte outside printable ASCII (the incoming value is
+ * a byte string; W3C baggage is ASCII, anything else is percent-encoded), and every member whose key is `key`
+ * (case-sensitive), keeps
  * the others byte for byte (only the spaces/tabs around commas go), appends `member`. Our member is
  * always kept; when the list would exceed 64 members or 8192 bytes, whole incoming members are
  * dropped from the end until it fits (the spec allows dropping whole list-members, never parts).
@@ -119,15 +121,15 @@ export function mergeBaggage(incoming: string, member: string, key: string): str
   const parts = incoming.split(",");
   for (let i = 0; i < parts.length; i++) {
     const part = trimOws(parts[i]);
-    if (part.length == 0) continue;
+    if (part.length == 0 || !isBaggageText(part)) continue;
     if (baggageMemberKey(part) == key) continue;
     kept.push(part);
   }
-  const memberBytes = utf8Encode(member).length;
+  // Kept members are ASCII: one byte per character. The member key comes from the policy (any text).
   let count = 0;
-  let bytes = memberBytes;
+  let bytes = utf8Encode(member).length;
   for (let i = 0; i < kept.length; i++) {
-    const next = bytes + utf8Encode(kept[i]).length + 1;
+    const next = bytes + kept[i].length + 1;
     if (count + 2 > BAGGAGE_MAX_MEMBERS || next > BAGGAGE_MAX_BYTES) break;
     bytes = next;
     count++;
@@ -135,6 +137,14 @@ export function mergeBaggage(incoming: string, member: string, key: string): str
   let out = "";
   for (let i = 0; i < count; i++) out += kept[i] + ",";
   return out + member;
+}
+
+function isBaggageText(member: string): bool {
+  for (let i = 0; i < member.length; i++) {
+    const c = member.charCodeAt(i);
+    if ((c < 0x20 && c != 0x09) || c >= 0x7f) return false;
+  }
+  return true;
 }
 
 function baggageMemberKey(member: string): string {

@@ -9,9 +9,10 @@ import { bearerChallenge } from "./challenge";
 import { AuthDecision, CachedDecision, Verdict } from "./decision";
 import { GcraParams, GcraResult, gcraParams, gcraStep } from "./gcra";
 import { Header, firstHeader } from "./headers";
-import { identityHeaderNames } from "./identity-headers";
+import { ownedHeaderNames, ownedHeadersSent } from "./owned-headers";
 import { JsonValue, stringifyJson } from "./json";
-import { FailMode, LimitKeyKind, Policy, TokenSourceKind, pathMatches } from "./policy";
+import { FailMode, LimitKeyKind, Policy, RateLimitPolicy } from "./policy";
+import { pathMatches, targetRefusal } from "./request-path";
 import { RATE_LIMITED_CONTENT_TYPE, RateLimitHeaderPlan, appendRateLimitHeaders, compileRateLimitHeaders, rateLimitedBody } from "./ratelimit-headers";
 import { CharScan, TokenOutcome, locateToken } from "./token";
 
@@ -29,15 +30,22 @@ export function stepName(step: i32): string {
 // Shared empty defaults for arrays that are only ever replaced, never written to (saves allocations per request).
 const NO_HEADERS: Array<Header> = new Array<Header>(0);
 const NO_STRINGS: Array<string> = new Array<string>(0);
+const NO_GCRA: GcraParams = new GcraParams();
 
+/** The request as the client sent it. Every string is a byte string — one character per byte received, never
+ *  the output of a UTF-8 decoder — so both planes judge the same bytes (DECISIONS.md §1.1). */
 export class RequestView {
   method: string = "GET";
-  /** Path with query string, as received. */
+  /** Request target (origin form) with query string, as received. */
   path: string = "/";
-  /** Lowercase names; repeated headers as repeated entries. Hosts assign their own array (the default is shared). */
+  /** Names as received (hosts lower-case ASCII); repeated headers as repeated entries. Hosts assign their own
+   *  array (the default is shared). */
   headers: Array<Header> = NO_HEADERS;
   /** Empty = not known yet: the engine asks for it (Step.ClientIp) only when a decision needs it. */
   clientIp: string = "";
+  /** Header lines as the client sent them, when the host counts them (Kong); -1 when the proxy applies the
+   *  header-count rule itself before any filter (Envoy's codec). */
+  headerLines: i32 = -1;
 }
 
 export class LocalResponse {
@@ -46,9 +54,9 @@ export class LocalResponse {
   body: string = "";
 }
 
-const enum Phase { PreAuthLimit = 0, Auth = 1, PostAuthLimit = 2, Done = 3 }
+const enum Phase { PreAuthLimit = 0, Auth = 1, PostAuthLimit = 2, Done = 3, PreAuthIpLimit = 4 }
 /** What to resume once the host has supplied the client IP. */
-const enum Pending { None = 0, PreAuthLimit = 1, PostAuthLimit = 2, Finish = 3 }
+const enum Pending { None = 0, PreAuthLimit = 1, PostAuthLimit = 2, Finish = 3, PreAuthIpLimit = 4 }
 
 export class Flow {
   step: i32 = Step.Forward;
@@ -57,8 +65,8 @@ export class Flow {
   pending: i32 = Pending.None;
   clientIpResolved: bool = false;
 
-  /** Client-sent headers the host must remove before forwarding (identity and degraded markers). Read-only:
-   *  the engine's list, shared by its flows. */
+  /** Client-sent headers the host must remove before forwarding: every name, exactly as sent, that folds to a
+   *  name meshgate owns (owned-headers.ts). Read-only (the empty list is shared). */
   removeHeaders: Array<string> = NO_STRINGS;
   /** Headers the host sets on the upstream request when forwarding. */
   upstreamHeaders: Array<Header> = new Array<Header>();
@@ -73,8 +81,9 @@ export class Flow {
   authRequest: AuthRequest | null = null;
   /** After CallAuth: what the host stores under cacheKey (null = nothing to cache). */
   toCache: CachedDecision | null = null;
-  /** Limit: the limiter key (already namespaced by kind). */
+  /** Limit: the limiter key (already namespaced by kind) and the GCRA parameters that apply to it. */
   limitKey: string = "";
+  limitParams: GcraParams = NO_GCRA;
   limitResult: GcraResult | null = null;
 
   // For logs and metrics.
@@ -122,10 +131,15 @@ export class Flow {
 export class Engine {
   readonly policy: Policy;
   readonly fingerprint: string;
-  readonly identityHeaders: Array<string>;
+  /** Owned header names, folded (owned-headers.ts). */
+  readonly ownedHeaders: Array<string>;
   readonly gcra: GcraParams;
-  /** Whether decisions can depend on the path / the method: hosts that pay per lookup skip them otherwise. */
-  readonly needsPath: bool;
+  /** rateLimit.preAuthIp (null = none): its GCRA parameters, and the policy its 429 replies describe. */
+  readonly preAuthIpGcra: GcraParams | null;
+  private readonly preAuthIpPolicy: RateLimitPolicy | null;
+  private readonly preAuthIpHeaders: RateLimitHeaderPlan | null;
+  /** Whether decisions can depend on the method: hosts that pay per lookup skip it otherwise. (Every request
+   *  needs its path: the request-target rule reads it.) */
   readonly needsMethod: bool;
   private readonly digest: KeyDigest;
   private readonly limitHeaders: RateLimitHeaderPlan;
@@ -138,29 +152,61 @@ export class Engine {
     this.digest = digest != null ? digest : new KeyDigest();
     this.scan = scan != null ? scan : new CharScan();
     this.fingerprint = authFingerprint(policy.auth);
-    this.identityHeaders = identityHeaderNames(policy);
+    this.ownedHeaders = ownedHeaderNames(policy);
     this.gcra = gcraParams(policy.rateLimit);
     // Lower-case names: the engine's headers, like the hosts', are compared and set by lower-case name.
     this.limitHeaders = compileRateLimitHeaders(policy.rateLimit, true);
+    const limit = policy.rateLimit;
+    const pre = limit.enabled && limit.preAuthIp.rate > 0 && policy.auth.enabled ? preAuthIpPolicy(limit) : null;
+    this.preAuthIpPolicy = pre;
+    this.preAuthIpGcra = pre != null ? gcraParams(pre) : null;
+    this.preAuthIpHeaders = pre != null ? compileRateLimitHeaders(pre, true) : null;
     this.canaryPlan = compileCanary(policy.canary);
     const auth = policy.auth;
-    let queryToken = false;
-    for (let i = 0; i < auth.tokenSources.length; i++) if (auth.tokenSources[i].kind == TokenSourceKind.Query) queryToken = true;
-    this.needsPath = auth.enabled && (auth.anonymousPaths.length > 0 || auth.failure.openPaths.length > 0 || queryToken || auth.forwardHeaders.includes(":path"));
     this.needsMethod = auth.enabled && auth.forwardHeaders.includes(":method");
   }
 
   begin(request: RequestView, nowMs: f64): Flow {
     const flow = new Flow(request);
-    flow.removeHeaders = this.headersToStrip(request.headers);
+    flow.removeHeaders = ownedHeadersSent(this.ownedHeaders, request.headers, NO_STRINGS);
+    // What either proxy refuses before any plugin runs is refused on both planes, in the proxies' order
+    // (DECISIONS.md §1.2).
+    const refusal = targetRefusal(request.path);
+    if (refusal.length > 0) {
+      this.reject(flow, jsonResponse(400, "invalid_request", "malformed request target"), "deny", "target_" + refusal);
+      return flow;
+    }
+    const repeated = repeatedUniqueHeader(request.headers);
+    if (repeated == "authorization") {
+      // Repeated credentials (RFC 6750 §3.1), on every path: anonymous ones too, as nginx refuses them.
+      this.reject(flow, challengeResponse(400, this.policy.auth.realm, "invalid_request", "invalid_request", "malformed or repeated bearer credentials"), "deny", "token_ambiguous");
+      return flow;
+    }
+    if (repeated.length > 0) {
+      this.reject(flow, jsonResponse(400, "invalid_request", "repeated request header"), "deny", "repeated_header");
+      return flow;
+    }
+    if (request.headerLines >= 0 && tooManyRequestHeaders(request.headerLines)) {
+      this.reject(flow, tooManyHeadersResponse(), "deny", "too_many_headers");
+      return flow;
+    }
+    if (this.preAuthIpGcra != null) {
+      flow.phase = Phase.PreAuthIpLimit;
+      this.enterLimit(flow, Pending.PreAuthIpLimit);
+      return flow;
+    }
+    this.afterPreAuthIpLimit(flow, nowMs);
+    return flow;
+  }
+
+  private afterPreAuthIpLimit(flow: Flow, nowMs: f64): void {
     const limit = this.policy.rateLimit;
     if (limit.enabled && limit.keyKind != LimitKeyKind.Subject) {
       flow.phase = Phase.PreAuthLimit;
       this.enterLimit(flow, Pending.PreAuthLimit);
-      return flow;
+      return;
     }
     this.startAuth(flow, nowMs);
-    return flow;
   }
 
   /** Step.ClientIp: the host supplies the client address (empty if unknown) and the flow resumes. */
@@ -209,24 +255,27 @@ export class Engine {
   /** Pure: what the limiter would decide for this stored state. The host may retry it on CAS conflicts. */
   evaluateLimit(flow: Flow, tatUs: f64, nowMs: f64): GcraResult {
     if (flow.step != Step.Limit) return new GcraResult();
-    return gcraStep(this.gcra, tatUs, nowMs);
+    return gcraStep(flow.limitParams, tatUs, nowMs);
   }
 
   /** The verdict the host committed (for redis: what the script returned). */
   onLimitResult(flow: Flow, result: GcraResult, nowMs: f64): void {
     if (flow.step != Step.Limit) return;
-    const limit = this.policy.rateLimit;
+    const preAuthIp = flow.phase == Phase.PreAuthIpLimit;
+    const limit = preAuthIp ? this.preAuthIpPolicy! : this.policy.rateLimit;
+    const headers = preAuthIp ? this.preAuthIpHeaders! : this.limitHeaders;
     flow.limitResult = result;
     if (!result.allowed) {
       const response = new LocalResponse();
       response.status = limit.status;
-      appendRateLimitHeaders(this.limitHeaders, result, response.headers);
+      appendRateLimitHeaders(headers, result, response.headers);
       response.headers.push(new Header("content-type", RATE_LIMITED_CONTENT_TYPE));
       response.body = rateLimitedBody(limit);
       this.reject(flow, response, "deny", "rate_limited");
       return;
     }
-    appendRateLimitHeaders(this.limitHeaders, result, flow.responseHeaders);
+    // An allowed request advertises the main limit only: the pre-auth IP limit is a floor under it.
+    if (!preAuthIp) appendRateLimitHeaders(headers, result, flow.responseHeaders);
     this.afterLimit(flow, nowMs);
   }
 
@@ -242,7 +291,8 @@ export class Engine {
   }
 
   private afterLimit(flow: Flow, nowMs: f64): void {
-    if (flow.phase == Phase.PreAuthLimit) this.startAuth(flow, nowMs);
+    if (flow.phase == Phase.PreAuthIpLimit) this.afterPreAuthIpLimit(flow, nowMs);
+    else if (flow.phase == Phase.PreAuthLimit) this.startAuth(flow, nowMs);
     else this.finish(flow);
   }
 
@@ -332,6 +382,7 @@ export class Engine {
       return;
     }
     flow.limitKey = key;
+    flow.limitParams = flow.phase == Phase.PreAuthIpLimit ? this.preAuthIpGcra! : this.gcra;
     flow.step = Step.Limit;
   }
 
@@ -367,25 +418,15 @@ export class Engine {
     flow.step = Step.Reject;
   }
 
-  /** The owned names, plus any client header that spells one with `_` for `-`: CGI, WSGI, PHP and Rack
-   *  map both spellings to the same variable, so `x_auth_subject` would pass as identity upstream. */
-  private headersToStrip(headers: Array<Header>): Array<string> {
-    let out = this.identityHeaders;
-    for (let i = 0; i < headers.length; i++) {
-      const name = headers[i].name;
-      if (name.indexOf("_") < 0) continue;
-      if (!this.identityHeaders.includes(name.replaceAll("_", "-")) || out.includes(name)) continue;
-      if (out == this.identityHeaders) out = this.identityHeaders.slice(0);
-      out.push(name);
-    }
-    return out;
-  }
-
   /** Key namespaces keep a subject named like an IP from sharing its bucket. Empty = the client IP is
    *  needed and not known yet. */
   private limitKey(flow: Flow): string {
     const limit = this.policy.rateLimit;
     const r = flow.request;
+    if (flow.phase == Phase.PreAuthIpLimit) {
+      if (r.clientIp.length == 0 && !flow.clientIpResolved) return "";
+      return "pre:ip:" + r.clientIp;
+    }
     if (limit.keyKind == LimitKeyKind.Header) {
       const value = firstHeader(r.headers, limit.keyHeader);
       if (value != null && value.length > 0) return "h:" + limit.keyHeader + ":" + value;
@@ -408,6 +449,51 @@ export class Engine {
     }
     return entry;
   }
+}
+
+/** The rate-limit policy the pre-auth IP limit answers as: the main one's status, headers style and name (with
+ *  an `-ip` suffix), its own rate. */
+function preAuthIpPolicy(limit: RateLimitPolicy): RateLimitPolicy {
+  const pre = new RateLimitPolicy();
+  pre.enabled = true;
+  pre.keyKind = LimitKeyKind.Ip;
+  pre.rate = limit.preAuthIp.rate;
+  pre.periodSeconds = limit.preAuthIp.periodSeconds;
+  pre.burst = limit.preAuthIp.burst;
+  pre.headers = limit.headers;
+  pre.name = limit.name.length <= 61 ? limit.name + "-ip" : limit.name;
+  pre.status = limit.status;
+  return pre;
+}
+
+/** Headers nginx refuses to see twice (ngx_http_headers_in: ngx_http_process_unique_header_line answers 400). */
+const UNIQUE_HEADERS: Array<string> = [
+  "host", "if-modified-since", "if-unmodified-since", "if-match", "if-none-match", "content-length", "content-range",
+  "if-range", "transfer-encoding", "expect", "authorization",
+];
+
+/** The first of UNIQUE_HEADERS the request repeats, or "". */
+function repeatedUniqueHeader(headers: Array<Header>): string {
+  for (let i = 0; i < headers.length; i++) {
+    const name = headers[i].name;
+    if (!UNIQUE_HEADERS.includes(name)) continue;
+    for (let j = i + 1; j < headers.length; j++) if (headers[j].name == name) return name;
+  }
+  return "";
+}
+
+/** Header lines a client may send (DECISIONS.md §1.2): Envoy's HTTP/1 codec default `max_headers_count`, which
+ *  refuses more with 431 before any filter runs. The Kong plane (nginx has no count limit) applies it itself. */
+export const MAX_REQUEST_HEADER_LINES: i32 = 100;
+
+/** Whether a request with this many header lines, as the client sent them (every line counts, repeated names
+ *  too; no pseudo-header, nothing a proxy added), is refused with 431. */
+export function tooManyRequestHeaders(lines: i32): bool {
+  return lines > MAX_REQUEST_HEADER_LINES;
+}
+
+function tooManyHeadersResponse(): LocalResponse {
+  return jsonResponse(431, "invalid_request", "too many request headers");
 }
 
 /** A reply with an RFC 6750 challenge; `errorCode` goes in the challenge, `bodyError` in the JSON body. */

@@ -107,7 +107,7 @@ function rateLimitToJson(limit: RateLimitPolicy): JsonValue {
     .setString("password", limit.redis.password)
     .setNumber("timeoutMs", f64(limit.redis.timeoutMs))
     .setString("prefix", limit.redis.prefix);
-  return JsonValue.object()
+  const out = JsonValue.object()
     .setBool("enabled", limit.enabled)
     .setString("key", key)
     .setNumber("rate", f64(limit.rate))
@@ -119,6 +119,11 @@ function rateLimitToJson(limit: RateLimitPolicy): JsonValue {
     .setString("headers", headers)
     .setString("name", limit.name)
     .setNumber("status", f64(limit.status));
+  const pre = limit.preAuthIp;
+  out.set("preAuthIp", pre.rate > 0
+    ? JsonValue.object().setNumber("rate", f64(pre.rate)).setNumber("periodSeconds", f64(pre.periodSeconds)).setNumber("burst", f64(pre.burst))
+    : JsonValue.nul());
+  return out;
 }
 
 const DECISION_LOG_MODE_NAMES: Array<string> = ["off", "errors", "all"];

@@ -3,7 +3,7 @@
 import { JsonValue, parseJson, stringifyJson } from "./json";
 import {
   AuthMode, AuthPolicy, AuthServiceAddress, BodyRule, CanaryPolicy, DecisionCacheSettings, FailMode, FailureSettings,
-  HeaderMapping, KongCanaryTarget, LimitKeyKind, LogPolicy, Policy, RateLimitPolicy, RedisSettings, TokenSource, TokenSourceKind,
+  HeaderMapping, KongCanaryTarget, LimitKeyKind, LogPolicy, Policy, PreAuthIpLimit, RateLimitPolicy, RedisSettings, TokenSource, TokenSourceKind,
 } from "./policy";
 import {
   MemberWalk, PolicyErrors, choicePhrase, describeValue, isIntegerIn, itemPath, memberPath, readBool, readChoice, readInt, readNumber,
@@ -556,7 +556,9 @@ function readTarget(value: JsonValue, out: KongCanaryTarget): bool {
 
 const RATE_LIMIT_FIELDS: Array<string> = [
   "enabled", "key", "rate", "periodSeconds", "burst", "policy", "faultTolerant", "redis", "headers", "name", "status",
+  "preAuthIp",
 ];
+const PRE_AUTH_IP_FIELDS: Array<string> = ["rate", "periodSeconds", "burst"];
 const LIMIT_STORES: Array<string> = ["local", "redis"];
 const LIMIT_HEADER_STYLES: Array<string> = ["ietf", "legacy", "none"];
 const RATE = "integer 1..1000000";
@@ -592,9 +594,26 @@ function parseRateLimit(errors: PolicyErrors, section: JsonValue, path: string, 
     } else if (key == "name") {
       if (value.isString() && isSfToken(value.str)) out.name = value.str;
       else errors.expected(at, "structured-field token (1..64 characters)", value);
-    } else out.status = readInt(errors, value, at, 400, 599, out.status);
+    } else if (key == "preAuthIp") parsePreAuthIp(errors, value, at, out.preAuthIp);
+    else out.status = readInt(errors, value, at, 400, 599, out.status);
   }
   if (enabled && !section.has("rate")) errors.expected(memberPath(path, "rate"), RATE, null);
+}
+
+function parsePreAuthIp(errors: PolicyErrors, value: JsonValue, path: string, out: PreAuthIpLimit): void {
+  if (!isObjectOrReport(errors, value, path)) return;
+  const walk = new MemberWalk(errors, PRE_AUTH_IP_FIELDS);
+  for (let i = 0; i < value.keys.length; i++) {
+    const key = value.keys[i];
+    const at = memberPath(path, key);
+    if (!walk.accept(key, at)) continue;
+    const member = value.values[i];
+    if (key == "rate") out.rate = readInt(errors, member, at, 1, 1000000, out.rate);
+    else if (key == "periodSeconds") out.periodSeconds = readInt(errors, member, at, 1, 86400, out.periodSeconds);
+    else if (isIntegerIn(member, 0, MAX_BURST)) out.burst = i32(member.num);
+    else errors.expected(at, "integer 0..1000000", member);
+  }
+  if (!value.has("rate")) errors.expected(memberPath(path, "rate"), RATE, null);
 }
 
 function readLimitKey(value: JsonValue, out: RateLimitPolicy): bool {

@@ -110,6 +110,15 @@ export class RedisSettings {
   prefix: string = "meshgate:rl:";
 }
 
+/** A second GCRA limit keyed by the client IP, applied before the token is looked at: it bounds what one address
+ *  can cost the auth service whatever the main key is (a `header:` value or a bad token is the client's choice). */
+export class PreAuthIpLimit {
+  /** 0 = no pre-auth IP limit. */
+  rate: i32 = 0;
+  periodSeconds: i32 = 1;
+  burst: i32 = 0;
+}
+
 export class RateLimitPolicy {
   enabled: bool = false;
   keyKind: i32 = LimitKeyKind.Subject;
@@ -125,6 +134,7 @@ export class RateLimitPolicy {
   /** Policy name used in RateLimit-Policy / RateLimit (an sf-token/string). */
   name: string = "default";
   status: i32 = 429;
+  preAuthIp: PreAuthIpLimit = new PreAuthIpLimit();
 }
 
 export const enum DecisionLogMode { Off = 0, Errors = 1, All = 2 }
@@ -152,35 +162,4 @@ function defaultTokenSources(): Array<TokenSource> {
   const sources = new Array<TokenSource>();
   sources.push(new TokenSource());
   return sources;
-}
-
-/** Path rule match: exact, or prefix when the rule ends with `*`. Paths that could be spelled to
- *  escape a rule (dot-segments, encoded separators, `//`, backslashes) match nothing. */
-export function pathMatches(rules: Array<string>, path: string): bool {
-  if (rules.length == 0) return false;
-  const queryAt = path.indexOf("?");
-  const bare = queryAt >= 0 ? path.substring(0, queryAt) : path;
-  if (!isPlainPath(bare)) return false;
-  for (let i = 0; i < rules.length; i++) {
-    const rule = rules[i];
-    if (rule.endsWith("*")) {
-      if (bare.startsWith(rule.substring(0, rule.length - 1))) return true;
-    } else if (bare == rule) {
-      return true;
-    }
-  }
-  return false;
-}
-
-function isPlainPath(path: string): bool {
-  if (path.length == 0 || path.charCodeAt(0) != 0x2f || path.indexOf("\\") >= 0) return false;
-  const lower = path.toLowerCase();
-  if (lower.indexOf("%2e") >= 0 || lower.indexOf("%2f") >= 0 || lower.indexOf("%5c") >= 0) return false;
-  const segments = path.substring(1).split("/");
-  for (let i = 0; i < segments.length; i++) {
-    const segment = segments[i];
-    if (segment == "." || segment == "..") return false;
-    if (segment.length == 0 && i < segments.length - 1) return false; // "//"
-  }
-  return true;
 }

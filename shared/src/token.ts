@@ -148,9 +148,8 @@ function schemeMatches(text: string, start: i32, scheme: string): bool {
   for (let i = 0; i < scheme.length; i++) {
     const a = text.charCodeAt(start + i);
     const b = scheme.charCodeAt(i);
-    // Beyond ASCII, case mapping can change lengths: compare exactly as full lower-casing does.
-    if (a >= 0x80 || b >= 0x80) return text.substring(start, start + scheme.length).toLowerCase() == scheme.toLowerCase();
-    if (asciiLower(a) != asciiLower(b)) return false;
+    // The value is a byte string: a byte above 0x7f is never a letter of the (token) scheme.
+    if (a >= 0x80 || asciiLower(a) != asciiLower(b)) return false;
   }
   return true;
 }

@@ -86,3 +86,15 @@ function codePointsToString(points: Array<i32>): string {
   }
   return out;
 }
+
+/** The UTF-8 bytes of `text` as a byte string (one character per byte): the form request bytes take in the core. */
+export function utf8ByteString(text: string): string {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return byteString(utf8Encode(text));
+  return text;
+}
+
+function byteString(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i++) out += String.fromCharCode(bytes[i]);
+  return out;
+}

@@ -75,6 +75,23 @@ describe("meshgate validate", () => {
     expect(await runCli(["validate", "-"], { stdin: "rateLimit:\n  rate: 5\n" })).toEqual({ code: 0, stdout: "ok\n", stderr: "" });
   });
 
+  it("warns when a client-chosen header: limit key has no pre-auth IP limit, and not once it has one", async () => {
+    const auth = { service: { url: "http://auth:9000/introspect" } };
+    const bare = await runCli(["validate", "-"], { stdin: JSON.stringify({ auth, rateLimit: { key: "header:x-api-key", rate: 5 } }) });
+    expect(bare.code).toBe(0);
+    expect(bare.stdout).toBe("ok\n");
+    expect(lines(bare.stderr)).toEqual([
+      'meshgate: warning: rateLimit.key "header:x-api-key" is chosen by the client: a new value per request is a new bucket, so it ' +
+      "does not protect the auth service from a flood of bad tokens; add rateLimit.preAuthIp (a limit by client IP before the token is read)",
+    ]);
+    const paired = await runCli(["validate", "-"], {
+      stdin: JSON.stringify({ auth, rateLimit: { key: "header:x-api-key", rate: 5, preAuthIp: { rate: 20, periodSeconds: 60 } } }),
+    });
+    expect(paired).toEqual({ code: 0, stdout: "ok\n", stderr: "" });
+    const subject = await runCli(["validate", "-"], { stdin: JSON.stringify({ auth, rateLimit: { key: "subject", rate: 5 } }) });
+    expect(subject).toEqual({ code: 0, stdout: "ok\n", stderr: "" });
+  });
+
   it("keeps YAML keys such as __proto__ as ordinary (unknown) fields", async () => {
     const result = await runCli(["validate", "-"], { stdin: "auth:\n  __proto__: {enabled: false}\n  service: {url: 'http://a:1/x'}\n" });
     expect(result.code).toBe(1);

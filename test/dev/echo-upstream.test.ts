@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { request } from "node:http";
 import { createEchoUpstream, parseUpstreamArgs } from "../../dev/upstream/index.js";
 import type { ListeningUpstream, UpstreamVariant } from "../../dev/upstream/index.js";
+import { rawRequest } from "../support/raw-http.js";
 import { http, jsonOf } from "./http-client.js";
 
 const running: ListeningUpstream[] = [];
@@ -31,6 +32,18 @@ describe("echo upstream", () => {
       path: "/orders/42?expand=items",
       bodyBytes: 9,
       headers: { "x-auth-subject": "alice", "content-type": "application/json" },
+    });
+  });
+
+  it("echoes the raw bytes of the target and of every header line, in order, as hex", async () => {
+    const port = Number(new URL(urls.get("stable")!).port);
+    const res = await rawRequest(port, { target: "/caf\xe9;x=1?q=\xff", headers: [["Host", "h"], ["X_Odd.Name", "v\xe9 \x80"], ["X-Dup", "1"], ["X-Dup", "2"]] });
+    expect(res.status).toBe(200);
+    const hex = (s: string): string => Buffer.from(s, "latin1").toString("hex");
+    expect(JSON.parse(res.body.toString("utf8"))).toMatchObject({
+      path: "/caf\xe9;x=1?q=\xff",
+      headers: { "x_odd.name": "v\xe9 \x80", "x-dup": "1, 2" },
+      bytes: { target: hex("/caf\xe9;x=1?q=\xff"), headers: [[hex("Host"), hex("h")], [hex("X_Odd.Name"), hex("v\xe9 \x80")], [hex("X-Dup"), "31"], [hex("X-Dup"), "32"]] },
     });
   });
 

@@ -142,11 +142,12 @@ describe("cache keys", () => {
     const policyText = JSON.stringify(policyFor(backends, { auth: { forwardHeaders: ["x-tenant"] } }));
     const p = await plane(JSON.parse(policyText) as Record<string, unknown>);
     const tenant = "café ünïcode ✓";
-    // The host passes header bytes as latin1 characters; the filter decodes them as UTF-8.
+    // The host passes header bytes as latin1 characters; the filter hands the core the same byte string (never a
+    // UTF-8 decoding: DECISIONS.md §1.1), so the core keys the bytes as received.
     const onTheWire = Buffer.from(tenant, "utf8").toString("latin1");
     const r = await p.request({ path: "/", headers: { ...bearer("tenant-token"), "x-tenant": onTheWire }, worker: 0 });
     expect(r.status).toBe(401);
-    const key = coreKey(policyText, "tenant-token", [["x-tenant", tenant]]);
+    const key = coreKey(policyText, "tenant-token", [["x-tenant", onTheWire]]);
     expect(sharedRecord(policyText, key, 10000)?.startsWith(`${key}\n`)).toBe(true);
   });
 });

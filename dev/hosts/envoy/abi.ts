@@ -1,5 +1,5 @@
-// proxy-wasm ABI 0.2.1 constants as proxy-wasm-cpp-host and Envoy use them
-// (reference: shared/reference/proxy-wasm-envoy-istio.md §2.3).
+// proxy-wasm ABI 0.2.1 constants as proxy-wasm-cpp-host and Envoy use them (cpp-host
+// include/proxy-wasm/proxy_wasm_common.h and proxy_wasm_enums.h; limits from include/proxy-wasm/limits.h).
 
 export const WasmResult = {
   Ok: 0,

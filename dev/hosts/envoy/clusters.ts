@@ -1,9 +1,9 @@
-// Clusters: name → one loopback origin with a keep-alive undici Pool. Used for the filter's
-// proxy_http_call (Envoy AsyncClient semantics) and for forwarding routed requests (router).
-// A cluster configured with an empty URL exists but has no healthy host.
+// Clusters: name → one loopback origin with a keep-alive client that sends header bytes as they are
+// (../http1/upstream-client.ts). Used for the filter's proxy_http_call (Envoy AsyncClient semantics) and for
+// forwarding routed requests (router). A cluster configured with an empty URL exists but has no healthy host.
 
 import type { Readable } from "node:stream";
-import { Pool } from "undici";
+import { UpstreamClient, type UpstreamReply } from "../http1/upstream-client.js";
 import { HeaderMap } from "./header-map.js";
 import type { Pair } from "./pairs.js";
 import type { HttpCallDispatcher, HttpCallOutcome } from "./vm.js";
@@ -65,27 +65,41 @@ export interface UpstreamResponse {
   body: Readable;
 }
 
-function flatHeaders(authority: string, pairs: Iterable<Pair>): string[] {
-  const flat = ["host", authority];
+/** What Envoy's HTTP/1 encoder writes: `host` from :authority, then every regular header, bytes unchanged. */
+function upstreamHeaders(authority: string, pairs: Iterable<Pair>): Pair[] {
+  const out: Pair[] = [["host", authority]];
   for (const [k, v] of pairs) {
     if (k.startsWith(":") || k === "host" || HOP_BY_HOP.has(k)) continue;
-    flat.push(k, v);
-  }
-  return flat;
-}
-
-export function responsePairs(headers: Record<string, string | string[] | undefined>): Pair[] {
-  const out: Pair[] = [];
-  for (const [k, v] of Object.entries(headers)) {
-    const key = k.toLowerCase();
-    if (v === undefined || HOP_BY_HOP.has(key)) continue;
-    for (const value of Array.isArray(v) ? v : [v]) out.push([key, value]);
+    out.push([k, v]);
   }
   return out;
 }
 
+/** Response headers as received, names lower-cased like Envoy's header map, hop-by-hop ones dropped. */
+export function responsePairs(headers: readonly Pair[]): Pair[] {
+  const out: Pair[] = [];
+  for (const [k, v] of headers) {
+    const key = k.toLowerCase();
+    if (!HOP_BY_HOP.has(key)) out.push([key, v]);
+  }
+  return out;
+}
+
+async function readAll(reply: UpstreamReply): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of reply.body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function trailerPairs(reply: UpstreamReply): Pair[] {
+  const raw = reply.body.rawTrailers;
+  const out: Pair[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!, raw[i + 1]!]);
+  return responsePairs(out);
+}
+
 export class ClusterManager implements HttpCallDispatcher {
-  private readonly pools = new Map<string, Pool | null>();
+  private readonly pools = new Map<string, UpstreamClient | null>();
 
   constructor(clusters: Record<string, string>) {
     for (const [name, base] of Object.entries(clusters)) {
@@ -94,7 +108,7 @@ export class ClusterManager implements HttpCallDispatcher {
       try { url = new URL(base); } catch { throw new Error(`clusters.${name}: '${base}' is not a URL`); }
       if (url.protocol !== "http:") throw new Error(`clusters.${name}: only http:// origins are supported, got '${base}'`);
       if (url.pathname !== "/" || url.search !== "") throw new Error(`clusters.${name}: give an origin without a path ('${url.origin}')`);
-      this.pools.set(name, new Pool(url.origin, { keepAliveTimeout: 4_000, connections: 256 }));
+      this.pools.set(name, new UpstreamClient(url.origin, { maxSockets: 256, keepAliveMs: 4_000 }));
     }
   }
 
@@ -123,17 +137,17 @@ export class ClusterManager implements HttpCallDispatcher {
       }, timeoutMs);
       timer.unref();
     }
-    pool.request({
+    pool.send({
       method: headers.get(":method") ?? "GET",
       path: headers.get(":path") ?? "/",
-      headers: flatHeaders(headers.get(":authority") ?? "", headers.pairs()),
+      headers: upstreamHeaders(headers.get(":authority") ?? "", headers.pairs()),
       body: body.length ? Buffer.from(body) : null,
       signal: abort.signal,
     }).then(async (res) => {
-      const responseHeaders = new HeaderMap([[":status", String(res.statusCode)], ...responsePairs(res.headers)]);
+      const responseHeaders = new HeaderMap([[":status", String(res.status)], ...responsePairs(res.headers)]);
       try {
-        const data = Buffer.from(await res.body.arrayBuffer());
-        finish({ kind: "response", headers: responseHeaders, body: data, trailers: new HeaderMap(responsePairs(res.trailers)) });
+        const data = await readAll(res);
+        finish({ kind: "response", headers: responseHeaders, body: data, trailers: new HeaderMap(trailerPairs(res)) });
       } catch {
         finish({ kind: "reset" });
       }
@@ -153,14 +167,14 @@ export class ClusterManager implements HttpCallDispatcher {
     if (pool === undefined) throw new UpstreamFailure(503, "", "cluster_not_found");
     if (pool === null) throw new UpstreamFailure(503, NO_HEALTHY_UPSTREAM_BODY, "no_healthy_upstream");
     try {
-      const res = await pool.request({
+      const res = await pool.send({
         method: req.method,
         path: req.path,
-        headers: flatHeaders(req.authority, req.headers),
-        body: req.body instanceof Uint8Array ? Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength) : req.body,
+        headers: upstreamHeaders(req.authority, req.headers),
+        body: req.body,
         signal,
       });
-      return { status: res.statusCode, headers: responsePairs(res.headers), body: res.body };
+      return { status: res.status, headers: responsePairs(res.headers), body: res.body };
     } catch (err) {
       if (signal.aborted) throw err;
       const reason = resetReason(err);
@@ -172,6 +186,6 @@ export class ClusterManager implements HttpCallDispatcher {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.pools.values()].map((p) => (p ? p.destroy().catch(() => undefined) : undefined)));
+    for (const client of this.pools.values()) client?.close();
   }
 }

@@ -1,14 +1,14 @@
-// The HTTP front of the Envoy-plane dev host: accepts HTTP/1.1 on node:http, assigns each
-// connection to a worker VM (Envoy balances connections, not requests), runs the stream and
-// writes the response back; a reset stream destroys the connection.
+// The HTTP front of the Envoy-plane dev host: HTTP/1.1 read as bytes under Envoy's codec rules
+// (envoy-wire-rules.ts), each connection assigned to a worker VM (Envoy balances connections, not requests);
+// runs the stream and writes the response back; a reset stream destroys the connection.
 
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { Socket } from "node:net";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import type { Exchange } from "../http1/server.js";
+import { listenHttp1 } from "../http1/server.js";
+import type { BytePair, Http1Request, Http1Response } from "../http1/types.js";
 import { LogLevel } from "./abi.js";
+import { EnvoyWireRules } from "./envoy-wire-rules.js";
 import type { EnvoyHost } from "./host.js";
-import type { HttpStream, StreamResponse } from "./http-stream.js";
+import type { HttpStream } from "./http-stream.js";
 
 export interface GatewayHandle {
   port: number;
@@ -24,58 +24,33 @@ export interface AccessLogEntry {
   ms: number;
 }
 
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers["content-length"];
-  if (length !== undefined) return Number(length) > 0;
-  return req.headers["transfer-encoding"] !== undefined;
+function address(ip: string, port: number): string {
+  return `${ip.includes(":") ? `[${ip}]` : ip}:${port}`;
 }
 
-function address(ip: string | undefined, port: number | undefined): string {
-  const host = ip ?? "0.0.0.0";
-  return `${host.includes(":") ? `[${host}]` : host}:${port ?? 0}`;
-}
-
-function rawHeaders(req: IncomingMessage): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    out.push([(req.rawHeaders[i] ?? "").toLowerCase(), req.rawHeaders[i + 1] ?? ""]);
-  }
-  return out;
-}
-
-async function writeResponse(res: ServerResponse, out: StreamResponse): Promise<void> {
-  const flat: string[] = [];
-  for (const [k, v] of out.headers.pairs()) if (!k.startsWith(":")) flat.push(k, v);
-  res.writeHead(out.status, flat);
-  if (out.body instanceof Readable) await pipeline(out.body, res);
-  else res.end(Buffer.from(out.body.buffer, out.body.byteOffset, out.body.byteLength));
+function plainReply(status: number, text: string): Http1Response {
+  return { status, headers: [["content-type", "text/plain"]], body: Buffer.from(text) };
 }
 
 export async function listenGateway(host: EnvoyHost, port: number, bindHost: string,
   onAccess?: (entry: AccessLogEntry) => void): Promise<GatewayHandle> {
-  const connectionWorker = new WeakMap<Socket, { worker: number; id: number }>();
-  const sockets = new Set<Socket>();
+  // Envoy balances connections: every request on one connection runs on the same worker.
+  const connectionWorker = new WeakMap<object, { worker: number; id: number }>();
 
-  const server = createServer((req, res) => {
-    void handle(req, res);
-  });
-  server.on("connection", (socket: Socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-    connectionWorker.set(socket, { worker: host.pickWorker(), id: host.allocConnectionId() });
-  });
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const conn = connectionWorker.get(req.socket) ?? { worker: host.pickWorker(), id: host.allocConnectionId() };
-    const startedAt = performance.now();
-    let cluster: string | null = null;
-    if (onAccess) {
-      res.once("close", () => onAccess({
-        method: req.method ?? "GET", path: (req.url ?? "/").split("?")[0] ?? "/", status: res.headersSent ? res.statusCode : 0,
-        cluster, ms: performance.now() - startedAt,
-      }));
+  async function handle(req: Http1Request, exchange: Exchange): Promise<Http1Response | null> {
+    let conn = connectionWorker.get(req.connection);
+    if (!conn) {
+      conn = { worker: host.pickWorker(), id: host.allocConnectionId() };
+      connectionWorker.set(req.connection, conn);
     }
-    let headers = rawHeaders(req);
+    const startedAt = performance.now();
+    const { head } = req;
+    let cluster: string | null = null;
+    let status = 0;
+    exchange.onClose((completed) => {
+      onAccess?.({ method: head.method, path: head.target.split("?")[0] ?? "/", status: completed ? status : 0, cluster, ms: performance.now() - startedAt });
+    });
+    let headers: BytePair[] = head.headers;
     let worker = conn.worker;
     const pinHeader = host.workerHeader;
     if (pinHeader) {
@@ -84,8 +59,8 @@ export async function listenGateway(host: EnvoyHost, port: number, bindHost: str
       if (pinned) {
         const n = Number(pinned[1]);
         if (!Number.isInteger(n) || n < 0 || n >= host.workerCount) {
-          res.writeHead(400, { "content-type": "text/plain" }).end(`${pinHeader} must be a worker index in 0..${host.workerCount - 1}\n`);
-          return;
+          status = 400;
+          return plainReply(400, `${pinHeader} must be a worker index in 0..${host.workerCount - 1}\n`);
         }
         worker = n;
       }
@@ -93,52 +68,45 @@ export async function listenGateway(host: EnvoyHost, port: number, bindHost: str
     let stream: HttpStream;
     try {
       stream = host.createStream(worker, {
-        method: req.method ?? "GET",
-        path: req.url ?? "/",
-        authority: req.headers.host ?? "",
+        method: head.method,
+        path: head.target,
+        authority: headers.find(([k]) => k === "host")?.[1] ?? "",
         scheme: "http",
-        protocol: `HTTP/${req.httpVersion}`,
-        headers,
-        body: hasBody(req) ? req : null,
-        clientAddress: address(req.socket.remoteAddress, req.socket.remotePort),
-        localAddress: address(req.socket.localAddress, req.socket.localPort),
+        protocol: `HTTP/1.${head.minorVersion}`,
+        headers: headers.filter(([k]) => k !== "host"),
+        body: req.body,
+        clientAddress: address(req.remoteAddress, req.remotePort),
+        localAddress: address(req.localAddress, req.localPort),
         connectionId: conn.id,
       });
     } catch (err) {
-      res.writeHead(503, { "content-type": "text/plain" }).end(`${err instanceof Error ? err.message : String(err)}\n`);
-      return;
+      status = 503;
+      return plainReply(503, `${err instanceof Error ? err.message : String(err)}\n`);
     }
-    const onClose = (): void => { if (!res.writableFinished) stream.abortDownstream(); };
-    res.on("close", onClose);
+    exchange.onClose((completed) => {
+      if (!completed) stream.abortDownstream();
+      stream.complete();
+    });
     try {
       const out = await stream.process();
       if (!out.local) cluster = out.cluster;
-      if (out.reset) {
-        req.socket.destroy();
-        return;
-      }
-      await writeResponse(res, out);
+      if (out.reset) return null;
+      status = out.status;
+      const pairs: BytePair[] = [];
+      for (const [k, v] of out.headers.pairs()) if (!k.startsWith(":")) pairs.push([k, v]);
+      return { status: out.status, headers: pairs, body: out.body };
     } catch (err) {
       host.env.log(worker, LogLevel.error, `gateway: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`, "host");
-      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" }).end("dev host error\n");
-      else req.socket.destroy();
-    } finally {
-      res.off("close", onClose);
-      stream.complete();
+      status = 500;
+      return plainReply(500, "dev host error\n");
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, bindHost, () => { server.off("error", reject); resolve(); });
-  });
-  const bound = server.address();
-  const boundPort = typeof bound === "object" && bound !== null ? bound.port : port;
-  return {
-    port: boundPort,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      for (const s of sockets) s.destroy();
-    }),
-  };
+  const front = await listenHttp1({
+    rules: new EnvoyWireRules(host.wireOptions),
+    handler: handle,
+    keepAliveTimeoutMs: 60_000,
+    addDate: true,
+  }, port, bindHost);
+  return { port: front.port, close: () => front.close() };
 }

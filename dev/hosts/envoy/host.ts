@@ -5,6 +5,7 @@ import { readFile } from "node:fs/promises";
 import { LOG_LEVELS, LogLevel, logLevelName, type LogLevelName } from "./abi.js";
 import { ClusterManager } from "./clusters.js";
 import { SYSTEM_CLOCK, type HostClock } from "./clock.js";
+import type { EnvoyWireOptions } from "./envoy-wire-rules.js";
 import { listenGateway, type AccessLogEntry, type GatewayHandle } from "./gateway.js";
 import { collectBody, HttpStream, type DownstreamRequest } from "./http-stream.js";
 import { loadWasmModule, type LoadedModule } from "./load.js";
@@ -38,6 +39,8 @@ export interface EnvoyHostOptions {
   streamTimeoutMs?: number;
   /** Gateway only: a request header naming the worker index to use (removed before the filter). */
   workerHeader?: string;
+  /** Gateway only: the HTTP/1 codec limits (README "On the wire"); default: Envoy's, as Istio runs them. */
+  wire?: EnvoyWireOptions;
   /** Called for every log line as it is captured. */
   onLog?: (entry: LogEntry) => void;
   /** Wall-clock time and plugin ticks (Envoy's TimeSource). Default: the system clock; tests pass a ManualClock. */
@@ -243,6 +246,8 @@ export class EnvoyHost {
   }
 
   get workerHeader(): string | undefined { return this.options.workerHeader?.toLowerCase(); }
+
+  get wireOptions(): EnvoyWireOptions { return this.options.wire ?? {}; }
 
   /** Runs one request through the filter and, when it continues, to the routed cluster. */
   async request(r: HostRequest): Promise<HostResponse> {

@@ -4,16 +4,19 @@
 // after the response, from saved values — the way Kong 3.9+ does (see README.md for what is simplified).
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { listenHttp1, type Exchange, type ListeningFront } from "../http1/server.js";
+import type { BytePair, Http1Request, Http1Response } from "../http1/types.js";
 import type { RoundTripCounter } from "./bridge.js";
-import { HeaderStore, type HeaderValue } from "./header-store.js";
+import { HeaderStore } from "./header-store.js";
 import { InstanceManager, StartInstanceError } from "./instance-manager.js";
 import { logSuffix } from "./error-log-context.js";
 import { KongLog, type KongLogEntry, type KongLogLevelName } from "./kong-log.js";
-import { errorPage, flushDelayedResponse, KONG_VERSION, type ProducedResponse } from "./kong-response.js";
+import { badGateway, errorPage, flushDelayedResponse, KONG_VERSION, type ProducedResponse } from "./kong-response.js";
+import { bytesToText, textToBytes } from "./lua-msgpack.js";
 import { MsgpackRpcPool, type RpcTraceEntry } from "./msgpack-rpc.js";
+import { NginxWireRules, type NginxWireOptions } from "./nginx-wire-rules.js";
 import type { KongLogLevel, PdkEnvironment } from "./pdk/environment.js";
 import { serializeRequest } from "./pdk/misc.js";
 import { dumpPluginInfo, type PluginInfo } from "./plugin-info.js";
@@ -56,8 +59,11 @@ export interface KongHostOptions {
   traceRpc?: boolean;
   /** The plugin server's wall clock, moved by the caller (who disposes it). Default: system time. */
   clock?: PluginServerClock;
+  /** nginx directives of the HTTP front (README "On the wire"); default: what Kong 3.9 configures. */
+  nginx?: NginxWireOptions;
 }
 
+/** A request for `request()`: text, sent as its UTF-8 bytes (raw bytes: use the HTTP front). */
 export interface HostRequest {
   method?: string;
   path: string;
@@ -116,7 +122,8 @@ export class KongHost {
   private readonly runner: PluginRunner;
   private readonly instances: InstanceManager;
   private readonly pendingLogPhases = new Set<Promise<void>>();
-  private readonly servers = new Set<Server>();
+  private readonly fronts = new Set<ListeningFront>();
+  private readonly wireRules: NginxWireRules;
   private readonly env: PdkEnvironment;
   private closed = false;
 
@@ -133,6 +140,7 @@ export class KongHost {
   ) {
     this.pluginInfo = info;
     this.log = log;
+    this.wireRules = new NginxWireRules(options.nginx);
     const service = new URL(/^[a-z]+:\/\//i.test(options.serviceUrl) ? options.serviceUrl : `http://${options.serviceUrl}`);
     const serviceId = randomUUID();
     this.env = {
@@ -162,7 +170,8 @@ export class KongHost {
         service: { id: serviceId },
       },
       hasUpstream: (name) => this.proxy.hasUpstream(name),
-      log: (level: KongLogLevel, message: string, ctx: RequestContext) => this.log.add({ level, message: `[${info.Name}] ${message}${logSuffix(ctx)}`, source: "plugin" }),
+      // The plugin's log lines arrive as bytes; the dev log shows them as text.
+      log: (level: KongLogLevel, message: string, ctx: RequestContext) => this.log.add({ level, message: `[${info.Name}] ${bytesToText(message)}${logSuffix(ctx)}`, source: "plugin" }),
       logKong: (level: KongLogLevel, message: string, ctx?: RequestContext) => this.log.add({ level, message: ctx ? message + logSuffix(ctx) : message, source: "kong" }),
     };
     this.instances = new InstanceManager(() => this.rpc, info.Name, () => this.pluginConfig.get());
@@ -217,31 +226,30 @@ export class KongHost {
     return host;
   }
 
-  /** Serves HTTP (loopback by default); port 0 picks a free port. */
+  /** Serves HTTP on the nginx-like front (loopback by default); port 0 picks a free port. */
   async listen(port = 0, host = "127.0.0.1", onAccess?: (entry: AccessLogEntry) => void): Promise<{ port: number; close(): Promise<void> }> {
-    const server = createServer((req, res) => void this.serveHttp(req, res, onAccess));
-    server.keepAliveTimeout = 60_000;
-    await new Promise<void>((resolveListen, reject) => {
-      server.once("error", reject);
-      server.listen(port, host, () => resolveListen());
-    });
-    this.servers.add(server);
-    const address = server.address();
-    const boundPort = typeof address === "object" && address ? address.port : port;
-    return {
-      port: boundPort,
-      close: () => this.closeServer(server),
-    };
+    const front = await listenHttp1({
+      rules: this.wireRules,
+      handler: (req, exchange) => this.serveHttp(req, exchange, onAccess),
+      keepAliveTimeoutMs: 60_000,
+      addDate: true,
+      onError: (message) => this.log.add({ level: "info", message: `http front: ${message}`, source: "kong" }),
+    }, port, host);
+    this.fronts.add(front);
+    return { port: front.port, close: () => this.closeFront(front) };
   }
 
   /** One request through the whole pipeline without HTTP; the log phase starts once this resolves. */
   async request(r: HostRequest): Promise<HostResponse> {
-    const headers = HeaderStore.from(r.headers ?? {});
+    const headers = new HeaderStore();
+    for (const [name, value] of Object.entries(r.headers ?? {})) {
+      for (const v of Array.isArray(value) ? value : [value]) headers.add(name, textToBytes(v));
+    }
     if (!headers.has("host")) headers.set("Host", `localhost:${KONG_PROXY_PORT}`);
     const clientIp = r.clientIp ?? "127.0.0.1";
     const incoming: IncomingRequest = {
       method: r.method ?? "GET",
-      requestUri: r.path,
+      requestUri: textToBytes(r.path),
       headers,
       body: Buffer.from(r.body ?? ""),
       clientIp,
@@ -254,7 +262,7 @@ export class KongHost {
     this.scheduleLogPhase(handled, new Promise((resolveTurn) => setImmediate(resolveTurn)));
     return {
       status: handled.response.status,
-      headers: handled.response.headers.toRecord(),
+      headers: Object.fromEntries(Object.entries(handled.response.headers.toRecord()).map(([k, v]) => [k, Array.isArray(v) ? v.map(bytesToText) : bytesToText(v)])),
       body: handled.response.body.toString("utf8"),
       proxied: handled.proxied,
       upstream: handled.upstream,
@@ -334,7 +342,7 @@ export class KongHost {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([...this.servers].map((s) => this.closeServer(s)));
+    await Promise.all([...this.fronts].map((f) => this.closeFront(f)));
     await Promise.race([this.idle(), new Promise((r) => setTimeout(r, 2000).unref())]);
     this.rpc.close();
     await this.serverProcess.stop();
@@ -404,49 +412,47 @@ export class KongHost {
     return trusted.includes(clientIp) && realIp ? realIp.trim() : clientIp;
   }
 
-  private async serveHttp(req: IncomingMessage, res: ServerResponse, onAccess?: (entry: AccessLogEntry) => void): Promise<void> {
+  private async serveHttp(req: Http1Request, exchange: Exchange, onAccess?: (entry: AccessLogEntry) => void): Promise<Http1Response> {
     const startedAt = performance.now();
+    const { head } = req;
     let upstream: string | null = null;
+    let status = 0;
     if (onAccess) {
-      res.once("close", () => onAccess({
-        method: req.method ?? "GET", path: (req.url ?? "/").split("?")[0]!, status: res.statusCode, upstream,
-        ms: performance.now() - startedAt,
-      }));
+      exchange.onClose(() => onAccess({ method: head.method, path: head.target.split("?")[0]!, status, upstream, ms: performance.now() - startedAt }));
     }
     try {
       const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
+      if (req.body) for await (const chunk of req.body) chunks.push(chunk as Buffer);
       const headers = new HeaderStore();
-      for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers.add(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
-      const clientIp = (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "");
+      for (const [name, value] of head.headers) headers.add(name, value);
       const handled = await this.handle({
-        method: req.method ?? "GET",
-        requestUri: req.url ?? "/",
+        method: head.method,
+        requestUri: head.target,
         headers,
         body: Buffer.concat(chunks),
-        clientIp,
-        clientPort: req.socket.remotePort ?? 0,
-        forwardedIp: this.forwardedIp(clientIp, headers),
+        clientIp: req.remoteAddress,
+        clientPort: req.remotePort,
+        forwardedIp: this.forwardedIp(req.remoteAddress, headers),
         scheme: "http",
-        serverPort: req.socket.localPort ?? 0,
+        serverPort: req.localPort,
       });
       if (handled.proxied) upstream = handled.upstream;
-      this.scheduleLogPhase(handled, new Promise((resolveSent) => res.once("close", resolveSent)));
-      const out: Array<[string, HeaderValue]> = Object.entries(handled.response.headers.toRecord());
-      res.writeHead(handled.response.status, Object.fromEntries([...out, ["content-length", String(handled.response.body.byteLength)]]));
-      res.end(req.method === "HEAD" ? undefined : handled.response.body);
+      this.scheduleLogPhase(handled, new Promise((resolveSent) => exchange.onClose(() => resolveSent(undefined))));
+      status = handled.response.status;
+      const out: BytePair[] = [];
+      for (const [name, value] of Object.entries(handled.response.headers.toRecord())) {
+        for (const v of Array.isArray(value) ? value : [value]) out.push([name, v]);
+      }
+      return { status, headers: out, body: handled.response.body };
     } catch (err) {
       this.log.add({ level: "err", message: `gateway: ${(err as Error).stack ?? String(err)}`, source: "kong" });
-      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json; charset=utf-8" });
-      res.end('{"message":"An unexpected error occurred"}');
+      status = 500;
+      return { status, headers: [["content-type", "application/json; charset=utf-8"]], body: Buffer.from('{"message":"An unexpected error occurred"}') };
     }
   }
 
-  private closeServer(server: Server): Promise<void> {
-    if (!this.servers.delete(server)) return Promise.resolve();
-    return new Promise((resolveClose) => {
-      server.close(() => resolveClose());
-      server.closeAllConnections();
-    });
+  private closeFront(front: ListeningFront): Promise<void> {
+    if (!this.fronts.delete(front)) return Promise.resolve();
+    return front.close();
   }
 }

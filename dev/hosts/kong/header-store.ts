@@ -52,6 +52,11 @@ export class HeaderStore {
     return out;
   }
 
+  /** Every header in order, names as given (how nginx passes client headers on to the upstream). */
+  pairs(): Array<[string, string]> {
+    return this.entries.map((e) => [e.name, e.value]);
+  }
+
   values(name: string): string[] {
     const wanted = lookupName(name);
     return this.entries.filter((e) => lookupName(e.name) === wanted).map((e) => e.value);

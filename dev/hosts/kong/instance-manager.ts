@@ -1,6 +1,7 @@
 // Kong's `get_instance_id` for one plugin entity on one worker: reuse the instance while `__seq__` is
 // unchanged, otherwise StartInstance a new one and CloseInstance the old (errors ignored). A failed
 // StartInstance raises (Kong calls `error(err)`, i.e. the request gets a 500).
+import { textToBytes } from "./lua-msgpack.js";
 import type { MsgpackRpcPool } from "./msgpack-rpc.js";
 
 export class StartInstanceError extends Error {
@@ -55,7 +56,7 @@ export class InstanceManager {
     let status: unknown;
     try {
       this.startCount += 1;
-      status = await this.rpc().call("plugin.StartInstance", { Name: this.pluginName, Config: JSON.stringify(conf) });
+      status = await this.rpc().call("plugin.StartInstance", { Name: this.pluginName, Config: textToBytes(JSON.stringify(conf)) });
     } catch (err) {
       this.running = null;
       throw new StartInstanceError((err as Error).message);

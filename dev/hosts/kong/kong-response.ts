@@ -31,9 +31,9 @@ export function flushDelayedResponse(ctx: RequestContext): ProducedResponse {
   if (luaType(delayed.content) === "table") {
     // Only the exit's own headers count: a Content-Type set earlier with set_header is overwritten, as in Kong.
     if (!hasContentType) headers.set("Content-Type", JSON_CONTENT_TYPE);
-    body = Buffer.from(cjsonEncode(delayed.content));
+    body = Buffer.from(cjsonEncode(delayed.content), "latin1");
   } else if (typeof delayed.content === "string") {
-    body = Buffer.from(delayed.content);
+    body = Buffer.from(delayed.content, "latin1"); // a byte string, as the plugin's bytes arrived
   } else if (delayed.content instanceof Uint8Array) {
     body = Buffer.from(delayed.content);
   } else {

@@ -1,9 +1,11 @@
 // MessagePack-RPC client for the plugin server socket, shaped like Kong's `mp_rpc.lua`: every call takes a
 // connection from a keepalive pool (or opens one), sends `[0, id, "plugin.X", [arg]]`, reads exactly one
 // `[1, id, err, res]`, and puts the connection back. One message is in flight per connection, because the JS
-// listener decodes one message per `data` chunk.
-import { Decoder, Encoder } from "@msgpack/msgpack";
+// listener decodes one message per `data` chunk. Strings travel as Lua bytes (lua-msgpack.ts).
 import { connect, type Socket } from "node:net";
+import { encodeLua, luaDecoder } from "./lua-msgpack.js";
+
+type LuaDecoder = ReturnType<typeof luaDecoder>;
 
 /** The plugin server answered with an error string (`[1, id, "<err>", nil]`). */
 export class RpcRemoteError extends Error {
@@ -46,7 +48,7 @@ class PooledConnection {
 
   constructor(
     readonly socket: Socket,
-    private readonly decoder: Decoder,
+    private readonly decoder: LuaDecoder,
     private readonly onBroken: (c: PooledConnection) => void,
   ) {
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
@@ -119,8 +121,8 @@ class PooledConnection {
 export class MsgpackRpcPool {
   private readonly idle: PooledConnection[] = [];
   private readonly all = new Set<PooledConnection>();
-  private readonly encoder = new Encoder({ ignoreUndefined: true });
-  private readonly decoder = new Decoder();
+  private readonly encoder = { encode: encodeLua };
+  private readonly decoder = luaDecoder();
   private msgId = 0;
   private readonly poolSize: number;
   private readonly timeoutMs: number;

@@ -1,5 +1,5 @@
 // The proxy half of Kong: pick where the request goes the way Kong's balancer does, build the upstream request
-// from what the plugin changed, and forward it with undici (one keep-alive Pool per origin).
+// from what the plugin changed, and forward it as bytes (one keep-alive client per origin, ../http1/upstream-client.ts).
 //
 // Balancer rules (kong/runloop/handler.lua balancer_prepare and access.after, kong/runloop/balancer/init.lua
 // execute and set_host_header, kong/pdk/service.lua):
@@ -12,11 +12,13 @@
 //   setting a `host` request header); else the client's with the Route's preserve_host; else the
 //   Upstream's host_header or the target's hostname, with `:port` unless the port is the scheme's default.
 import { isIP } from "node:net";
-import { Pool } from "undici";
+import { UpstreamClient } from "../http1/upstream-client.js";
 import { HeaderStore } from "./header-store.js";
 import type { RequestContext } from "./request-context.js";
 
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization"]);
+/** Headers Kong's nginx template sets itself with proxy_set_header (kong/templates/nginx_kong.lua). */
+const PROXY_SET = new Set(["host", "content-length", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "x-forwarded-path", "x-real-ip", "x-kong-request-id"]);
 
 /** A Kong Upstream entity: its targets (`host:port` or a URL) and optional `host_header`. */
 export interface UpstreamEntity {
@@ -78,7 +80,7 @@ function defaultPort(scheme: string): number {
 }
 
 export class UpstreamProxy {
-  private readonly pools = new Map<string, Pool>();
+  private readonly clients = new Map<string, UpstreamClient>();
   private readonly roundRobin = new Map<string, number>();
   private readonly service: URL;
   private readonly serviceHost: string;
@@ -153,50 +155,46 @@ export class UpstreamProxy {
 
   async forward(ctx: RequestContext, target: UpstreamTarget): Promise<UpstreamResponse> {
     const path = (ctx.upstreamPath ?? `${target.basePath}${ctx.rawPath()}`) + (ctx.args === "" ? "" : `?${ctx.args}`);
-    const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(ctx.headers.toRecord())) {
-      if (!HOP_BY_HOP.has(name) && name !== "host" && name !== "content-length") headers[name] = value;
-    }
     const incoming = ctx.incoming;
     const priorXff = ctx.headers.values("x-forwarded-for").join(", ");
-    headers["host"] = target.hostHeader;
-    headers["x-forwarded-for"] = priorXff ? `${priorXff}, ${incoming.forwardedIp}` : incoming.forwardedIp;
-    headers["x-forwarded-proto"] = incoming.scheme;
-    headers["x-forwarded-host"] = ctx.host();
-    headers["x-forwarded-port"] = String(incoming.serverPort);
-    headers["x-forwarded-path"] = ctx.rawPath();
-    headers["x-real-ip"] = incoming.forwardedIp;
-    headers["x-kong-request-id"] = ctx.requestId;
-    const hasBody = incoming.body.byteLength > 0 && ctx.method !== "GET" && ctx.method !== "HEAD";
-    const res = await this.pool(target.origin).request({
-      method: ctx.method as "GET",
-      path,
-      headers,
-      body: hasBody ? Buffer.from(incoming.body) : null,
-      headersTimeout: 60_000,
-      bodyTimeout: 60_000,
-    });
-    const body = Buffer.from(await res.body.arrayBuffer());
-    const responseHeaders = new HeaderStore();
-    for (const [name, value] of Object.entries(res.headers)) {
-      if (value === undefined || HOP_BY_HOP.has(name) || name === "content-length" || this.hidden.has(name)) continue;
-      responseHeaders.add(name, value);
+    const headers: Array<[string, string]> = [["Host", target.hostHeader]];
+    for (const [name, value] of ctx.headers.pairs()) {
+      const lower = name.toLowerCase();
+      if (!HOP_BY_HOP.has(lower) && !PROXY_SET.has(lower)) headers.push([name, value]);
     }
-    return { status: res.statusCode, headers: responseHeaders, body };
+    headers.push(
+      ["X-Forwarded-For", priorXff ? `${priorXff}, ${incoming.forwardedIp}` : incoming.forwardedIp],
+      ["X-Forwarded-Proto", incoming.scheme],
+      ["X-Forwarded-Host", ctx.host()],
+      ["X-Forwarded-Port", String(incoming.serverPort)],
+      ["X-Forwarded-Path", ctx.rawPath()],
+      ["X-Real-IP", incoming.forwardedIp],
+      ["X-Kong-Request-Id", ctx.requestId],
+    );
+    const hasBody = incoming.body.byteLength > 0 && ctx.method !== "GET" && ctx.method !== "HEAD";
+    if (hasBody) headers.push(["Content-Length", String(incoming.body.byteLength)]);
+    const res = await this.client(target.origin).send({ method: ctx.method, path, headers, body: hasBody ? incoming.body : null });
+    const chunks: Buffer[] = [];
+    for await (const chunk of res.body) chunks.push(chunk as Buffer);
+    const responseHeaders = new HeaderStore();
+    for (const [name, value] of res.headers) {
+      const lower = name.toLowerCase();
+      if (!HOP_BY_HOP.has(lower) && lower !== "content-length" && !this.hidden.has(lower)) responseHeaders.add(lower, value);
+    }
+    return { status: res.status, headers: responseHeaders, body: Buffer.concat(chunks) };
   }
 
   async close(): Promise<void> {
-    const pools = [...this.pools.values()];
-    this.pools.clear();
-    await Promise.all(pools.map((p) => p.close().catch(() => undefined)));
+    for (const client of this.clients.values()) client.close();
+    this.clients.clear();
   }
 
-  private pool(origin: string): Pool {
-    let pool = this.pools.get(origin);
-    if (!pool) {
-      pool = new Pool(origin, { connections: 128, keepAliveTimeout: 60_000 });
-      this.pools.set(origin, pool);
+  private client(origin: string): UpstreamClient {
+    let client = this.clients.get(origin);
+    if (!client) {
+      client = new UpstreamClient(origin, { maxSockets: 128, keepAliveMs: 60_000 });
+      this.clients.set(origin, client);
     }
-    return pool;
+    return client;
   }
 }

@@ -27,11 +27,12 @@ export class HttpCallResult {
 
 const NO_TRAILERS: Array<Pair> = [];
 
-export function httpCall(cluster: string, headers: Array<Pair>, body: ArrayBuffer | null, timeoutMs: u32): HttpCallResult {
+/** `byteValues`: header values are byte strings written byte for byte (see writePairs), not text. */
+export function httpCall(cluster: string, headers: Array<Pair>, body: ArrayBuffer | null, timeoutMs: u32, byteValues: bool = false): HttpCallResult {
   beginStaging();
   const clusterPtr = stageString(cluster);
   const clusterSize = lastStagedSize();
-  const headersPtr = stagePairs(headers);
+  const headersPtr = stagePairs(headers, byteValues);
   const headersSize = lastStagedSize();
   const trailersPtr = stagePairs(NO_TRAILERS);
   const trailersSize = lastStagedSize();

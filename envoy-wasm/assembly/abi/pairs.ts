@@ -24,8 +24,10 @@ export function pairsSizeBound(pairs: Array<Pair>): usize {
   return bound;
 }
 
-/** Serializes into `dst` (at least pairsSizeBound bytes) and returns the exact byte count. */
-export function writePairs(pairs: Array<Pair>, dst: usize): usize {
+/** Serializes into `dst` (at least pairsSizeBound bytes) and returns the exact byte count. Keys are UTF-8;
+ *  values too, unless `byteValues`: then each value is a byte string (one code unit per byte, 0x00–0xFF) written
+ *  byte for byte. */
+export function writePairs(pairs: Array<Pair>, dst: usize, byteValues: bool = false): usize {
   const count = <usize>pairs.length;
   store<u32>(dst, <u32>count);
   let lengths = dst + 4;
@@ -35,7 +37,7 @@ export function writePairs(pairs: Array<Pair>, dst: usize): usize {
     const keySize = String.UTF8.encodeUnsafe(changetype<usize>(pair.key), pair.key.length, data, false);
     store<u8>(data + keySize, 0);
     data += keySize + 1;
-    const valueSize = String.UTF8.encodeUnsafe(changetype<usize>(pair.value), pair.value.length, data, false);
+    const valueSize = byteValues ? writeBytes(pair.value, data) : String.UTF8.encodeUnsafe(changetype<usize>(pair.value), pair.value.length, data, false);
     store<u8>(data + valueSize, 0);
     data += valueSize + 1;
     store<u32>(lengths, <u32>keySize);
@@ -45,10 +47,16 @@ export function writePairs(pairs: Array<Pair>, dst: usize): usize {
   return data - dst;
 }
 
+function writeBytes(text: string, dst: usize): usize {
+  const n = <usize>text.length;
+  for (let i: usize = 0; i < n; i++) store<u8>(dst + i, <u8>load<u16>(changetype<usize>(text) + (i << 1)));
+  return n;
+}
+
 /** Serializes into the staging area (valid until the next beginStaging); the size is lastStagedSize(). */
-export function stagePairs(pairs: Array<Pair>): usize {
+export function stagePairs(pairs: Array<Pair>, byteValues: bool = false): usize {
   const ptr = reserveStage(pairsSizeBound(pairs));
-  commitStage(writePairs(pairs, ptr));
+  commitStage(writePairs(pairs, ptr, byteValues));
   return ptr;
 }
 

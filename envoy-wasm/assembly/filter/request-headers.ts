@@ -1,7 +1,7 @@
 // The request header map: read once as received, written back once in a single proxy_set_header_map_pairs
 // (one host call and one route-cache clear per request, instead of a remove/replace call per header).
 // Entries that go upstream unchanged are copied back as the host serialized them, so a 1 KB Authorization
-// header is decoded once (the core needs it as a string) and never re-encoded.
+// header is read once (the core needs it as a byte string) and never re-encoded.
 // Works on the ABI 0.2.1 pair encoding (abi/pairs.ts): u32 count, count × (u32 key size, u32 value size),
 // then each key and value followed by a NUL byte. Uses the bindings' raw imports and staging area because
 // the public wrappers decode into Pair objects and re-encode every value.
@@ -77,15 +77,12 @@ export function readRequestHeaders(): ReceivedHeaders {
   return received;
 }
 
-/** UTF-8 bytes as a string. Header values are nearly always ASCII (a bearer token is): those are widened
- *  eight bytes at a time, which is what UTF-8 decoding of ASCII amounts to; anything else takes the full decoder. */
+/** The bytes as a byte string — one UTF-16 code unit per byte, 0x00–0xFF — which is how the core reads request
+ *  bytes on both planes (DECISIONS.md §1.1): never through a UTF-8 decoder, which would judge other characters
+ *  than the bytes forwarded. Widened eight bytes at a time. */
 function decode(ptr: usize, size: usize): string {
   if (size == 0) return "";
   const words = size & ~<usize>7;
-  let high: u64 = 0;
-  for (let i: usize = 0; i < words; i += 8) high |= load<u64>(ptr + i);
-  for (let i = words; i < size; i++) high |= <u64>load<u8>(ptr + i);
-  if ((high & 0x8080808080808080) != 0) return String.UTF8.decodeUnsafe(ptr, size, false);
   const out = changetype<string>(__new(size << 1, idof<string>()));
   const to = changetype<usize>(out);
   for (let i: usize = 0; i < words; i += 8) {
@@ -122,7 +119,7 @@ function headerName(ptr: usize, size: usize): string {
     const bytes = unchecked(cachedNameBytes[i]);
     if (<usize>bytes.byteLength == size && memory.compare(changetype<usize>(bytes), ptr, size) == 0) return unchecked(cachedNames[i]);
   }
-  const name = String.UTF8.decodeUnsafe(ptr, size, false);
+  const name = decode(ptr, size);
   if (cachedNames.length < NAME_CACHE_SIZE) {
     const bytes = new ArrayBuffer(<i32>size);
     memory.copy(changetype<usize>(bytes), ptr, size);

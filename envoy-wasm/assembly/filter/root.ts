@@ -6,7 +6,7 @@ import { AuthRequest, MAX_AUTH_RESPONSE_BYTES } from "../../../shared/src/auth";
 import { Engine } from "../../../shared/src/engine";
 import { Header } from "../../../shared/src/headers";
 import { parsePolicy } from "../../../shared/src/policy-parse";
-import { utf8Decode } from "../../../shared/src/utf8";
+import { utf8ByteString, utf8Decode } from "../../../shared/src/utf8";
 import {
   getBufferBytes, getHeaderPairs, getHttpContext, httpCall, HttpContext, log, LogLevel, MapType, BufferType, nowMs, Pair,
   RootContext, setEffectiveContext, setTickPeriod,
@@ -81,14 +81,15 @@ export class MeshgateRoot extends RootContext {
       this.waiting.get(cacheKey).push(streamId);
       return true;
     }
+    // The core's auth-request values are byte strings (forwarded client bytes as received): sent byte for byte.
     const headers = new Array<Pair>();
     headers.push(new Pair(":method", request.method));
-    headers.push(new Pair(":path", request.path));
-    headers.push(new Pair(":authority", request.authority));
+    headers.push(new Pair(":path", utf8ByteString(request.path)));
+    headers.push(new Pair(":authority", utf8ByteString(request.authority)));
     for (let i = 0; i < request.headers.length; i++) headers.push(new Pair(request.headers[i].name, request.headers[i].value));
     const body: ArrayBuffer | null = request.body.length > 0 ? String.UTF8.encode(request.body) : null;
     const cluster = this.engine!.policy.auth.service.cluster;
-    const call = httpCall(cluster, headers, body, u32(request.timeoutMs));
+    const call = httpCall(cluster, headers, body, u32(request.timeoutMs), true);
     if (!call.ok) {
       this.metrics!.authCallRefused();
       log(LogLevel.Error, "meshgate: auth call refused by the proxy (is cluster '" + cluster + "' known to it?)");

@@ -13,7 +13,8 @@ import { readRequestHeaders, ReceivedHeaders, writeRequestHeaders } from "./requ
 import { MeshgateRoot } from "./root";
 
 const MAX_FLOW_STEPS: i32 = 16;
-/** Header entries (pseudo-headers included) above which a request is refused with 431 — the Kong plane's limit. */
+/** Not the policy's header-count rule (DECISIONS.md §1.2: Envoy's codec applies it, max_headers_count 100, before
+ *  any filter; this map also holds pseudo-headers and what the proxy added): a guard for the map write-back below. */
 const MAX_REQUEST_HEADERS: u32 = 1000;
 /** cpp-host refuses a pairs write over 1 MiB; keep room for the headers meshgate adds. */
 const MAX_REQUEST_HEADER_BYTES: usize = 1048576 - 65536;
@@ -46,7 +47,8 @@ export class MeshgateStream extends HttpContext {
       return Action.Pause;
     }
     // The filter writes the request map back in one set_header_map_pairs; past 1024 pairs cpp-host reads that
-    // write as an empty map and the request would go on with no headers at all. Refuse, as the Kong plane does.
+    // write as an empty map and the request would go on with no headers at all. Refuse (only reachable when an
+    // operator raised max_headers_count far beyond the policy's limit).
     if (numHeaders >= MAX_REQUEST_HEADERS) {
       sendLocalResponse(431, "meshgate_too_many_headers", String.UTF8.encode(TOO_MANY_HEADERS_BODY), [new Pair("content-type", "application/json")]);
       return Action.Pause;

@@ -1,5 +1,5 @@
 // The gateway (HTTP front) and main.ts: real HTTP in, route table, re-resolution after header
-// changes, forwarding with undici, Envoy's router replies, streaming, worker binding.
+// changes, forwarding as bytes, Envoy's router replies, streaming, worker binding.
 
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";

@@ -32,13 +32,9 @@ export function parseQuery(args: string, maxArgs = 100): Record<string, string |
   return out;
 }
 
+/** `ngx.unescape_uri` on a byte string: each valid %XX becomes that byte, anything else stays as it is. */
 function unescapeUri(s: string): string {
-  const plus = s.replaceAll("+", " ");
-  try {
-    return decodeURIComponent(plus);
-  } catch {
-    return plus;
-  }
+  return s.replaceAll("+", " ").replace(/%([0-9a-fA-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
 /** `kong.tools.uri.normalize(path, true)`: decode unreserved %XX, uppercase the rest, drop dot segments, merge slashes. */

@@ -1,0 +1,58 @@
+// Request headers meshgate owns: it sets them upstream, so no client may send them in any spelling
+// (DECISIONS.md §1.3). Names are compared folded — ASCII case, `-`, `_` and `.` all equal — because PHP,
+// CGI, WSGI and Rack map `X.Auth_Groups` and `x-auth-groups` to the same variable.
+import { Header } from "./headers";
+import { identityHeaderNames } from "./identity-headers";
+import { Policy } from "./policy";
+
+/** Marks responses whose limit the Kong plane decided locally while Redis was down. */
+export const LIMITER_MARKER_HEADER = "x-meshgate-limiter";
+
+/** Every name meshgate owns under this policy, folded: identity, groups, mapped claims, degraded marker,
+ *  canary tag and override (when canary is on), limiter marker (when rate limiting is on). */
+export function ownedHeaderNames(policy: Policy): Array<string> {
+  const names = new Array<string>();
+  const identity = identityHeaderNames(policy);
+  for (let i = 0; i < identity.length; i++) addFolded(names, identity[i]);
+  if (policy.canary.enabled) {
+    addFolded(names, policy.canary.tagHeader);
+    addFolded(names, policy.canary.overrideHeader);
+  }
+  if (policy.rateLimit.enabled) addFolded(names, LIMITER_MARKER_HEADER);
+  return names;
+}
+
+/** ASCII lower case with `_` and `.` read as `-`. Other bytes stay as they are (never decoded). */
+export function foldHeaderName(name: string): string {
+  let plain = true;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if ((c >= 0x41 && c <= 0x5a) || c == 0x5f || c == 0x2e) { plain = false; break; }
+  }
+  if (plain) return name;
+  let out = "";
+  for (let i = 0; i < name.length; i++) {
+    let c = name.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    else if (c == 0x5f || c == 0x2e) c = 0x2d;
+    out += String.fromCharCode(c);
+  }
+  return out;
+}
+
+/** The names, exactly as the client sent them, of every request header that folds to an owned name. */
+export function ownedHeadersSent(owned: Array<string>, headers: Array<Header>, none: Array<string>): Array<string> {
+  let out = none;
+  for (let i = 0; i < headers.length; i++) {
+    const name = headers[i].name;
+    if (!owned.includes(foldHeaderName(name)) || out.includes(name)) continue;
+    if (out == none) out = new Array<string>();
+    out.push(name);
+  }
+  return out;
+}
+
+function addFolded(names: Array<string>, name: string): void {
+  const folded = foldHeaderName(name);
+  if (folded.length > 0 && !names.includes(folded)) names.push(folded);
+}
