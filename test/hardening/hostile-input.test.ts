@@ -5,7 +5,7 @@
 // non-permitted identity never forces, and a decision made under one auth setting is never served under another.
 // Seeded and bounded (HARDENING_RUNS, HARDENING_SEED); `npm run fuzz` runs more.
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { KongHost } from "../../dev/hosts/kong/gateway.js";
 import { tooManyRequestHeaders } from "../../shared/src/engine";
 import { PLANES, bearer, policyFor, startBackends, startPlane, type Backends, type Plane, type PlaneName, type PlaneResponse } from "../planes/support.js";
@@ -350,7 +350,8 @@ describe.each(PLANES)("forwarded header values the auth call cannot carry (%s pl
   let plane: Plane;
   beforeAll(async () => {
     backends = await startBackends();
-    plane = await startPlane(planeName, backends, policyFor(backends, { auth: { forwardHeaders: ["x-tenant"], timeoutMs: 300 } }));
+    // Kong at log_level info: decision logs are the plugin server's output, which Kong logs at INFO.
+    plane = await startPlane(planeName, backends, policyFor(backends, { auth: { forwardHeaders: ["x-tenant"], timeoutMs: 300 } }), { kongLogLevel: "info" });
   });
   afterAll(async () => {
     await plane?.close();
@@ -366,8 +367,10 @@ describe.each(PLANES)("forwarded header values the auth call cannot carry (%s pl
     }
     // Each is refused at once, never by the 300 ms deadline (auth_timeout) a wedged client would hit: Kong's client
     // refuses the value itself, Envoy's host resets the call (cpp-host refuses such a header map).
-    const reasons = capturedLogs(plane).map((l) => /"reason":"([a-z_]+)"/.exec(l)?.[1]).filter((r) => r !== undefined);
-    expect(reasons).toEqual(Array(100).fill(planeName === "kong" ? "auth_invalid_header" : "auth_reset"));
+    // Decision logs reach the Kong host asynchronously (the plugin server's output): wait for all hundred.
+    const reasons = () => capturedLogs(plane).map((l) => /"reason":"([a-z_]+)"/.exec(l)?.[1]).filter((r) => r !== undefined);
+    await vi.waitFor(() => expect(reasons()).toHaveLength(100), { timeout: 20_000 });
+    expect(reasons()).toEqual(Array(100).fill(planeName === "kong" ? "auth_invalid_header" : "auth_reset"));
     const good = await plane.request({ path: "/", headers: { ...bearer(await backends.token("wendy")), "x-tenant": "acme" } });
     expect(good.status).toBe(200);
     expect(good.upstreamHeaders?.["x-auth-subject"]).toBe("wendy");

@@ -13,7 +13,7 @@ import { HeaderStore } from "./header-store.js";
 import { InstanceManager, StartInstanceError } from "./instance-manager.js";
 import { logSuffix } from "./error-log-context.js";
 import { KongLog, type KongLogEntry, type KongLogLevelName } from "./kong-log.js";
-import { badGateway, errorPage, flushDelayedResponse, KONG_VERSION, type ProducedResponse } from "./kong-response.js";
+import { errorPage, flushDelayedResponse, KONG_VERSION, type ProducedResponse } from "./kong-response.js";
 import { bytesToText, textToBytes } from "./lua-msgpack.js";
 import { MsgpackRpcPool, type RpcTraceEntry } from "./msgpack-rpc.js";
 import { NginxWireRules, type NginxWireOptions } from "./nginx-wire-rules.js";
