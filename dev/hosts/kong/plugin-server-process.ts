@@ -185,6 +185,12 @@ class RedrawnLineCollapser {
     // eslint-disable-next-line no-control-regex
     const line = raw.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "").trim();
     if (line === "") return;
+    // A plain line (no escapes) is never a redraw: identical decision lines in a row are each a line of their own.
+    if (!raw.includes("\x1b[")) {
+      this.flush();
+      this.emit(line);
+      return;
+    }
     if (this.pending !== null && !line.startsWith(this.pending)) this.emit(this.pending);
     this.pending = line;
     // The redraws of one line arrive in separate writes; a short quiet period marks the line as complete.
