@@ -200,3 +200,11 @@ export async function rawRequest(port: number, request: Buffer | RawRequestSpec,
     connection.close();
   }
 }
+
+/** The hex of a byte string (one character per byte), as the echo upstream reports received bytes. */
+export const latin1Hex = (latin1: string): string => Buffer.from(latin1, "latin1").toString("hex");
+
+/** A raw request through a gateway front: origin-form `target`, a Host header, then `headers` in order. */
+export function sendRaw(port: number, target: string, headers: RawHeaders = [], extra: Partial<RawRequestSpec> = {}): Promise<RawResponse> {
+  return rawRequest(port, { target, headers: [["Host", "gw.test"], ...headers], ...extra });
+}

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { KongHost } from "../../../dev/hosts/kong/gateway.js";
 import { createEchoUpstream, type EchoReply, type ListeningUpstream } from "../../../dev/upstream/index.js";
-import { rawRequest, RawConnection, type RawRequestSpec, type RawResponse } from "../../support/raw-http.js";
+import { latin1Hex, sendRaw, RawConnection, type RawRequestSpec, type RawResponse } from "../../support/raw-http.js";
 import { fixture } from "./helpers.js";
 
 let upstream: ListeningUpstream;
@@ -27,10 +27,10 @@ afterAll(async () => {
   await upstream?.close();
 });
 
-const hex = (latin1: string): string => Buffer.from(latin1, "latin1").toString("hex");
+const hex = latin1Hex;
 
 function send(target: string, headers: Array<[string, string]> = [], extra: Partial<RawRequestSpec> = {}, to = port): Promise<RawResponse> {
-  return rawRequest(to, { target, headers: [["Host", "gw.test"], ...headers], ...extra });
+  return sendRaw(to, target, headers, extra);
 }
 
 function echoOf(res: RawResponse): EchoReply {
