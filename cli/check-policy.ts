@@ -6,6 +6,7 @@ import { stringifyJson } from "../shared/src/json";
 import { isJsonObject } from "./json-value";
 import type { JsonObject, JsonValue } from "./json-value";
 import type { PolicySource } from "./load";
+import { lineAndColumn, sourceExcerpt } from "./source-excerpt";
 import { yamlToJson } from "./yaml-to-json";
 
 export interface CheckedPolicy {
@@ -34,13 +35,10 @@ export function checkPolicy(source: PolicySource): PolicyCheck {
   return { policy: { document, effective }, errors: [] };
 }
 
-/** The core names the offset of a JSON syntax error; people look for a line and a column. */
+/** The core names the offset of a JSON syntax error; people look for a line, a column and the line itself. */
 function withLineAndColumn(error: string, text: string, format: PolicySource["format"]): string {
   const match = format === "json" && error.startsWith("$: invalid JSON:") ? / at offset (\d+)$/.exec(error) : null;
   if (!match) return error;
-  const offset = Math.min(Number(match[1]), text.length);
-  const before = text.slice(0, offset);
-  const line = before.split("\n").length;
-  const column = offset - (before.lastIndexOf("\n") + 1) + 1;
-  return `${error} (line ${line}, column ${column})`;
+  const { line, column } = lineAndColumn(text, Number(match[1]));
+  return `${error} (line ${line}, column ${column})\n${sourceExcerpt(text, line, column)}`;
 }

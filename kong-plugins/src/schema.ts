@@ -84,15 +84,13 @@ export const Schema: Array<Record<string, Record<string, unknown>>> = [
                 {
                   "name": {
                     "type": "string",
-                    "description": "header: Header to read, lowercased. cookie: Cookie that holds the token (case-sensitive). query: Query parameter that holds the token (case-sensitive).",
-                    "default": "authorization"
+                    "description": "header: Header to read, lowercased. cookie: Cookie that holds the token (case-sensitive). query: Query parameter that holds the token (case-sensitive)."
                   }
                 },
                 {
                   "scheme": {
                     "type": "string",
-                    "description": "Scheme before the token, matched case-insensitively (`Bearer abc` → `abc`). `\"\"` = the whole header value is the token.",
-                    "default": "Bearer"
+                    "description": "Scheme before the token, matched case-insensitively (`Bearer abc` → `abc`). `\"\"` = the whole header value is the token."
                   }
                 }
               ]

@@ -32,7 +32,9 @@ function kongField(field: PolicyField, named: boolean): KongFieldDefinition {
   if (field.range && field.alsoAllowed) out.one_of = [...field.alsoAllowed, ...integersIn(field.range)];
   else if (field.range) out.between = [...field.range];
   if (field.secret) out.referenceable = true;
-  if (field.default !== undefined && field.type !== "object") out.default = structuredClone(field.default);
+  // Not inside array items: Kong would fill a default into every item whatever its variant (a `scheme` on a
+  // cookie source, a header `name` where a cookie source must name its cookie); the core fills them per variant.
+  if (field.default !== undefined && field.type !== "object" && !field.path.includes("[]")) out.default = structuredClone(field.default);
   return out;
 }
 
