@@ -67,7 +67,7 @@ describe("meshgate validate", () => {
 
   it("keeps tabs before the caret so it stays under the character it points at", async () => {
     const result = await runCli(["validate", "-"], { stdin: "{\n\t\"auth\" 1\n}" });
-    expect(result.stderr.split("\n").slice(1, 3)).toEqual(['  2 | \t"auth" 1', "    | \t      ^"]);
+    expect(result.stderr.split("\n").slice(1, 3)).toEqual(['  2 | \t"auth" 1', `    | \t${" ".repeat(7)}^`]);
   });
 
   it("lists the known fields of an unknown one and suggests the closest, as the core words it on both planes", async () => {
