@@ -2,6 +2,7 @@
 // accept and reports the same `path: expected …` lines.
 import { parsePolicy } from "../shared/src/policy-parse";
 import { policyToJson } from "../shared/src/policy-json";
+import { Plane, planeGaps } from "../shared/src/plane-completeness";
 import { stringifyJson } from "../shared/src/json";
 import { isJsonObject } from "./json-value";
 import type { JsonObject, JsonValue } from "./json-value";
@@ -14,6 +15,8 @@ export interface CheckedPolicy {
   document: JsonObject;
   /** The effective policy with every default, in the document's field names (policyToJson). */
   effective: JsonObject;
+  /** What each plane lacks to run it (the core's planeGaps): empty = complete for that plane. */
+  gaps: { kong: string[]; envoy: string[] };
 }
 
 export type PolicyCheck = { policy: CheckedPolicy; errors: [] } | { policy: null; errors: string[] };
@@ -32,7 +35,8 @@ export function checkPolicy(source: PolicySource): PolicyCheck {
   const document = JSON.parse(jsonText) as JsonValue;
   const effective = JSON.parse(stringifyJson(policyToJson(result.policy))) as JsonValue;
   if (!isJsonObject(document) || !isJsonObject(effective)) return { policy: null, errors: ["$: expected object"] };
-  return { policy: { document, effective }, errors: [] };
+  const gaps = { kong: planeGaps(result.policy, Plane.Kong), envoy: planeGaps(result.policy, Plane.Envoy) };
+  return { policy: { document, effective, gaps }, errors: [] };
 }
 
 /** The core names the offset of a JSON syntax error; people look for a line, a column and the line itself. */

@@ -123,6 +123,44 @@ describe("meshgate validate", () => {
     expect(subject).toEqual({ code: 0, stdout: "ok\n", stderr: "" });
   });
 
+  it("warns (exit 0) about a policy that enforces nothing; --strict makes it an error (exit 1, no ok)", async () => {
+    for (const stdin of ["{}", '{"auth":{"enabled":false},"log":{"decisions":"all"}}']) {
+      const result = await runCli(["validate", "-"], { stdin });
+      expect(result).toEqual({
+        code: 0, stdout: "ok\n", stderr: "meshgate: warning: the policy enforces nothing: auth, canary and rateLimit are all left out or switched off\n",
+      });
+      const strict = await runCli(["validate", "--strict", "-"], { stdin });
+      expect(strict).toEqual({
+        code: 1, stdout: "", stderr: "meshgate: error (--strict): the policy enforces nothing: auth, canary and rateLimit are all left out or switched off\n",
+      });
+    }
+    expect(await runCli(["validate", "--strict", "-"], { stdin: '{"rateLimit":{"rate":5}}' })).toEqual({ code: 0, stdout: "ok\n", stderr: "" });
+  });
+
+  it("warns about loopback and placeholder addresses in what render would emit", async () => {
+    const policy = {
+      auth: { service: { url: "http://localhost:9000/introspect" } },
+      canary: { percentage: 5, kong: { target: "canary.example.com:8080" } },
+      rateLimit: { rate: 5, policy: "redis", redis: { host: "127.0.0.1" } },
+    };
+    const result = await runCli(["validate", "-"], { stdin: JSON.stringify(policy) });
+    expect(result.code).toBe(0);
+    expect(lines(result.stderr)).toEqual([
+      'meshgate: warning: auth.service.url "http://localhost:9000/introspect" is a loopback address: each Kong node would call itself, not the auth service',
+      'meshgate: warning: rateLimit.redis.host "127.0.0.1" is a loopback address: each Kong node would count in a Redis of its own, so the limit is per node',
+      'meshgate: warning: canary.kong.target "canary.example.com:8080" is a placeholder name (reserved for examples, it resolves nowhere): put the real address',
+    ]);
+    const real = { ...policy, auth: { service: { url: "http://auth.auth-system.svc:8080/i" } }, canary: { percentage: 5 }, rateLimit: { rate: 5 } };
+    expect(await runCli(["validate", "-"], { stdin: JSON.stringify(real) })).toEqual({ code: 0, stdout: "ok\n", stderr: "" });
+  });
+
+  it("--strict makes the header: key warning an error too", async () => {
+    const stdin = JSON.stringify({ auth: { service: { url: "http://auth:9000/introspect" } }, rateLimit: { key: "header:x-api-key", rate: 5 } });
+    const result = await runCli(["validate", "--strict", "-"], { stdin });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^meshgate: error \(--strict\): rateLimit\.key "header:x-api-key" is chosen by the client/);
+  });
+
   it("keeps YAML keys such as __proto__ as ordinary (unknown) fields", async () => {
     const result = await runCli(["validate", "-"], { stdin: "auth:\n  __proto__: {enabled: false}\n  service: {url: 'http://a:1/x'}\n" });
     expect(result.code).toBe(1);
