@@ -2,7 +2,7 @@
 
 /** `line` and `column` count from 1. Two lines, each indented: `  4 | <source line>` and `    | <caret>`. */
 export function sourceExcerpt(text: string, line: number, column: number): string {
-  const source = (text.split(/\r?\n/)[line - 1] ?? "").replace(/\r$/, "");
+  const source = text.split(/\r?\n/)[line - 1] ?? "";
   const number = String(line);
   const gutter = " ".repeat(number.length);
   // Keep tabs before the caret so it sits under the same character in a terminal.
