@@ -7,14 +7,18 @@ import type { IstioDocumentChoice, IstioMode, IstioRenderOptions } from "./rende
 export type Command =
   | { kind: "help" }
   | { kind: "version" }
-  | { kind: "validate"; policy: string }
-  | { kind: "normalize"; policy: string; format: OutputFormat }
-  | { kind: "render-kong"; policy: string; format: OutputFormat; options: KongRenderOptions }
-  | { kind: "render-istio"; policy: string; format: OutputFormat; options: Omit<IstioRenderOptions, "url"> & { url: string | null } };
+  | { kind: "validate"; policy: string; strict: boolean }
+  | { kind: "normalize"; policy: string; format: OutputFormat; strict: boolean }
+  | { kind: "render-kong"; policy: string; format: OutputFormat; strict: boolean; given: ReadonlySet<string>; options: KongRenderOptions }
+  | {
+    kind: "render-istio"; policy: string; format: OutputFormat; strict: boolean; given: ReadonlySet<string>;
+    options: Omit<IstioRenderOptions, "url"> & { url: string | null };
+  };
 
 export type ParsedArgs = { command: Command; error?: undefined } | { command?: undefined; error: string };
 
-interface OptionSpec { repeatable?: boolean; check: (value: string) => string | null }
+/** `flag`: takes no value (`--strict`). */
+interface OptionSpec { repeatable?: boolean; flag?: boolean; check: (value: string) => string | null }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
@@ -41,13 +45,14 @@ const OPTIONS: Record<string, OptionSpec> = {
   mode: { check: oneOf("gateway", "sidecar-outbound", "sidecar-inbound") },
   port: { check: (v) => (/^[1-9][0-9]{0,4}$/.test(v) && Number(v) <= 65535 ? null : "expected a port number 1..65535") },
   only: { check: () => null },
+  strict: { flag: true, check: () => null },
 };
 
 const COMMAND_OPTIONS: Record<string, string[]> = {
-  validate: [],
-  normalize: ["format"],
-  "render-kong": ["format", "service-url", "name", "canary-target", "only"],
-  "render-istio": ["format", "name", "namespace", "selector", "url", "sha256", "mode", "port", "only"],
+  validate: ["strict"],
+  normalize: ["format", "strict"],
+  "render-kong": ["format", "service-url", "name", "canary-target", "only", "strict"],
+  "render-istio": ["format", "name", "namespace", "selector", "url", "sha256", "mode", "port", "only", "strict"],
 };
 
 const ONLY: Record<string, string[]> = { "render-kong": ["deck", "kic"], "render-istio": ["wasmplugin", "envoyfilter"] };
@@ -78,13 +83,15 @@ export function parseArgs(argv: string[]): ParsedArgs {
     return { error: `${label}: --only: expected one of ${(ONLY[name] ?? []).join(", ")}` };
   }
   const format = (last("format") ?? (name === "normalize" ? "json" : "yaml")) as OutputFormat;
+  const strict = options.has("strict");
+  const given: ReadonlySet<string> = new Set(options.keys());
   switch (name) {
-    case "validate": return { command: { kind: "validate", policy } };
-    case "normalize": return { command: { kind: "normalize", policy, format } };
+    case "validate": return { command: { kind: "validate", policy, strict } };
+    case "normalize": return { command: { kind: "normalize", policy, format, strict } };
     case "render-kong":
       return {
         command: {
-          kind: "render-kong", policy, format,
+          kind: "render-kong", policy, format, strict, given,
           options: {
             serviceUrl: last("service-url") ?? KONG_DEFAULTS.serviceUrl,
             name: last("name") ?? KONG_DEFAULTS.name,
@@ -98,7 +105,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
       const selector = selectors ? Object.fromEntries(selectors.map((s) => [s.slice(0, s.indexOf("=")), s.slice(s.indexOf("=") + 1)])) : null;
       return {
         command: {
-          kind: "render-istio", policy, format,
+          kind: "render-istio", policy, format, strict, given,
           options: {
             name: last("name") ?? "meshgate",
             namespace: last("namespace") ?? "",
@@ -127,13 +134,18 @@ function splitOptions(args: string[], allowed: string[], command: string): { pos
     const equals = arg.indexOf("=");
     const key = arg.slice(2, equals < 0 ? undefined : equals);
     if (!allowed.includes(key)) return { error: `${label}: unknown option --${key}` };
+    const spec = OPTIONS[key];
+    if (spec.flag) {
+      if (equals >= 0) return { error: `${label}: --${key} takes no value` };
+      options.set(key, [""]);
+      continue;
+    }
     let value: string;
     if (equals >= 0) value = arg.slice(equals + 1);
     else {
       if (i + 1 >= args.length) return { error: `${label}: --${key} needs a value` };
       value = args[++i];
     }
-    const spec = OPTIONS[key];
     const problem = spec.check(value);
     if (problem) return { error: `${label}: --${key} ${JSON.stringify(value)}: ${problem}` };
     const values = options.get(key) ?? [];

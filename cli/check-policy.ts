@@ -2,10 +2,12 @@
 // accept and reports the same `path: expected …` lines.
 import { parsePolicy } from "../shared/src/policy-parse";
 import { policyToJson } from "../shared/src/policy-json";
+import { Plane, planeGaps } from "../shared/src/plane-completeness";
 import { stringifyJson } from "../shared/src/json";
 import { isJsonObject } from "./json-value";
 import type { JsonObject, JsonValue } from "./json-value";
 import type { PolicySource } from "./load";
+import { lineAndColumn, sourceExcerpt } from "./source-excerpt";
 import { yamlToJson } from "./yaml-to-json";
 
 export interface CheckedPolicy {
@@ -13,6 +15,8 @@ export interface CheckedPolicy {
   document: JsonObject;
   /** The effective policy with every default, in the document's field names (policyToJson). */
   effective: JsonObject;
+  /** What each plane lacks to run it (the core's planeGaps): empty = complete for that plane. */
+  gaps: { kong: string[]; envoy: string[] };
 }
 
 export type PolicyCheck = { policy: CheckedPolicy; errors: [] } | { policy: null; errors: string[] };
@@ -31,16 +35,14 @@ export function checkPolicy(source: PolicySource): PolicyCheck {
   const document = JSON.parse(jsonText) as JsonValue;
   const effective = JSON.parse(stringifyJson(policyToJson(result.policy))) as JsonValue;
   if (!isJsonObject(document) || !isJsonObject(effective)) return { policy: null, errors: ["$: expected object"] };
-  return { policy: { document, effective }, errors: [] };
+  const gaps = { kong: planeGaps(result.policy, Plane.Kong), envoy: planeGaps(result.policy, Plane.Envoy) };
+  return { policy: { document, effective, gaps }, errors: [] };
 }
 
-/** The core names the offset of a JSON syntax error; people look for a line and a column. */
+/** The core names the offset of a JSON syntax error; people look for a line, a column and the line itself. */
 function withLineAndColumn(error: string, text: string, format: PolicySource["format"]): string {
   const match = format === "json" && error.startsWith("$: invalid JSON:") ? / at offset (\d+)$/.exec(error) : null;
   if (!match) return error;
-  const offset = Math.min(Number(match[1]), text.length);
-  const before = text.slice(0, offset);
-  const line = before.split("\n").length;
-  const column = offset - (before.lastIndexOf("\n") + 1) + 1;
-  return `${error} (line ${line}, column ${column})`;
+  const { line, column } = lineAndColumn(text, Number(match[1]));
+  return `${error} (line ${line}, column ${column})\n${sourceExcerpt(text, line, column)}`;
 }

@@ -22,7 +22,7 @@ export interface KongField {
 
 const TYPES: ReadonlySet<string> = new Set(["record", "array", "string", "integer", "number", "boolean"]);
 /** Attributes this reader understands; any other makes readKongSchema fail instead of silently ignoring a rule. */
-const KNOWN_ATTRIBUTES: ReadonlySet<string> = new Set(["type", "required", "default", "one_of", "between", "fields", "elements", "referenceable"]);
+const KNOWN_ATTRIBUTES: ReadonlySet<string> = new Set(["type", "required", "default", "one_of", "between", "fields", "elements", "referenceable", "description"]);
 
 export class KongSchemaError extends Error {}
 

@@ -12,6 +12,7 @@ import type { OutputFormat } from "./output";
 import { renderKong } from "./render-kong";
 import type { RenderOutcome } from "./render-kong";
 import { defaultWasmUrl, renderIstio } from "./render-istio";
+import { istioRenderWarnings, kongRenderWarnings } from "./render-warnings";
 import { USAGE } from "./usage";
 
 const EXIT_OK = 0;
@@ -50,28 +51,46 @@ function run(argv: string[], io: Io): number {
 
 function runOnValidPolicy(command: Exclude<Command, { kind: "help" | "version" }>, source: PolicySource, policy: CheckedPolicy, io: Io): number {
   const document = policy.document;
-  for (const warning of policyWarnings(policy.effective)) io.err(`meshgate: warning: ${warning}\n`);
+  const warnings = policyWarnings(policy.effective);
   switch (command.kind) {
     case "validate":
+      if (!warn(warnings, command.strict, io)) return EXIT_INVALID;
       io.out("ok\n");
       return EXIT_OK;
     case "normalize":
+      if (!warn(warnings, command.strict, io)) return EXIT_INVALID;
       io.out(formatDocuments([{ comment: [], value: policy.effective }], command.format));
       return EXIT_OK;
-    case "render-kong":
-      return emit(renderKong(document, source.name, command.options), command.format, "kong", io);
-    case "render-istio":
-      return emit(renderIstio(document, source.name, { ...command.options, url: command.options.url ?? defaultWasmUrl(packageJson.version) }), command.format, "istio", io);
+    case "render-kong": {
+      const outcome = renderKong(document, source.name, command.options);
+      warnings.push(...kongRenderWarnings(document, command.given, command.options));
+      return emit(policy.gaps.kong, outcome, warnings, command, "kong", io);
+    }
+    case "render-istio": {
+      const options = { ...command.options, url: command.options.url ?? defaultWasmUrl(packageJson.version) };
+      const outcome = renderIstio(document, source.name, options);
+      warnings.push(...istioRenderWarnings(command.given, options));
+      return emit(policy.gaps.envoy, outcome, warnings, command, "istio", io);
+    }
   }
 }
 
-function emit(outcome: RenderOutcome, format: OutputFormat, plane: string, io: Io): number {
-  if (outcome.refusals.length > 0) {
-    io.err(outcome.refusals.map((line) => `meshgate: cannot render for ${plane}: ${line}\n`).join(""));
+/** Prints the warnings; with --strict they are errors and the command stops (false). */
+function warn(warnings: string[], strict: boolean, io: Io): boolean {
+  const label = strict ? "error (--strict)" : "warning";
+  for (const warning of warnings) io.err(`meshgate: ${label}: ${warning}\n`);
+  return !strict || warnings.length === 0;
+}
+
+/** `gaps`: what the core says the plane lacks (planeGaps): a refusal like the renderer's own. */
+function emit(gaps: string[], outcome: RenderOutcome, warnings: string[], command: { format: OutputFormat; strict: boolean }, plane: string, io: Io): number {
+  const refusals = [...gaps, ...outcome.refusals];
+  if (refusals.length > 0) {
+    io.err(refusals.map((line) => `meshgate: cannot render for ${plane}: ${line}\n`).join(""));
     return EXIT_INVALID;
   }
-  for (const warning of outcome.warnings) io.err(`meshgate: warning: ${warning}\n`);
-  io.out(formatDocuments(outcome.documents, format));
+  if (!warn([...warnings, ...outcome.warnings], command.strict, io)) return EXIT_INVALID;
+  io.out(formatDocuments(outcome.documents, command.format));
   return EXIT_OK;
 }
 

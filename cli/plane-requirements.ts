@@ -1,5 +1,5 @@
-// What each plane needs from a (valid) policy beyond what the core checks: the core accepts a policy
-// that is complete for one plane only, the renderer for a plane refuses one that is incomplete for it.
+// What rendering for a plane needs beyond the core's checks (whether the policy is complete for the plane is the
+// core's planeGaps, which the plane itself applies when it loads the policy), and what it warns about.
 import { isIP } from "node:net";
 import { isJsonObject, memberOf } from "./json-value";
 import type { JsonObject, JsonValue } from "./json-value";
@@ -29,10 +29,6 @@ function isSet(document: JsonObject, path: string): boolean {
 
 export function kongRefusals(document: JsonObject): string[] {
   const refusals: string[] = [];
-  if (sectionEnabled(document, "auth") && !isSet(document, "auth.service.url")) {
-    refusals.push("auth is enabled but auth.service.url is not set: the Kong plane calls the auth service at that URL " +
-      "(e.g. http://auth.auth-system.svc.cluster.local:8080/introspect)");
-  }
   if (sectionEnabled(document, "rateLimit") && valueAt(document, "rateLimit.policy") === "redis" && !isSet(document, "rateLimit.redis.host")) {
     refusals.push("rateLimit.policy is \"redis\" but rateLimit.redis.host is not set: the default 127.0.0.1 is never the " +
       "shared Redis of a Kong cluster; name it explicitly");
@@ -82,14 +78,6 @@ export function kongWarnings(document: JsonObject): string[] {
     }
   }
   return warnings;
-}
-
-export function envoyRefusals(document: JsonObject): string[] {
-  const missing = ["cluster", "authority", "path"].filter((member) => !isSet(document, `auth.service.${member}`));
-  if (!sectionEnabled(document, "auth") || missing.length === 0) return [];
-  return [`auth is enabled but ${missing.map((member) => `auth.service.${member}`).join(", ")} ${missing.length === 1 ? "is" : "are"} not set: ` +
-    "the Envoy plane calls the auth service through an Envoy cluster, e.g. cluster " +
-    "\"outbound|8080||auth.auth-system.svc.cluster.local\", authority \"auth.auth-system.svc.cluster.local:8080\", path \"/introspect\""];
 }
 
 export function envoyWarnings(document: JsonObject, mode: string): string[] {

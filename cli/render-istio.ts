@@ -5,7 +5,7 @@ import { orderLikeSchema } from "./kong-schema";
 import { deepCopy } from "./json-value";
 import type { JsonObject } from "./json-value";
 import type { RenderedDocument } from "./output";
-import { envoyRefusals, envoyWarnings } from "./plane-requirements";
+import { envoyWarnings } from "./plane-requirements";
 import type { RenderOutcome } from "./render-kong";
 
 export type IstioMode = "gateway" | "sidecar-outbound" | "sidecar-inbound";
@@ -40,8 +40,6 @@ export function defaultWasmUrl(version: string): string {
 }
 
 export function renderIstio(document: JsonObject, sourceName: string, options: IstioRenderOptions): RenderOutcome {
-  const refusals = envoyRefusals(document);
-  if (refusals.length > 0) return { documents: [], warnings: [], refusals };
   const policy = orderLikeSchema(meshgateKongSchema, document) as JsonObject;
   const mode = MODES[options.mode];
   const namespace = options.namespace || mode.namespace;

@@ -16,6 +16,9 @@ Usage:
       [--url oci://…|file:///….wasm] [--sha256 HEX] [--name NAME]
       [--only wasmplugin|envoyfilter] [--format yaml|json]
 
+Every command takes --strict: warnings (a policy that enforces nothing, loopback or placeholder addresses, a flag
+the policy makes meaningless, …) become errors, exit status 1, nothing printed on standard output.
+
 <policy> is a file (.json, .yaml, .yml) or - for standard input.
 Exit status: 0 success, 1 invalid policy or a policy the plane cannot run, 2 usage error or unreadable file,
 70 internal error (a bug: please report it).

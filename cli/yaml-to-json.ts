@@ -2,7 +2,8 @@
 // collection keys) with the line and column of the offending node, so the core validates exactly
 // what the author wrote.
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments } from "yaml";
-import type { Document, Node as YamlNode } from "yaml";
+import type { Document, Node as YamlNode, YAMLError } from "yaml";
+import { sourceExcerpt } from "./source-excerpt";
 import { itemPath, memberPath, displayPath, memberOf, setMember } from "./json-value";
 import type { JsonObject, JsonValue } from "./json-value";
 
@@ -26,18 +27,22 @@ export function yamlToJson(text: string): YamlConversion {
     return { value: null, errors: [`$: expected one YAML document, got ${documents.length}`] };
   }
   const document = documents[0];
-  if (document.errors.length > 0) {
-    return { value: null, errors: document.errors.map((error) => `$: invalid YAML: ${firstLine(error.message)}`) };
-  }
+  if (document.errors.length > 0) return { value: null, errors: [syntaxError(text, document.errors[0])] };
   const walker = new Walker(document, lineCounter);
   const value = walker.convert(document.contents, "", 0);
   return walker.errors.length > 0 ? { value: null, errors: walker.errors } : { value, errors: [] };
 }
 
-/** yaml's pretty messages end with ":" and a code excerpt on the following lines. */
-function firstLine(message: string): string {
-  const line = message.split("\n")[0] ?? "";
-  return line.endsWith(":") ? line.slice(0, -1) : line;
+/**
+ * One syntax error is enough: the parser's later errors mostly follow from the first (one wrong indent gave four).
+ * yaml's pretty message is "<what> at line L, column C:" and its own excerpt; ours puts the position the way JSON
+ * syntax errors have it and the excerpt on the next lines.
+ */
+function syntaxError(text: string, error: YAMLError): string {
+  const what = (error.message.split("\n")[0] ?? "").replace(/:$/, "").replace(/ at line \d+, column \d+$/, "");
+  const position = error.linePos?.[0];
+  if (!position) return `$: invalid YAML: ${what}`;
+  return `$: invalid YAML: ${what} (line ${position.line}, column ${position.col})\n${sourceExcerpt(text, position.line, position.col)}`;
 }
 
 class Walker {

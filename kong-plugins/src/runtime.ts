@@ -5,6 +5,7 @@ import { LRUCache } from "lru-cache";
 import { CachedDecision } from "../../shared/src/decision";
 import { Engine } from "../../shared/src/engine";
 import { parsePolicy } from "../../shared/src/policy-parse";
+import { Plane, planeGaps } from "../../shared/src/plane-completeness";
 import type { AuthAnswer } from "./auth-client";
 import { LimitStore } from "../../shared/src/policy";
 import { AuthServiceBreakers, breakerSettingsFromEnv } from "./circuit-breaker";
@@ -71,6 +72,9 @@ export function runtimeForKongConfig(config: Record<string, unknown>): PolicyRun
   if (existing) return existing;
   const parsed = parsePolicy(text);
   if (parsed.errors.length > 0 || parsed.policy === null) throw new PolicyError(parsed.errors);
+  // Refused here, when the instance starts, rather than per request (as an auth call with no URL).
+  const gaps = planeGaps(parsed.policy, Plane.Kong);
+  if (gaps.length > 0) throw new PolicyError(gaps);
   const runtime = new PolicyRuntime(new Engine(parsed.policy, new NodeKeyDigest()), text, metrics);
   if (runtimes.size >= MAX_RUNTIMES) runtimes.delete(runtimes.keys().next().value as string);
   runtimes.set(text, runtime);

@@ -22,6 +22,7 @@ export const generators = {
   "policy.validate": policyArbitraries().validate,
   "policy.normalize": policyArbitraries().normalize,
   "policy.identityHeaders": policyArbitraries().identityHeaders,
+  "policy.planeGaps": policyArbitraries().planeGaps,
   "token.extract": authFlowArbitraries().tokenExtract,
   "auth.interpret": authFlowArbitraries().interpret,
   "auth.cacheKey": authFlowArbitraries().cacheKey,
@@ -205,6 +206,7 @@ function policyArbitraries() {
     validate: fc.oneof(document.map((doc) => ({ document: doc })), documentText.map((t) => ({ text: t }))),
     normalize: document.map((doc) => ({ document: doc })),
     identityHeaders: document.map((doc) => ({ document: doc })),
+    planeGaps: fc.tuple(document, fc.constantFrom("kong", "envoy")).map(([doc, plane]) => ({ document: doc, plane })),
   };
 }
 

@@ -492,7 +492,9 @@ export function tooManyRequestHeaders(lines: i32): bool {
   return lines > MAX_REQUEST_HEADER_LINES;
 }
 
-function tooManyHeadersResponse(): LocalResponse {
+/** The 431 answer to too many request headers: the header-count rule's, and the Envoy filter's when a request map
+ *  is too large for it to write back. */
+export function tooManyHeadersResponse(): LocalResponse {
   return jsonResponse(431, "invalid_request", "too many request headers");
 }
 

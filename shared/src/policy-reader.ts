@@ -1,6 +1,6 @@
 // Collects policy errors in the documented format and reads typed fields out of JsonValues.
 // Format (shared/README.md, "Error format"): `<path>: expected <what>, got <value>`,
-// `<path>: unknown field`, `<path>: duplicate field`.
+// `<path>: unknown field[, did you mean "<field>"?] (known: <fields>)`, `<path>: duplicate field`.
 import { JsonValue, formatNumber, quoteJson } from "./json";
 
 export class PolicyErrors {
@@ -20,8 +20,13 @@ export class PolicyErrors {
     this.list.push(path + ": expected " + what + ", got " + got);
   }
 
-  unknown(path: string): void {
-    this.list.push(path + ": unknown field");
+  /** `known`: the fields valid at that level, listed in the error (with the closest one when it is close). */
+  unknown(path: string, key: string, known: Array<string>): void {
+    const suggestion = closestField(key, known);
+    let line = path + ": unknown field";
+    if (suggestion.length > 0) line += ", did you mean " + quoteJson(suggestion) + "?";
+    line += " (known: " + known.join(", ") + ")";
+    this.list.push(line);
   }
 
   duplicate(path: string): void {
@@ -38,7 +43,7 @@ export class MemberWalk {
   constructor(public errors: PolicyErrors, public fields: Array<string>) {}
 
   accept(key: string, path: string): bool {
-    if (!this.fields.includes(key)) { this.errors.unknown(path); return false; }
+    if (!this.fields.includes(key)) { this.errors.unknown(path, key, this.fields); return false; }
     if (this.seen.includes(key)) { this.errors.duplicate(path); return false; }
     this.seen.push(key);
     return true;
@@ -84,6 +89,47 @@ export function describeValue(value: JsonValue | null): string {
     return "array of " + count.toString() + (count == 1 ? " item" : " items");
   }
   return "object";
+}
+
+/**
+ * The known field a mistyped key most likely meant, or "": compared with ASCII case ignored, the one at the
+ * smallest edit distance when that distance is at most half the shorter name (`perSecond` → `periodSeconds`,
+ * `timeout` → `timeoutMs`), or one that contains the other (`ttl` → `ttlSeconds`). Ties go to the earlier field.
+ */
+export function closestField(key: string, known: Array<string>): string {
+  const typed = key.toLowerCase();
+  let best = "";
+  let bestDistance: i32 = 0x7fffffff;
+  for (let i = 0; i < known.length; i++) {
+    const candidate = known[i].toLowerCase();
+    const shorter = typed.length < candidate.length ? typed.length : candidate.length;
+    let distance = editDistance(typed, candidate);
+    const contains = shorter >= 3 && (candidate.includes(typed) || typed.includes(candidate));
+    if (distance * 2 > shorter && !contains) continue;
+    if (contains && distance * 2 > shorter) distance = shorter;
+    if (distance < bestDistance) { best = known[i]; bestDistance = distance; }
+  }
+  return best;
+}
+
+/** Levenshtein distance (insert, delete, substitute one UTF-16 unit), two rows. */
+function editDistance(a: string, b: string): i32 {
+  let previous = new Array<i32>(b.length + 1);
+  let current = new Array<i32>(b.length + 1);
+  for (let j = 0; j <= b.length; j++) previous[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    current[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const substitute = previous[j - 1] + (a.charCodeAt(i - 1) == b.charCodeAt(j - 1) ? 0 : 1);
+      const remove = previous[j] + 1;
+      const insert = current[j - 1] + 1;
+      current[j] = min(substitute, min(remove, insert));
+    }
+    const swap = previous;
+    previous = current;
+    current = swap;
+  }
+  return previous[b.length];
 }
 
 // ---- typed readers: each reports its own error and returns the fallback when the value is invalid ----

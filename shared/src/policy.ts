@@ -1,6 +1,7 @@
 // The policy document as the core uses it: one class per section, every field with its default.
 // `parsePolicy` (policy-parse.ts) fills these from JSON and reports every invalid field by path.
-// The field reference for users lives in shared/README.md; keep the two in step.
+// Every field's facts (range, default, …) are in the field table, policy-fields.ts; test/core/policy-fields.test.ts
+// fails when a default here disagrees with it.
 
 export const enum AuthMode { Introspection = 0, Forward = 1 }
 export const enum TokenSourceKind { Header = 0, Cookie = 1, Query = 2 }

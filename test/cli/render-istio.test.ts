@@ -16,6 +16,9 @@ function configurationOf(envoyFilter: unknown): unknown {
   return JSON.parse(String(at(configuration, "value"))) as unknown;
 }
 
+/** A module URL that is not the placeholder default (which gets a warning of its own). */
+const REAL_URL = "oci://ghcr.io/shop/meshgate:0.1.0";
+
 describe("meshgate render istio", () => {
   it("renders a WasmPlugin for the ingress gateway by default", async () => {
     const { wasmPlugin } = await renderIstio([fixture("full.yaml")]);
@@ -108,7 +111,8 @@ describe("meshgate render istio", () => {
     const result = await runCli(["render", "istio", fixture("kong-only.json")]);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toContain("cannot render for istio: auth is enabled but auth.service.cluster, auth.service.authority, auth.service.path are not set");
+    expect(result.stderr).toBe('meshgate: cannot render for istio: auth.service: expected "cluster" + "authority" + "path" on the Envoy plane ' +
+      '(auth is enabled: Envoy calls the auth service through a cluster it knows), got only "url"\n');
   });
 
   it("renders a policy with auth switched off without any auth address", async () => {
@@ -118,9 +122,9 @@ describe("meshgate render istio", () => {
 
   it("warns that a canary cannot route from the inbound side, and only there", async () => {
     expect((await renderIstio([fixture("envoy-only.yaml"), "--mode", "sidecar-inbound"])).stderr).toContain("warning: canary is enabled but --mode sidecar-inbound cannot route");
-    expect((await renderIstio([fixture("envoy-only.yaml"), "--mode", "sidecar-outbound"])).stderr).toBe("");
+    expect((await renderIstio([fixture("envoy-only.yaml"), "--mode", "sidecar-outbound", "--url", REAL_URL])).stderr).toBe("");
     const authOnly = { auth: at(readPolicy(fixture("envoy-only.yaml")), "auth") };
-    expect((await renderIstio(["-", "--mode", "sidecar-inbound"], JSON.stringify(authOnly))).stderr).toBe("");
+    expect((await renderIstio(["-", "--mode", "sidecar-inbound", "--url", REAL_URL], JSON.stringify(authOnly))).stderr).toBe("");
   });
 
   it("warns that redis is Kong only and that a secret ends up in plain text", async () => {
@@ -130,6 +134,20 @@ describe("meshgate render istio", () => {
     expect(stderr).toContain('rateLimit.policy "redis" is Kong only');
     expect(stderr).toContain("auth.introspectionAuthorization is a secret");
     expect(stderr).not.toContain("c2VjcmV0");
+  });
+
+  it("warns about the placeholder module URL when --url is not given, and about a placeholder registry in --url", async () => {
+    expect((await renderIstio([fixture("envoy-only.yaml")])).stderr).toContain(
+      "meshgate: warning: --url not given: the WasmPlugin pulls the placeholder image oci://registry.example.com/meshgate:");
+    expect((await renderIstio([fixture("envoy-only.yaml"), "--url", "oci://registry.example.com/meshgate:1"])).stderr).toContain(
+      'meshgate: warning: --url "oci://registry.example.com/meshgate:1" is a placeholder name');
+  });
+
+  it("--strict: a warning is an error, nothing is printed and the exit status is 1", async () => {
+    const result = await runCli(["render", "istio", fixture("envoy-only.yaml"), "--strict"]);
+    expect(result).toMatchObject({ code: 1, stdout: "" });
+    expect(result.stderr).toMatch(/^meshgate: error \(--strict\): --url not given/);
+    expect((await runCli(["render", "istio", fixture("envoy-only.yaml"), "--strict", "--url", REAL_URL])).code).toBe(0);
   });
 
   it("refuses unknown modes and URL schemes Istio cannot load here with a usage error", async () => {

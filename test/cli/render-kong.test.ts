@@ -89,7 +89,8 @@ describe("meshgate render kong", () => {
     const result = await runCli(["render", "kong", fixture("envoy-only.yaml")]);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toContain("cannot render for kong: auth is enabled but auth.service.url is not set");
+    expect(result.stderr).toBe("meshgate: cannot render for kong: auth.service.url: expected absolute http or https URL on the Kong plane " +
+      "(auth is enabled: Kong calls the auth service there), got nothing\n");
   });
 
   it("refuses rateLimit.policy redis without a Redis host, and renders it with one", async () => {
@@ -131,7 +132,35 @@ describe("meshgate render kong", () => {
     expect(stderr).toContain("warning: auth.introspectionAuthorization is a secret written in plain text");
     expect(stderr).not.toContain("c2VjcmV0");
     const vault = { auth: { service: { url: "http://a:8080/i" }, introspectionAuthorization: "{vault://env/meshgate-auth}" } };
-    expect((await renderKong(["-"], JSON.stringify(vault))).stderr).toBe("");
+    expect((await renderKong(["-", "--service-url", "http://stable.shop.svc:8080"], JSON.stringify(vault))).stderr).toBe("");
+  });
+
+  it("warns about placeholder and loopback addresses it would print, and about flags the policy makes meaningless", async () => {
+    const auth = { service: { url: "http://auth.shop.svc:8080/i" } };
+    const bare = await runCli(["render", "kong", "-"], { stdin: JSON.stringify({ auth }) });
+    expect(bare.stderr).toBe("meshgate: warning: --service-url not given: the Service points at the placeholder http://stable.default.svc:8080; " +
+      "pass the stable upstream's URL\n");
+    const loopback = await runCli(["render", "kong", "-", "--service-url", "http://127.0.0.1:8080"], { stdin: JSON.stringify({ auth }) });
+    expect(loopback.stderr).toBe('meshgate: warning: --service-url "http://127.0.0.1:8080" is a loopback address: Kong would proxy every request back to itself\n');
+    const ignored = await runCli(["render", "kong", "-", "--service-url", "http://stable.shop.svc:8080", "--canary-target", "canary.shop.svc:8080"], {
+      stdin: JSON.stringify({ auth, canary: { percentage: 5, kong: { target: "canary.shop.svc:8080" } } }),
+    });
+    expect(ignored.code).toBe(0);
+    expect(ignored.stderr).toBe("meshgate: warning: --canary-target has no effect: the policy has no canary.kong.upstream, so no canary Upstream is rendered\n");
+    const placeholderTarget = await runCli(["render", "kong", "-", "--service-url", "http://stable.shop.svc:8080"], {
+      stdin: JSON.stringify({ auth, canary: { percentage: 5, kong: { upstream: "shop-canary" } } }),
+    });
+    expect(placeholderTarget.stderr).toBe('meshgate: warning: --canary-target not given: the canary Upstream "shop-canary" gets the placeholder target canary.default.svc:8080\n');
+  });
+
+  it("--strict: a warning is an error, nothing is printed and the exit status is 1", async () => {
+    const auth = { service: { url: "http://auth.shop.svc:8080/i" } };
+    const strict = await runCli(["render", "kong", "-", "--strict"], { stdin: JSON.stringify({ auth }) });
+    expect(strict).toMatchObject({ code: 1, stdout: "" });
+    expect(strict.stderr).toMatch(/^meshgate: error \(--strict\): --service-url not given/);
+    const clean = await runCli(["render", "kong", "-", "--strict", "--service-url", "http://stable.shop.svc:8080"], { stdin: JSON.stringify({ auth }) });
+    expect(clean.code).toBe(0);
+    expect(clean.stderr).toBe("");
   });
 
   it("quotes strings a YAML 1.1 reader would take for something else", async () => {

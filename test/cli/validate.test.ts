@@ -10,7 +10,7 @@ const BAD_FIELD_ERRORS = [
   'auth.service: expected "url" (Kong) or "cluster" + "authority" + "path" (Envoy), got nothing',
   "rateLimit.burst: expected integer >= 0, got -1",
   "rateLimit.rate: expected integer 1..1000000, got nothing",
-  "extra: unknown field",
+  "extra: unknown field (known: auth, canary, rateLimit, log)",
 ];
 
 function lines(text: string): string[] {
@@ -39,13 +39,44 @@ describe("meshgate validate", () => {
   it("names the line and column of a JSON syntax error", async () => {
     const result = await runCli(["validate", fixture("bad-syntax.json")]);
     expect(result.code).toBe(1);
-    expect(lines(result.stderr)).toEqual(["$: invalid JSON: expected ':' at offset 25 (line 3, column 12)"]);
+    expect(result.stderr).toBe([
+      "$: invalid JSON: expected ':' at offset 25 (line 3, column 12)",
+      '  3 |     "mode" "forward"',
+      "    |            ^",
+      "",
+    ].join("\n"));
   });
 
-  it("names the line and column of a YAML syntax error (a key written twice)", async () => {
+  it("names the line and column of a YAML syntax error (a key written twice), with the line and a caret", async () => {
     const result = await runCli(["validate", fixture("bad-syntax.yaml")]);
     expect(result.code).toBe(1);
-    expect(lines(result.stderr)).toEqual(["$: invalid YAML: Map keys must be unique at line 3, column 3"]);
+    expect(result.stderr).toBe(["$: invalid YAML: Map keys must be unique (line 3, column 3)", "  3 |   mode: introspection", "    |   ^", ""].join("\n"));
+  });
+
+  it("reports one YAML indentation mistake as one error, not one per follow-on parser complaint", async () => {
+    const stdin = "auth:\n  service: {url: 'http://a:1/x'}\nrateLimit:\n  rate: 5\n   burst: 2\n";
+    const result = await runCli(["validate", "-"], { stdin });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe([
+      "$: invalid YAML: Nested mappings are not allowed in compact mappings (line 4, column 9)",
+      "  4 |   rate: 5",
+      "    |         ^",
+      "",
+    ].join("\n"));
+  });
+
+  it("keeps tabs before the caret so it stays under the character it points at", async () => {
+    const result = await runCli(["validate", "-"], { stdin: "{\n\t\"auth\" 1\n}" });
+    expect(result.stderr.split("\n").slice(1, 3)).toEqual(['  2 | \t"auth" 1', `    | \t${" ".repeat(7)}^`]);
+  });
+
+  it("lists the known fields of an unknown one and suggests the closest, as the core words it on both planes", async () => {
+    const result = await runCli(["validate", "-"], { stdin: "rateLimit:\n  rate: 5\n  perSecond: 1\n" });
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr)).toEqual([
+      'rateLimit.perSecond: unknown field, did you mean "periodSeconds"? (known: enabled, key, rate, periodSeconds, burst, policy, ' +
+        "faultTolerant, redis, headers, name, status, preAuthIp)",
+    ]);
   });
 
   it("refuses YAML values JSON cannot hold, naming path, line and column", async () => {
@@ -92,10 +123,48 @@ describe("meshgate validate", () => {
     expect(subject).toEqual({ code: 0, stdout: "ok\n", stderr: "" });
   });
 
+  it("warns (exit 0) about a policy that enforces nothing; --strict makes it an error (exit 1, no ok)", async () => {
+    for (const stdin of ["{}", '{"auth":{"enabled":false},"log":{"decisions":"all"}}']) {
+      const result = await runCli(["validate", "-"], { stdin });
+      expect(result).toEqual({
+        code: 0, stdout: "ok\n", stderr: "meshgate: warning: the policy enforces nothing: auth, canary and rateLimit are all left out or switched off\n",
+      });
+      const strict = await runCli(["validate", "--strict", "-"], { stdin });
+      expect(strict).toEqual({
+        code: 1, stdout: "", stderr: "meshgate: error (--strict): the policy enforces nothing: auth, canary and rateLimit are all left out or switched off\n",
+      });
+    }
+    expect(await runCli(["validate", "--strict", "-"], { stdin: '{"rateLimit":{"rate":5}}' })).toEqual({ code: 0, stdout: "ok\n", stderr: "" });
+  });
+
+  it("warns about loopback and placeholder addresses in what render would emit", async () => {
+    const policy = {
+      auth: { service: { url: "http://localhost:9000/introspect" } },
+      canary: { percentage: 5, kong: { target: "canary.example.com:8080" } },
+      rateLimit: { rate: 5, policy: "redis", redis: { host: "127.0.0.1" } },
+    };
+    const result = await runCli(["validate", "-"], { stdin: JSON.stringify(policy) });
+    expect(result.code).toBe(0);
+    expect(lines(result.stderr)).toEqual([
+      'meshgate: warning: auth.service.url "http://localhost:9000/introspect" is a loopback address: each Kong node would call itself, not the auth service',
+      'meshgate: warning: rateLimit.redis.host "127.0.0.1" is a loopback address: each Kong node would count in a Redis of its own, so the limit is per node',
+      'meshgate: warning: canary.kong.target "canary.example.com:8080" is a placeholder name (reserved for examples, it resolves nowhere): put the real address',
+    ]);
+    const real = { ...policy, auth: { service: { url: "http://auth.auth-system.svc:8080/i" } }, canary: { percentage: 5 }, rateLimit: { rate: 5 } };
+    expect(await runCli(["validate", "-"], { stdin: JSON.stringify(real) })).toEqual({ code: 0, stdout: "ok\n", stderr: "" });
+  });
+
+  it("--strict makes the header: key warning an error too", async () => {
+    const stdin = JSON.stringify({ auth: { service: { url: "http://auth:9000/introspect" } }, rateLimit: { key: "header:x-api-key", rate: 5 } });
+    const result = await runCli(["validate", "--strict", "-"], { stdin });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^meshgate: error \(--strict\): rateLimit\.key "header:x-api-key" is chosen by the client/);
+  });
+
   it("keeps YAML keys such as __proto__ as ordinary (unknown) fields", async () => {
     const result = await runCli(["validate", "-"], { stdin: "auth:\n  __proto__: {enabled: false}\n  service: {url: 'http://a:1/x'}\n" });
     expect(result.code).toBe(1);
-    expect(lines(result.stderr)).toEqual(["auth.__proto__: unknown field"]);
+    expect(lines(result.stderr)).toEqual([expect.stringMatching(/^auth\.__proto__: unknown field \(known: enabled, mode, /)]);
   });
 
   it("refuses hostile YAML (deep nesting, alias expansion) with an error instead of crashing or hanging", async () => {

@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { KongHost } from "../../dev/hosts/kong/gateway.js";
-import { tooManyRequestHeaders } from "../../shared/src/engine";
+import { tooManyHeadersResponse, tooManyRequestHeaders } from "../../shared/src/engine";
 import { PLANES, bearer, policyFor, startBackends, startPlane, type Backends, type Plane, type PlaneName, type PlaneResponse } from "../planes/support.js";
 import {
   OWNED_HEADERS, PROPERTY_TIMEOUT_MS, RUNS, SEED, hostileRequest, toHeaderRecord, type HostileRequest, type Limits,
@@ -333,6 +333,8 @@ describe("a header map beyond cpp-host's write-back limits (envoy plane)", () =>
     const r = await plane.request({ path: "/", headers });
     expect(r.status).toBe(431);
     expect(r.variant).toBeNull();
+    // The core's answer to too many headers, on both planes.
+    expect(r.body).toBe(tooManyHeadersResponse().body);
   });
 
   // Past 1 MiB the write-back would be read as an empty map too: the filter refuses by size as well as by count.

@@ -58,7 +58,8 @@ describe("meshgate.wasm configuration", () => {
   it("a policy valid for Kong only (auth.service.url, no cluster/authority/path) is refused by the Envoy plane", async () => {
     const policy = { auth: { service: { url: `${backends.authUrl}/introspect` } } };
     const { error, logs } = await refusal(JSON.stringify(policy));
-    const expected = 'meshgate: invalid configuration: auth.service: the Envoy plane needs "cluster", "authority" and "path"';
+    const expected = 'meshgate: invalid configuration: auth.service: expected "cluster" + "authority" + "path" on the Envoy plane ' +
+      '(auth is enabled: Envoy calls the auth service through a cluster it knows), got only "url"';
     expect(wasmErrors(logs)).toEqual([expected]);
     expect(error.message).toContain(expected);
   });

@@ -6,6 +6,7 @@ import { AuthRequest, MAX_AUTH_RESPONSE_BYTES } from "../../../shared/src/auth";
 import { Engine } from "../../../shared/src/engine";
 import { Header } from "../../../shared/src/headers";
 import { parsePolicy } from "../../../shared/src/policy-parse";
+import { Plane, planeGaps } from "../../../shared/src/plane-completeness";
 import { utf8ByteString, utf8Decode } from "../../../shared/src/utf8";
 import {
   getBufferBytes, getHeaderPairs, getHttpContext, httpCall, HttpContext, log, LogLevel, MapType, BufferType, nowMs, Pair,
@@ -41,11 +42,12 @@ export class MeshgateRoot extends RootContext {
       for (let i = 0; i < parsed.errors.length; i++) log(LogLevel.Error, "meshgate: invalid configuration: " + parsed.errors[i]);
       return false;
     }
-    const auth = policy.auth;
-    if (auth.enabled && (auth.service.cluster.length == 0 || auth.service.authority.length == 0 || auth.service.path.length == 0)) {
-      log(LogLevel.Error, "meshgate: invalid configuration: auth.service: the Envoy plane needs \"cluster\", \"authority\" and \"path\"");
+    const gaps = planeGaps(policy, Plane.Envoy);
+    if (gaps.length > 0) {
+      for (let i = 0; i < gaps.length; i++) log(LogLevel.Error, "meshgate: invalid configuration: " + gaps[i]);
       return false;
     }
+    const auth = policy.auth;
     // A new configuration of a running VM: write the old counts before their ids are replaced.
     const previous = this.metrics;
     if (previous != null) previous.flush();

@@ -3,7 +3,7 @@
 // Host calls on a cache hit: read the request map, the clock, the limiter slot (read + CAS write), write
 // the request map once, one add per RateLimit response header.
 import { LogContext, decisionLogLine, wantsDecisionLog } from "../../../shared/src/decision-log";
-import { Engine, Flow, RequestView, Step } from "../../../shared/src/engine";
+import { Engine, Flow, LocalResponse, RequestView, Step, tooManyHeadersResponse } from "../../../shared/src/engine";
 import { Header, firstHeader } from "../../../shared/src/headers";
 import {
   Action, addHeader, continueStream, getPropertyString, HttpContext, log, LogLevel, MapType, nowMs, Pair, sendLocalResponse,
@@ -18,7 +18,6 @@ const MAX_FLOW_STEPS: i32 = 16;
 const MAX_REQUEST_HEADERS: u32 = 1000;
 /** cpp-host refuses a pairs write over 1 MiB; keep room for the headers meshgate adds. */
 const MAX_REQUEST_HEADER_BYTES: usize = 1048576 - 65536;
-const TOO_MANY_HEADERS_BODY = "{\"error\":\"invalid_request\",\"message\":\"too many request headers\"}";
 const SOURCE_ADDRESS: Array<string> = ["source", "address"];
 
 /** What the auth call produced: a status with headers and body, or a transport failure. */
@@ -50,13 +49,13 @@ export class MeshgateStream extends HttpContext {
     // write as an empty map and the request would go on with no headers at all. Refuse (only reachable when an
     // operator raised max_headers_count far beyond the policy's limit).
     if (numHeaders >= MAX_REQUEST_HEADERS) {
-      sendLocalResponse(431, "meshgate_too_many_headers", String.UTF8.encode(TOO_MANY_HEADERS_BODY), [new Pair("content-type", "application/json")]);
+      sendCoreResponse(tooManyHeadersResponse(), "meshgate_too_many_headers");
       return Action.Pause;
     }
     const received = readRequestHeaders();
     if (received.byteSize > MAX_REQUEST_HEADER_BYTES) {
       received.release();
-      sendLocalResponse(431, "meshgate_too_many_headers", String.UTF8.encode(TOO_MANY_HEADERS_BODY), [new Pair("content-type", "application/json")]);
+      sendCoreResponse(tooManyHeadersResponse(), "meshgate_too_many_headers");
       return Action.Pause;
     }
     this.received = received;
@@ -156,14 +155,18 @@ export class MeshgateStream extends HttpContext {
   }
 
   private reject(flow: Flow): void {
-    const response = flow.response!;
-    const headers = new Array<Pair>();
-    for (let i = 0; i < response.headers.length; i++) headers.push(new Pair(response.headers[i].name, response.headers[i].value));
-    sendLocalResponse(response.status, "meshgate_" + flow.reason, String.UTF8.encode(response.body), headers);
+    sendCoreResponse(flow.response!, "meshgate_" + flow.reason);
     this.paused = false;
     const received = this.received;
     if (received != null) received.release();
   }
+}
+
+/** A reply the core built, as Envoy's local reply; `details` is the response code details Envoy logs. */
+function sendCoreResponse(response: LocalResponse, details: string): void {
+  const headers = new Array<Pair>();
+  for (let i = 0; i < response.headers.length; i++) headers.push(new Pair(response.headers[i].name, response.headers[i].value));
+  sendLocalResponse(response.status, details, String.UTF8.encode(response.body), headers);
 }
 
 /** `source.address` is `ip:port` (`[v6]:port` for IPv6). */

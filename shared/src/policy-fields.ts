@@ -1,0 +1,265 @@
+// THE field table of the policy document: every field's type, range or choices, default, planes, error phrase and
+// one-line meaning, written here and nowhere else. From it `npm run gen:fields` (scripts/gen-fields.mjs) writes
+// the Kong schema (kong-plugins/src/schema.ts), the JSON Schema (schemas/meshgate-policy.schema.json) and the
+// field tables of shared/README.md; test/core/policy-fields.test.ts fails when a written file or the parser
+// (policy-parse.ts) disagrees with a row. Cross-field rules ("rate is required when enabled", "upstream or
+// target, not both", owned-header collisions) stay in the parser and are documented in shared/README.md.
+//
+// Adding a field: add its row below (parents before children, in the order the README lists them), teach
+// policy-parse.ts to read it, then `npm run gen:fields` and commit the regenerated files with the row.
+// This module is plain data for Node-side generators and tests; the wasm build never imports it.
+
+export type FieldType = "boolean" | "integer" | "number" | "string" | "object" | "array" | "scalar";
+/** Where a field has an effect: `kong`/`envoy` fields are accepted on both planes and ignored by the other. */
+export type FieldPlanes = "both" | "kong" | "envoy";
+
+export interface PolicyField {
+  /** Dotted path from the document root; `[]` is every item of an array (`auth.tokenSources[].type`). */
+  path: string;
+  type: FieldType;
+  /** Error phrase: `<path>: expected <phrase>, got <value>`, word for word. */
+  phrase: string;
+  /** Markdown after the phrase in the reference (other phrases of the same field, and when they apply). */
+  phraseNote?: string;
+  /** Inclusive bounds of an integer or number. */
+  range?: [number, number];
+  /** Integers outside `range` that are valid too (`failure.status`: 401 or 500..599). */
+  alsoAllowed?: number[];
+  /** Phrase when the value is above `range` (`rateLimit.burst`); else `phrase`. */
+  phraseAbove?: string;
+  /** The only valid strings. */
+  choices?: string[];
+  /** Strings: length bounds (UTF-16 code units); arrays: item count bounds. */
+  length?: [number, number];
+  /** ECMAScript regex (anchored) a valid string matches; editors check it through the JSON Schema. */
+  pattern?: string;
+  /** Written out, means the same as leaving the field out. Absent: no value does (see `required`). */
+  default?: unknown;
+  /** Must be given: always, or only when its section is enabled (a cross-field rule the parser checks). */
+  required?: "always" | "whenEnabled";
+  planes: FieldPlanes;
+  /** A secret: never echoed in errors; a Kong vault reference is allowed (`referenceable`). */
+  secret?: boolean;
+  /** The reference's "Type" column when it says more than `type` ("array of strings"). */
+  typeLabel?: string;
+  /** Rows that share a path and differ by a sibling's value (token source `name` per `type`). */
+  variant?: string;
+  description: string;
+}
+
+const HEADER_NAME = "header name (token characters, 1..256)";
+const HEADER_PATTERN = "^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$";
+const PATH_RULE = "path rule (starts with \"/\", optional trailing \"*\")";
+const PATH_RULE_PATTERN = "^/[!-)+-~]*\\*?$";
+
+export const POLICY_FIELDS: PolicyField[] = [
+  // ------------------------------------------------------------------ auth
+  { path: "auth", type: "object", phrase: "object", planes: "both",
+    description: "Token verification through an auth service. Present = enabled." },
+  { path: "auth.enabled", type: "boolean", phrase: "boolean", default: true, planes: "both",
+    description: "`false` switches auth off." },
+  { path: "auth.mode", type: "string", phrase: "one of \"introspection\", \"forward\"", choices: ["introspection", "forward"],
+    default: "introspection", planes: "both",
+    description: "`introspection`: RFC 7662 — POST `token=<token>` as a form, allow when the JSON answer has `\"active\": true` (and `exp`, when present, is in the future). `forward`: ext_authz HTTP style — the auth service gets the request's headers; any 2xx allows, anything else denies with its status." },
+  { path: "auth.service", type: "object", phrase: "object", required: "whenEnabled", planes: "both",
+    description: "Where the auth service is. At least one plane's address must be complete; give both to use one policy on both planes." },
+  { path: "auth.service.url", type: "string", phrase: "absolute http or https URL", length: [1, 2048], pattern: "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@\\s]+([/?][^#\\s]*)?$",
+    planes: "kong", description: "The auth endpoint for the Kong plane, e.g. `http://auth.internal:8080/introspect`." },
+  { path: "auth.service.cluster", type: "string", phrase: "cluster name (1..256 visible ASCII characters)", length: [1, 256], pattern: "^[!-~]{1,256}$",
+    planes: "envoy", description: "Envoy cluster of the auth service, e.g. `outbound|8080||auth.auth-system.svc.cluster.local`." },
+  { path: "auth.service.authority", type: "string", phrase: "authority (host or host:port)", length: [1, 256], pattern: "^[!-~]{1,256}$",
+    planes: "envoy", description: "`:authority` of the auth call." },
+  { path: "auth.service.path", type: "string", phrase: "path starting with \"/\"", length: [1, 2048], pattern: "^/[!-\"$-~]*$",
+    planes: "envoy", description: "`:path` of the auth call (a query string is allowed)." },
+  { path: "auth.timeoutMs", type: "integer", phrase: "integer 1..60000", range: [1, 60000], default: 200, planes: "both",
+    description: "Timeout of one auth call, in milliseconds." },
+  { path: "auth.tokenSources", type: "array", phrase: "array of 1..8 token sources", length: [1, 8], default: [{ type: "header" }], planes: "both",
+    description: "Where the token is, tried in order (first source that has a value wins)." },
+  { path: "auth.tokenSources[]", type: "object", phrase: "object", planes: "both", description: "One source; see the table below." },
+  { path: "auth.tokenSources[].type", type: "string", phrase: "one of \"header\", \"cookie\", \"query\"", choices: ["header", "cookie", "query"],
+    required: "always", planes: "both", description: "Where to look." },
+  { path: "auth.tokenSources[].name", variant: "header", type: "string", phrase: HEADER_NAME, length: [1, 256], default: "authorization", planes: "both",
+    description: "Header to read, lowercased." },
+  { path: "auth.tokenSources[].scheme", variant: "header only", type: "string", phrase: "auth scheme (empty or token characters, at most 64)",
+    length: [0, 64], pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]{0,64}$", default: "Bearer", planes: "both",
+    description: "Scheme before the token, matched case-insensitively (`Bearer abc` → `abc`). `\"\"` = the whole header value is the token." },
+  { path: "auth.tokenSources[].name", variant: "cookie", type: "string", phrase: "cookie name (token characters, 1..256)", length: [1, 256],
+    required: "always", planes: "both", description: "Cookie that holds the token (case-sensitive)." },
+  { path: "auth.tokenSources[].name", variant: "query", type: "string", phrase: "query parameter name (1..256 unreserved characters)", length: [1, 256],
+    required: "always", planes: "both", description: "Query parameter that holds the token (case-sensitive)." },
+  { path: "auth.maxTokenLength", type: "integer", phrase: "integer 16..65536", range: [16, 65536], default: 4096, planes: "both",
+    description: "Longer tokens are rejected as invalid without calling the auth service." },
+  { path: "auth.forwardHeaders", type: "array", typeLabel: "array of strings", phrase: "array of at most 64 header names", length: [0, 64], default: [],
+    planes: "both", description: "Request headers copied onto the auth call, in both modes." },
+  { path: "auth.forwardHeaders[]", type: "string", phrase: "header name (token characters, 1..256), \":method\" or \":path\"", length: [1, 256],
+    pattern: "^([!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}|:[Mm][Ee][Tt][Hh][Oo][Dd]|:[Pp][Aa][Tt][Hh])$", planes: "both",
+    description: "Lowercased. `:method` and `:path` send the request's method and path (with its query) to the auth service as `x-forwarded-method` and `x-forwarded-uri`." },
+  { path: "auth.introspectionAuthorization", type: "string", phrase: "header value without control characters (at most 4096 characters)",
+    length: [0, 4096], default: "", secret: true, planes: "both",
+    description: "`Authorization` header of introspection calls (client authentication, e.g. `Basic …`). **A secret**: see [Secrets](#secrets). Empty = none." },
+  { path: "auth.identityHeaders", type: "object", phrase: "object", default: {}, planes: "both",
+    description: "Upstream headers that carry the verified identity." },
+  { path: "auth.identityHeaders.subject", type: "string", phrase: HEADER_NAME, length: [1, 256], pattern: HEADER_PATTERN, default: "x-auth-subject", planes: "both",
+    description: "Gets the subject: the `sub` claim, or in `forward` mode the auth response's header of this name." },
+  { path: "auth.identityHeaders.groups", type: "string", phrase: HEADER_NAME, length: [1, 256], pattern: HEADER_PATTERN, default: "x-auth-groups", planes: "both",
+    description: "Gets the groups, comma-separated: the `groups` claim (array, or comma/space-separated string), or in `forward` mode the auth response's header of this name." },
+  { path: "auth.headerMappings", type: "array", phrase: "array of at most 64 mappings", length: [0, 64], default: [], planes: "both",
+    description: "Extra identity copied upstream." },
+  { path: "auth.headerMappings[]", type: "object", phrase: "object", planes: "both", description: "`{ \"from\": …, \"to\": … }`, both required." },
+  { path: "auth.headerMappings[].from", type: "string", phrase: "claim or header name (1..256 characters, no control characters)",
+    phraseNote: "; in `forward` mode also `header name (token characters, 1..256)`", length: [1, 256], required: "always", planes: "both",
+    description: "Claim name of the introspection answer, or (in `forward` mode) response header of the auth service, lowercased." },
+  { path: "auth.headerMappings[].to", type: "string", phrase: HEADER_NAME, length: [1, 256], pattern: HEADER_PATTERN, required: "always", planes: "both",
+    description: "Upstream request header, lowercased." },
+  { path: "auth.cache", type: "object", phrase: "object", default: {}, planes: "both",
+    description: "Decision cache (key = SHA-256 of the full token plus the auth settings)." },
+  { path: "auth.cache.maxEntries", type: "integer", phrase: "integer 1..10000000", range: [1, 10000000], default: 10000, planes: "both",
+    description: "Most entries the cache keeps." },
+  { path: "auth.cache.ttlSeconds", type: "number", phrase: "number 0..86400", range: [0, 86400], default: 60, planes: "both",
+    description: "Longest life of an allow. The entry lives min(`ttlSeconds`, `exp` − now, `Cache-Control: max-age`). `0` disables caching of allows." },
+  // An hour at most: a deny outliving the cause (a token issued a moment before the auth service knew it, a brief
+  // auth-service misanswer) locks its holder out for as long as the entry lives.
+  { path: "auth.cache.negativeTtlSeconds", type: "number", phrase: "number 0..3600", range: [0, 3600], default: 5, planes: "both",
+    description: "Life of a deny. `0` disables caching of denies." },
+  { path: "auth.cache.staleIfErrorSeconds", type: "number", phrase: "number 0..86400", range: [0, 86400], default: 30, planes: "both",
+    description: "When the auth service fails, an allow that expired at most this long ago is still served. `0` = never." },
+  { path: "auth.bodyRule", type: "object", phrase: "object", planes: "both",
+    description: "For legacy auth services that always answer 200: allow only when the JSON answer holds `equals` at `pointer`." },
+  { path: "auth.bodyRule.pointer", type: "string", phrase: "JSON pointer starting with \"/\"", length: [1, 1024], required: "always", planes: "both",
+    description: "RFC 6901 pointer (at most 1024 characters, no control characters, `~` only as `~0` or `~1`), e.g. `/result/valid`." },
+  { path: "auth.bodyRule.equals", type: "scalar", typeLabel: "any scalar", phrase: "JSON scalar (string, number, boolean or null)", required: "always",
+    planes: "both",
+    description: "Expected value, compared as canonical JSON (`1` equals `1.0`; `\"1\"` does not equal `1`). On Kong a string: JSON text for a non-string value (`\"true\"`, `\"1\"`)." },
+  { path: "auth.failure", type: "object", phrase: "object", default: {}, planes: "both",
+    description: "What happens when the auth service cannot answer (error, timeout, 5xx, garbage)." },
+  { path: "auth.failure.mode", type: "string", phrase: "one of \"closed\", \"open\"", choices: ["closed", "open"], default: "closed", planes: "both",
+    description: "`closed`: answer `failure.status`. `open`: forward the request without identity, marked with `degradedHeader`. A recent cached allow (see `staleIfErrorSeconds`) is served first in both modes." },
+  // 401 tells the client its token was refused (it may fetch a new one); any other 4xx would blame the request
+  // for the auth service's failure. 5xx says what happened.
+  { path: "auth.failure.status", type: "integer", phrase: "401 or integer 500..599", range: [500, 599], alsoAllowed: [401], default: 503, planes: "both",
+    description: "Status of a fail-closed answer." },
+  { path: "auth.failure.openPaths", type: "array", typeLabel: "array of strings", phrase: "array of at most 256 path rules", length: [0, 256], default: [],
+    planes: "both", description: "Paths that fail open even when `mode` is `closed`." },
+  { path: "auth.failure.openPaths[]", type: "string", phrase: PATH_RULE, length: [1, 1024], pattern: PATH_RULE_PATTERN, planes: "both",
+    description: "See [Path rules](#path-rules)." },
+  { path: "auth.failure.degradedHeader", type: "string", phrase: HEADER_NAME, length: [1, 256], pattern: HEADER_PATTERN, default: "x-auth-degraded",
+    planes: "both", description: "Marks upstream a request that was forwarded because of fail-open; the value is the failure reason." },
+  { path: "auth.anonymousPaths", type: "array", typeLabel: "array of strings", phrase: "array of at most 256 path rules", length: [0, 256], default: [],
+    planes: "both", description: "Paths served without a token: a request without one is forwarded with no identity instead of getting a 401." },
+  { path: "auth.anonymousPaths[]", type: "string", phrase: PATH_RULE, length: [1, 1024], pattern: PATH_RULE_PATTERN, planes: "both",
+    description: "See [Path rules](#path-rules)." },
+  { path: "auth.realm", type: "string", phrase: "realm (at most 256 printable ASCII characters, no \" or \\)", length: [0, 256], pattern: "^[ !#-\\[\\]-~]{0,256}$",
+    default: "meshgate", planes: "both", description: "`realm` of `WWW-Authenticate: Bearer realm=\"…\"`. Printable ASCII = space to `~`." },
+  { path: "auth.clockSkewSeconds", type: "number", phrase: "number 0..300", range: [0, 300], default: 0, planes: "both",
+    description: "Tolerance when comparing `exp`/`nbf` with the plane's clock." },
+
+  // ------------------------------------------------------------------ canary
+  { path: "canary", type: "object", phrase: "object", planes: "both",
+    description: "Header-driven canary routing. Present = enabled." },
+  { path: "canary.enabled", type: "boolean", phrase: "boolean", default: true, planes: "both", description: "`false` switches canary routing off." },
+  { path: "canary.overrideHeader", type: "string", phrase: HEADER_NAME, length: [1, 256], pattern: HEADER_PATTERN, default: "x-canary", planes: "both",
+    description: "Request header whose value `always` / `never` forces the choice — honoured only for the verified identities listed below." },
+  { path: "canary.overrideGroups", type: "array", typeLabel: "array of strings", phrase: "array of at most 256 group names", length: [0, 256], default: [],
+    planes: "both", description: "Groups (from the verified identity) allowed to override, e.g. `[\"testers\"]`." },
+  { path: "canary.overrideGroups[]", type: "string", phrase: "group name (1..256 characters, no control characters)", length: [1, 256], planes: "both",
+    description: "" },
+  { path: "canary.overrideSubjects", type: "array", typeLabel: "array of strings", phrase: "array of at most 256 subjects", length: [0, 256], default: [],
+    planes: "both", description: "Subjects allowed to override." },
+  { path: "canary.overrideSubjects[]", type: "string", phrase: "subject (1..256 characters, no control characters)", length: [1, 256], planes: "both",
+    description: "" },
+  { path: "canary.percentage", type: "number", phrase: "number 0..100 with at most two decimals", range: [0, 100], default: 0, planes: "both",
+    description: "Share of the others sent to the canary, sticky by a hash of salt + subject (the client IP when anonymous). Hundredths allowed: `12.34` = 1234 of every 10000 buckets. `12.345` is rejected, not rounded." },
+  { path: "canary.salt", type: "string", phrase: "string (at most 256 characters)", length: [0, 256], default: "", planes: "both",
+    description: "Mixed into the bucket hash; change it to reshuffle who is in the canary." },
+  { path: "canary.tagHeader", type: "string", phrase: "header name (token characters, 1..256) or \"\" for none", length: [0, 256],
+    pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]{0,256}$", default: "x-canary", planes: "both",
+    description: "Set upstream to `true` (canary) or `false` (stable). `\"\"` = no tag header (e.g. on Kong when `kong` alone routes)." },
+  { path: "canary.baggageKey", type: "string", phrase: "baggage key (empty or token characters, at most 256)", length: [0, 256],
+    pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]{0,256}$", default: "", planes: "both",
+    description: "When set, a W3C `baggage` member `<key>=canary` / `<key>=stable` is added upstream so the choice follows the request east-west (apps must propagate OpenTelemetry context). Empty = no baggage. Kept as written (baggage keys are case-sensitive)." },
+  { path: "canary.kong", type: "object", phrase: "object", default: {}, planes: "kong",
+    description: "Where Kong sends canary traffic. Give `upstream` or `target`, not both; give neither to only tag the request." },
+  { path: "canary.kong.upstream", type: "string", phrase: "Kong upstream name (1..256 visible ASCII characters)", length: [1, 256], pattern: "^[!-~]{1,256}$",
+    planes: "kong", description: "A Kong Upstream entity (`kong.service.setUpstream`)." },
+  { path: "canary.kong.target", type: "string", phrase: "host:port (port 1..65535)", length: [3, 259], pattern: "^[A-Za-z0-9._-]{1,253}:[0-9]{1,5}$",
+    planes: "kong", description: "A host (letters, digits, `-`, `.`, `_`; 1..253 characters; no IPv6 literal) and port (`kong.service.setTarget`)." },
+
+  // ------------------------------------------------------------------ rateLimit
+  { path: "rateLimit", type: "object", phrase: "object", planes: "both", description: "Rate limiting (GCRA). Present = enabled." },
+  { path: "rateLimit.enabled", type: "boolean", phrase: "boolean", default: true, planes: "both", description: "`false` switches rate limiting off." },
+  { path: "rateLimit.key", type: "string", phrase: "\"subject\", \"ip\" or \"header:<name>\"", pattern: "^(subject|ip|header:[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256})$",
+    default: "subject", planes: "both",
+    description: "What a limit counts: the verified subject (requests without one are counted by client IP), the client IP, or a request header (`header:x-api-key`; the name is a header name, lowercased; requests without it are counted by client IP). `ip` and `header:` limits run before auth; `subject` limits run after it. A `header:` value is the client's choice (a new value is a new bucket): pair it with `preAuthIp` to bound what one client costs the auth service." },
+  { path: "rateLimit.rate", type: "integer", phrase: "integer 1..1000000", range: [1, 1000000], required: "whenEnabled", planes: "both",
+    description: "Requests per period." },
+  { path: "rateLimit.periodSeconds", type: "integer", phrase: "integer 1..86400", range: [1, 86400], default: 1, planes: "both",
+    description: "Length of the period." },
+  { path: "rateLimit.burst", type: "integer", phrase: "integer >= 0", phraseNote: " (wrong type, fraction or negative); `integer <= 1000000` (too large)",
+    range: [0, 1000000], phraseAbove: "integer <= 1000000", default: 0, planes: "both",
+    description: "Extra requests allowed at once; capacity is `burst + 1`." },
+  { path: "rateLimit.policy", type: "string", phrase: "one of \"local\", \"redis\"", choices: ["local", "redis"], default: "local", planes: "both",
+    description: "`local`: state in the plane — one Node process serves every Kong worker; on Envoy the state is proxy-wasm shared data, shared by the workers of one proxy (a limit per replica). `redis`: one limit across all Kong nodes (atomic GCRA script). **Kong only**: the Envoy plane treats `redis` as `local`." },
+  { path: "rateLimit.faultTolerant", type: "boolean", phrase: "boolean", default: true, planes: "kong",
+    description: "With `redis`: when Redis fails, fall back to the local limiter (and log it) instead of failing the request." },
+  { path: "rateLimit.redis", type: "object", phrase: "object", default: {}, planes: "kong",
+    description: "Redis connection for `policy: \"redis\"`; ignored otherwise." },
+  { path: "rateLimit.redis.host", type: "string", phrase: "host (1..256 visible ASCII characters)", length: [1, 256], pattern: "^[!-~]{1,256}$",
+    default: "127.0.0.1", planes: "kong", description: "Redis host." },
+  { path: "rateLimit.redis.port", type: "integer", phrase: "integer 1..65535", range: [1, 65535], default: 6379, planes: "kong", description: "Redis port." },
+  { path: "rateLimit.redis.database", type: "integer", phrase: "integer 0..15", range: [0, 15], default: 0, planes: "kong", description: "Redis database number." },
+  { path: "rateLimit.redis.username", type: "string", phrase: "string (at most 256 characters)", length: [0, 256], default: "", secret: true, planes: "kong",
+    description: "ACL user; empty = default user." },
+  { path: "rateLimit.redis.password", type: "string", phrase: "string (at most 1024 characters)", length: [0, 1024], default: "", secret: true, planes: "kong",
+    description: "**A secret**: see [Secrets](#secrets). Empty = no AUTH." },
+  { path: "rateLimit.redis.timeoutMs", type: "integer", phrase: "integer 1..5000", range: [1, 5000], default: 50, planes: "kong",
+    description: "Per command; past it the request counts as a Redis failure." },
+  { path: "rateLimit.redis.prefix", type: "string", phrase: "string (at most 256 characters)", length: [0, 256], default: "meshgate:rl:", planes: "kong",
+    description: "Prefix of every key meshgate writes." },
+  { path: "rateLimit.headers", type: "string", phrase: "one of \"ietf\", \"legacy\", \"none\"", choices: ["ietf", "legacy", "none"], default: "ietf", planes: "both",
+    description: "`ietf`: the current IETF draft, `RateLimit-Policy: \"<name>\";q=<rate>;w=<period>` and `RateLimit: \"<name>\";r=<remaining>;t=<seconds>`. `legacy`: `X-RateLimit-Limit/Remaining/Reset` plus the older `RateLimit-Limit/Remaining/Reset` trio. `none`: only `Retry-After` on rejections." },
+  { path: "rateLimit.name", type: "string", phrase: "structured-field token (1..64 characters)", length: [1, 64], pattern: "^[A-Za-z*][!#$%&'*+.^_`|~0-9A-Za-z:/-]{0,63}$",
+    default: "default", planes: "both", description: "Policy name in the `ietf` headers: a letter or `*`, then token characters, `:` or `/`." },
+  { path: "rateLimit.status", type: "integer", phrase: "integer 400..599", range: [400, 599], default: 429, planes: "both", description: "Status of a rejection." },
+  { path: "rateLimit.preAuthIp", type: "object", phrase: "object", planes: "both",
+    description: "A second limit by client IP, checked before the token is read, whatever `key` is (needs auth enabled). A `header:` value or a bad token is the client's to change at will; its address is not — without this, a client rotating `header:` values gets one auth-service call per bad token. `npx meshgate validate` warns when `key` is `header:` and this is absent. Its rejections carry the RateLimit headers of a policy named `<name>-ip`." },
+  { path: "rateLimit.preAuthIp.rate", type: "integer", phrase: "integer 1..1000000", range: [1, 1000000], required: "always", planes: "both",
+    description: "Requests per period per client IP." },
+  { path: "rateLimit.preAuthIp.periodSeconds", type: "integer", phrase: "integer 1..86400", range: [1, 86400], default: 1, planes: "both",
+    description: "Length of the period." },
+  { path: "rateLimit.preAuthIp.burst", type: "integer", phrase: "integer 0..1000000", range: [0, 1000000], default: 0, planes: "both",
+    description: "Extra requests allowed at once." },
+
+  // ------------------------------------------------------------------ log
+  { path: "log", type: "object", phrase: "object", planes: "both", description: "Decision logs (on for errors when left out)." },
+  { path: "log.decisions", type: "string", phrase: "one of \"off\", \"errors\", \"all\"", choices: ["off", "errors", "all"], default: "errors", planes: "both",
+    description: "`errors`: every decision except a plain allow from a fresh cache hit (denies, errors, misses, stale serves, limiter fallbacks, anonymous requests). `all`: plain hits too, sampled by `sampleRate`. `off`: none." },
+  { path: "log.sampleRate", type: "number", phrase: "number 0..1 with at most four decimals", range: [0, 1], default: 1, planes: "both",
+    description: "With `all`: the share of plain cache-hit allows logged, chosen by a hash of the request id (the same request is sampled the same way everywhere)." },
+  { path: "log.level", type: "string", phrase: "one of \"debug\", \"info\", \"notice\", \"warn\"", choices: ["debug", "info", "notice", "warn"], default: "info",
+    planes: "envoy", description: "Log level of the lines. On Kong every line is at INFO, the level Kong gives the plugin server's output." },
+  { path: "log.includeSubject", type: "boolean", phrase: "boolean", default: false, planes: "both",
+    description: "The verified subject is personal data: it appears in the line only when this is `true`. Tokens and paths never appear." },
+];
+
+/** Rows directly below `parent` ("" = the sections), one per path (variants collapsed to their first row). */
+export function childFields(parent: string): PolicyField[] {
+  const prefix = parent === "" ? "" : `${parent}.`;
+  const seen = new Set<string>();
+  return POLICY_FIELDS.filter((field) => {
+    if (!field.path.startsWith(prefix) || field.path === parent) return false;
+    const rest = field.path.slice(prefix.length);
+    if (rest.includes(".") || rest.includes("[]") || seen.has(field.path)) return false;
+    seen.add(field.path);
+    return true;
+  });
+}
+
+/** The item row of an array field (`auth.forwardHeaders[]`), if it has one. */
+export function itemField(array: PolicyField): PolicyField | undefined {
+  return POLICY_FIELDS.find((field) => field.path === `${array.path}[]`);
+}
+
+/** Last segment of a path: `auth.cache.maxEntries` → `maxEntries`. */
+export function fieldName(field: PolicyField): string {
+  return field.path.slice(field.path.lastIndexOf(".") + 1);
+}
