@@ -30,6 +30,8 @@ interface Options {
   /** Another build of meshgate's server to run meshgate's rows on (compare before/after). */
   server: string | null;
   profileDir: string | null;
+  /** Only the goal's rows (empty on each server, meshgate cache hit): for quick comparisons. */
+  goalOnly: boolean;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -42,7 +44,7 @@ const EXIT_ON_SIGTERM = join(root, "bench/kong/exit-on-sigterm.cjs");
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux (getconf CLK_TCK)
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { requestsPerPath: 3000, seconds: 5, concurrency: 32, leakRequests: 100_000, rounds: 3, server: null, profileDir: null };
+  const o: Options = { requestsPerPath: 3000, seconds: 5, concurrency: 32, leakRequests: 100_000, rounds: 3, server: null, profileDir: null, goalOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = Number(argv[i + 1]);
@@ -50,11 +52,12 @@ function parseOptions(argv: string[]): Options {
     else if (flag === "--rounds" && Number.isInteger(value) && value > 0) { o.rounds = value; i++; }
     else if (flag === "--server" && argv[i + 1]) { o.server = argv[++i]!; }
     else if (flag === "--profile" && argv[i + 1]) { o.profileDir = argv[++i]!; }
+    else if (flag === "--goal-only") o.goalOnly = true;
     else if (flag === "--requests" && Number.isInteger(value)) { o.requestsPerPath = value; i++; }
     else if (flag === "--seconds" && value > 0) { o.seconds = value; i++; }
     else if (flag === "--concurrency" && Number.isInteger(value)) { o.concurrency = value; i++; }
     else if (flag === "--leak-requests" && Number.isInteger(value)) { o.leakRequests = value; i++; }
-    else throw new Error(`unknown or invalid argument ${flag}\nusage: run.mjs [--quick] [--requests N] [--seconds S] [--concurrency C] [--leak-requests N] [--rounds N] [--server <server.cjs>] [--profile <dir>]`);
+    else throw new Error(`unknown or invalid argument ${flag}\nusage: run.mjs [--quick] [--requests N] [--seconds S] [--concurrency C] [--leak-requests N] [--rounds N] [--server <server.cjs>] [--profile <dir>] [--goal-only]`);
   }
   return o;
 }
@@ -229,13 +232,21 @@ async function main(): Promise<void> {
       return { ...figures[0]!, cpuUsPerRequest: median(figures.map((f) => f.cpuUsPerRequest)), inProcessRps: median(figures.map((f) => f.inProcessRps)) };
     };
     paths.push(medianOf((r) => r.stock), medianOf((r) => r.ours));
-    for (const c of cases) paths.push(c === cacheHitLimit ? medianOf((r) => r.meshgate) : await measurePath(host, c, o));
+    for (const c of cases) {
+      if (c === cacheHitLimit) paths.push(medianOf((r) => r.meshgate));
+      else if (!o.goalOnly) paths.push(await measurePath(host, c, o));
+    }
   } finally {
     await Promise.all([host.close(), stockEmptyHost.close(), ourEmptyHost.close()]);
   }
 
   // HTTP throughput: an empty plugin on each server, and meshgate on its common path (cache-hit allow + subject limit).
   const throughput: Array<{ name: string; rps: number; cpuUsPerRequest: number; statuses: Record<string, number> }> = [];
+  if (o.goalOnly) {
+    await Promise.all([authServer.close(), stable.close(), canary.close()]);
+    printPaths(o, paths, rounds);
+    return;
+  }
   const variants: Array<{ name: string; start: () => Promise<KongHost>; warm?: (h: KongHost) => Promise<void> }> = [
     { name: EMPTY_STOCK, start: () => startEmpty(plainStartCmd()) },
     { name: EMPTY_OURS, start: () => startEmpty(meshgateServer) },
@@ -283,11 +294,24 @@ async function main(): Promise<void> {
 
   await Promise.all([authServer.close(), stable.close(), canary.close()]);
 
+  printPaths(o, paths, rounds);
+  const pad = (s: string, n: number): string => s.padEnd(n);
+  console.log(`\nHTTP through the Kong-plane gateway (${o.seconds} s, concurrency ${o.concurrency}, load generator in its own process; req/s is reported, not a goal)\n`);
+  console.log(`${pad("plugin", 76)} req/s     server CPU µs/req  statuses`);
+  for (const t of throughput) console.log(`${pad(t.name, 76)} ${t.rps.toFixed(0).padEnd(9)} ${t.cpuUsPerRequest.toFixed(0).padEnd(18)} ${JSON.stringify(t.statuses)}`);
+  const [stockHttp, , meshgateHttp] = throughput;
+  console.log(`gateway req/s meshgate cache hit / empty stock: ${(meshgateHttp!.rps / stockHttp!.rps).toFixed(2)}; plugin-server CPU ratio over HTTP: ${(meshgateHttp!.cpuUsPerRequest / stockHttp!.cpuUsPerRequest).toFixed(2)}`);
+  const growthMb = (leak.after - leak.before) / (1024 * 1024);
+  console.log(`\nexit-event leak, meshgate 401 path, meshgate's server: RSS ${(leak.before / 1048576).toFixed(1)} → ${(leak.after / 1048576).toFixed(1)} MB over ${o.leakRequests} rejected requests: ${growthMb >= 0 ? "+" : ""}${growthMb.toFixed(2)} MB (${(o.leakRequests / leak.seconds).toFixed(0)} req/s) ${growthMb < 5 ? "< 5 MB ✓" : "≥ 5 MB ✗"}`);
+  if (growthMb >= 5) process.exitCode = 1;
+}
+
+function printPaths(o: Options, paths: PathFigures[], rounds: Array<{ stock: PathFigures; meshgate: PathFigures }>): void {
   const pad = (s: string, n: number): string => s.padEnd(n);
   const serverName = o.server ?? "kong-plugins/server/build/meshgate-pluginserver.cjs";
   console.log(`\nmeshgate Kong plane — node ${process.version}, meshgate's server ${serverName}; ${o.requestsPerPath} requests per path (in-process host, concurrency 16)`);
   console.log(`rows marked * are the median of ${o.rounds} interleaved rounds\n`);
-  console.log(`${pad("path", 56)} status  round trips  server CPU µs/req  in-process req/s`);
+  console.log(`${pad("path", 56)} status  RPCs         server CPU µs/req  in-process req/s`);
   for (const p of paths) {
     const mark = p.name === EMPTY_STOCK || p.name === EMPTY_OURS || p.name === CACHE_HIT_LIMIT ? "*" : " ";
     console.log(`${pad(`${mark} ${p.name}`, 56)} ${String(p.status).padEnd(7)} ${String(p.roundTrips).padEnd(12)} ${p.cpuUsPerRequest.toFixed(0).padEnd(18)} ${p.inProcessRps.toFixed(0)}`);
@@ -297,14 +321,6 @@ async function main(): Promise<void> {
   console.log(`\nplugin-server CPU ratio meshgate cache hit / empty stock: ${goal.toFixed(2)} ${goal < 1 ? "< 1.0 ✓" : "≥ 1.0 ✗"}` +
     `  (per round: ${rounds.map((r) => (r.meshgate.cpuUsPerRequest / r.stock.cpuUsPerRequest).toFixed(2)).join(", ")})`);
   console.log(`plugin-server CPU ratio empty on meshgate's server / empty stock: ${(cpuOf(EMPTY_OURS) / cpuOf(EMPTY_STOCK)).toFixed(2)}`);
-  console.log(`\nHTTP through the Kong-plane gateway (${o.seconds} s, concurrency ${o.concurrency}, load generator in its own process; req/s is reported, not a goal)\n`);
-  console.log(`${pad("plugin", 76)} req/s     server CPU µs/req  statuses`);
-  for (const t of throughput) console.log(`${pad(t.name, 76)} ${t.rps.toFixed(0).padEnd(9)} ${t.cpuUsPerRequest.toFixed(0).padEnd(18)} ${JSON.stringify(t.statuses)}`);
-  const [stockHttp, , meshgateHttp] = throughput;
-  console.log(`gateway req/s meshgate cache hit / empty stock: ${(meshgateHttp!.rps / stockHttp!.rps).toFixed(2)}; plugin-server CPU ratio over HTTP: ${(meshgateHttp!.cpuUsPerRequest / stockHttp!.cpuUsPerRequest).toFixed(2)}`);
-  const growthMb = (leak.after - leak.before) / (1024 * 1024);
-  console.log(`\nexit-event leak, meshgate 401 path, meshgate's server: RSS ${(leak.before / 1048576).toFixed(1)} → ${(leak.after / 1048576).toFixed(1)} MB over ${o.leakRequests} rejected requests: ${growthMb >= 0 ? "+" : ""}${growthMb.toFixed(2)} MB (${(o.leakRequests / leak.seconds).toFixed(0)} req/s) ${growthMb < 5 ? "< 5 MB ✓" : "≥ 5 MB ✗"}`);
-  if (growthMb >= 5) process.exitCode = 1;
 }
 
 /** The goal's two paths with each server under `node --cpu-prof`; prints each profile's top entries by self time. */
