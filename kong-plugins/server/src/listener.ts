@@ -6,7 +6,7 @@
 // one character per byte); everything else as UTF-8 text.
 import { createServer, type Server, type Socket } from "node:net";
 import { unlinkSync } from "node:fs";
-import type { ReplyChannel } from "./events";
+import type { PluginEvent, ReplyChannel } from "./events";
 import type { ServerLog } from "./log";
 import { INCOMPLETE, MsgpackError, MsgpackReader, MsgpackWriter } from "./msgpack";
 import { errorText } from "./plugins";
@@ -44,6 +44,7 @@ const reader = new MsgpackReader();
 const writer = new MsgpackWriter();
 
 const DATA_KEY = "Data";
+const NO_EVENT_ID = "event id undefined not found";
 const EVENT_ID_KEY = "EventId";
 
 class Connection implements ReplyChannel {
@@ -70,7 +71,8 @@ class Connection implements ReplyChannel {
           return;
         }
         if (err instanceof MsgpackError) return this.refuse(`undecodable RPC from Kong (${err.message})`);
-        throw err;
+        // A bug here must cost this connection, not the process every Kong worker depends on.
+        return this.refuse(`internal error handling an RPC (${errorText(err)})`);
       }
       pos = end;
     }
@@ -110,18 +112,27 @@ class Connection implements ReplyChannel {
     return end;
   }
 
-  /** `[{EventId, Data}]`: Data is decoded after EventId is known, as text or as the client's bytes. */
+  /** `[{EventId, Data}]`: Data is decoded once EventId is known (Kong may send either key first), as text or as
+   *  the client's bytes. */
   private handleStep(msgid: number, isError: boolean, items: number): number {
-    let eventId: unknown;
+    let event: PluginEvent | string = NO_EVENT_ID;
+    let data: unknown;
     let dataAt = -1;
     const args = reader.arrayHeader();
     if (args > 0) {
       const fields = reader.mapHeader();
       for (let i = 0; i < fields; i++) {
         const key = reader.value();
-        if (key === DATA_KEY) { dataAt = reader.pos; reader.skip(); }
-        else if (key === EVENT_ID_KEY) eventId = reader.value();
-        else reader.skip();
+        if (key === EVENT_ID_KEY) {
+          event = this.server.event(reader.value());
+        } else if (key === DATA_KEY && typeof event !== "string") {
+          data = this.stepData(event, isError);
+        } else if (key === DATA_KEY) {
+          dataAt = reader.pos;
+          reader.skip();
+        } else {
+          reader.skip();
+        }
       }
       if (fields < 0) reader.skip();
       for (let i = 1; i < args; i++) reader.skip();
@@ -130,20 +141,24 @@ class Connection implements ReplyChannel {
     }
     for (let i = 4; i < items; i++) reader.skip();
     const end = reader.pos;
-    const event = this.server.event(eventId);
     if (typeof event === "string") {
       this.replyError(msgid, event);
       return end;
     }
-    let data: unknown;
     if (dataAt >= 0) {
       reader.pos = dataAt;
-      reader.byteStrings = !isError && event.awaitsRequestBytes();
-      data = reader.value();
+      data = this.stepData(event, isError);
     }
     const refused = event.step(this, msgid, data, isError);
     if (refused !== null) this.replyError(msgid, refused);
     return end;
+  }
+
+  private stepData(event: PluginEvent, isError: boolean): unknown {
+    reader.byteStrings = !isError && event.awaitsRequestBytes();
+    const data = reader.value();
+    reader.byteStrings = false;
+    return data;
   }
 
   private call(rpc: Rpc, msgid: number, arg: unknown): void {

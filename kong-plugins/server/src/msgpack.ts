@@ -100,13 +100,18 @@ export class MsgpackReader {
       for (let i = 0; i < items; i++) this.skip(depth + 1);
       return;
     }
-    const saved = this.byteStrings;
-    this.byteStrings = true; // the cheapest string decoding; the value is dropped anyway
-    try {
-      this.value(MAX_NESTING); // scalars only here: arrays and maps were handled above
-    } finally {
-      this.byteStrings = saved;
+    // Strings and byte arrays: moved over, not decoded.
+    let length = -1;
+    if (b >= 0xa0 && b <= 0xbf) { this.pos += 1; length = b & 0x1f; }
+    else if (b === 0xc4 || b === 0xd9) { this.pos += 1; length = this.uint(1); }
+    else if (b === 0xc5 || b === 0xda) { this.pos += 1; length = this.uint(2); }
+    else if (b === 0xc6 || b === 0xdb) { this.pos += 1; length = this.uint(4); }
+    if (length >= 0) {
+      this.need(length);
+      this.pos += length;
+      return;
     }
+    this.value(MAX_NESTING); // the other scalars: a few bytes each
   }
 
   private need(bytes: number): void {
