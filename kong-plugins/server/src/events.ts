@@ -31,8 +31,6 @@ export interface EventOwner {
 const NON_RETURN_METHODS = new Set(["kong.response.exit", "kong.response.error"]);
 const REQUEST_BYTES_PREFIX = "kong.request.";
 const RESOLVED: Promise<undefined> = Promise.resolve(undefined);
-/** What a call made after the event ended gets: Kong will never answer it (the handler's frame is then garbage). */
-const NEVER: Promise<never> = new Promise<never>(() => undefined);
 
 class PdkCall {
   resolve: ((value: unknown) => void) | null = null;
@@ -73,7 +71,9 @@ export class PluginEvent implements PdkCaller {
   }
 
   call(method: string, args: unknown[]): Promise<unknown> {
-    if (this.closing) return NEVER;
+    // Kong will never answer: a promise of its own that never settles, so the awaiting handler becomes garbage
+    // with it (one shared promise would collect every such handler's reaction for ever).
+    if (this.closing) return new Promise<never>(() => undefined);
     const call = new PdkCall(method, args);
     if (NON_RETURN_METHODS.has(method)) {
       this.closing = true;
