@@ -8,14 +8,10 @@ export type LogLevel = "debug" | "info" | "warn" | "error";
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
 export class ServerLog {
-  private threshold: number;
+  private readonly threshold: number;
 
   constructor(level: LogLevel, private readonly write: (line: string) => void = (line) => { process.stdout.write(line); }) {
     this.threshold = RANK[level];
-  }
-
-  enabled(level: LogLevel): boolean {
-    return RANK[level] >= this.threshold;
   }
 
   debug(message: string): void { this.emit("debug", message); }

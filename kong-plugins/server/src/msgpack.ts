@@ -181,12 +181,6 @@ export class MsgpackWriter {
     return out;
   }
 
-  bytes(raw: Uint8Array): void {
-    this.reserve(raw.length);
-    this.buf.set(raw, this.pos);
-    this.pos += raw.length;
-  }
-
   nil(): void {
     this.reserve(1);
     this.buf[this.pos++] = 0xc0;

@@ -129,16 +129,6 @@ export class PluginServer implements EventOwner {
     this.log.warn(message);
   }
 
-  /** Events currently held (for tests and the leak benchmark). */
-  eventCount(): number {
-    return this.events.size;
-  }
-
-  close(): void {
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
-    this.sweepTimer = null;
-  }
-
   private instance(iid: unknown): Instance {
     const instance = this.instances.get(iid as number);
     // Kong expects the error to start with "no plugin instance" (mp_rpc.lua handle_event).

@@ -12,7 +12,6 @@ import type { ServerLog } from "./log";
 export const PHASES = ["certificate", "rewrite", "log", "access", "preread", "response"] as const;
 export type Phase = (typeof PHASES)[number];
 
-export type PhaseHandler = (kong: unknown) => unknown;
 export type PluginInstanceObject = Partial<Record<string, unknown>>;
 export type PluginClass = new (config: Record<string, unknown>) => PluginInstanceObject;
 
