@@ -22,7 +22,7 @@ const plans = {
   core: { inputs: ["shared"], outputs: ["build/core/core.node.mjs", "build/core/core.wasm"] },
   dev: { inputs: ["dev", "shared", "kong-plugins/src"], outputs: ["build/dev/stack/main.mjs", "build/dev/hosts/kong/main.mjs", "build/dev/hosts/envoy/main.mjs", "build/dev/stack/exit-with-parent.mjs"] },
   cli: { inputs: ["cli", "shared", "kong-plugins/src", "package.json"], outputs: ["build/cli/meshgate.mjs"] },
-  kong: { inputs: ["kong-plugins/src", "kong-plugins/build.mjs", "shared"], outputs: ["kong-plugins/build/meshgate.cjs"] },
+  kong: { inputs: ["kong-plugins/src", "kong-plugins/server", "kong-plugins/build.mjs", "shared"], outputs: ["kong-plugins/build/meshgate.cjs", "kong-plugins/server/build/meshgate-pluginserver.cjs"] },
   wasm: { inputs: ["envoy-wasm/assembly", "envoy-wasm/build.mjs", "envoy-wasm/verify-abi.mjs", "envoy-wasm/abi-0.2.1.json", "shared"], outputs: ["envoy-wasm/build/meshgate.wasm"] },
 };
 const ALWAYS_INPUTS = ["scripts/build.mjs", "package-lock.json"];

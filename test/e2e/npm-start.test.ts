@@ -98,7 +98,7 @@ function expectWholeStack(run: MainRun): void {
     "build/dev/stack/main.mjs",
     "build/dev/upstream/main.mjs",
     "build/dev/upstream/main.mjs",
-    "kong-plugins/server/meshgate-pluginserver.cjs",
+    "build/meshgate-pluginserver.cjs",
   ]);
 }
 

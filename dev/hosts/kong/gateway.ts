@@ -42,7 +42,7 @@ export interface KongHostOptions {
   preserveHost?: boolean;
   /** nginx `proxy_hide_header` names in Kong's proxy location (kong.conf `nginx_location_include`). */
   hideUpstreamHeaders?: string[];
-  /** Plugin server command; default: the exit-leak-safe `kong-plugins/server/meshgate-pluginserver.cjs`. */
+  /** Plugin server command; default: meshgate's plugin server (`kong-plugins/server/build/meshgate-pluginserver.cjs`). */
   startCmd?: string[];
   /** Directory for the socket (`--kong-prefix`); default: a fresh temp dir, removed on close. */
   prefix?: string;

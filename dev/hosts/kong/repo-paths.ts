@@ -22,9 +22,9 @@ export function repoRoot(from: string = dirname(fileURLToPath(import.meta.url)))
   }
 }
 
-/** The exit-leak-safe start command (`kong-plugins/server/meshgate-pluginserver.cjs`) run by this Node. */
+/** meshgate's plugin server (built from `kong-plugins/server/src` by `node scripts/build.mjs kong`) run by this Node. */
 export function defaultStartCmd(): string[] {
-  return [process.execPath, join(repoRoot(), "kong-plugins/server/meshgate-pluginserver.cjs")];
+  return [process.execPath, join(repoRoot(), "kong-plugins/server/build/meshgate-pluginserver.cjs")];
 }
 
 /** kong-pdk's own `kong-js-pluginserver`, unwrapped (leaks one event per kong.response.exit). */

@@ -1,4 +1,4 @@
-// kong-plugins/server/meshgate-pluginserver.cjs: kong-pdk's server with exit events released.
+// meshgate's plugin server (kong-plugins/server): exit events released, unlike stock kong-pdk's server.
 // Whether the server still holds an event is observable over RPC: a Step for a released event fails with
 // "event id N not found"; for a retained one the server still answers.
 import { execFileSync } from "node:child_process";
