@@ -1,0 +1,223 @@
+// Unsigned big integers for signature verification (RSA, ECDSA): little-endian arrays of 16-bit limbs held in
+// u32, so every limb product plus two limbs stays below 2^32 — exact in a double (tsc build) and in a u32
+// (asc build), the same trick digest.ts uses for wrapping. Verification handles public data only, so nothing
+// here is constant time. Modular multiplication is Montgomery's (CIOS); inverses use Fermat (prime moduli).
+
+const LIMB_BITS: i32 = 16;
+const LIMB_MASK: u32 = 0xffff;
+
+/** Big-endian bytes → `limbs` limbs, or null when the value does not fit. Leading zero bytes are allowed. */
+export function limbsFromBytes(bytes: Uint8Array, limbs: i32): Uint32Array | null {
+  const out = new Uint32Array(limbs);
+  const length = bytes.length;
+  for (let i = 0; i < length; i++) {
+    const byte = u32(bytes[length - 1 - i]);
+    if (byte == 0) continue;
+    const limb = i >> 1;
+    if (limb >= limbs) return null;
+    out[limb] = u32(out[limb] | ((i & 1) == 0 ? byte : byte << 8));
+  }
+  return out;
+}
+
+/** The value as exactly `length` big-endian bytes (high limbs beyond `length` must be zero). */
+export function limbsToBytes(a: Uint32Array, length: i32): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) {
+    const limb = i >> 1;
+    if (limb >= a.length) break;
+    out[length - 1 - i] = u8((i & 1) == 0 ? a[limb] : a[limb] >>> 8);
+  }
+  return out;
+}
+
+/** -1, 0 or 1 as a <, =, > b; both of the same limb count. */
+export function compareLimbs(a: Uint32Array, b: Uint32Array): i32 {
+  for (let i = a.length - 1; i >= 0; i--) {
+    if (a[i] != b[i]) return a[i] < b[i] ? -1 : 1;
+  }
+  return 0;
+}
+
+export function isZeroLimbs(a: Uint32Array): bool {
+  for (let i = 0; i < a.length; i++) if (a[i] != 0) return false;
+  return true;
+}
+
+/** Number of significant bits. */
+export function bitLength(a: Uint32Array): i32 {
+  for (let i = a.length - 1; i >= 0; i--) {
+    let limb = a[i];
+    if (limb == 0) continue;
+    let bits = 0;
+    while (limb != 0) { bits++; limb = limb >>> 1; }
+    return i * LIMB_BITS + bits;
+  }
+  return 0;
+}
+
+export function testBit(a: Uint32Array, bit: i32): bool {
+  const limb = bit >> 4;
+  if (limb >= a.length) return false;
+  return ((a[limb] >>> u32(bit & 15)) & 1) != 0;
+}
+
+/** a -= b (same limb count); returns the borrow out (0 or 1). */
+function subInPlace(a: Uint32Array, b: Uint32Array): i32 {
+  let borrow: i32 = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d: i32 = i32(a[i]) - i32(b[i]) - borrow;
+    borrow = d < 0 ? 1 : 0;
+    a[i] = u32(d & 0xffff);
+  }
+  return borrow;
+}
+
+/** a += b (same limb count); returns the carry out (0 or 1). */
+function addInPlace(a: Uint32Array, b: Uint32Array): u32 {
+  let carry: u32 = 0;
+  for (let i = 0; i < a.length; i++) {
+    const s: u32 = u32(a[i] + b[i] + carry);
+    a[i] = s & LIMB_MASK;
+    carry = s >>> 16;
+  }
+  return carry;
+}
+
+/** a mod m for a < 2m (same limb count): at most one subtraction. */
+export function reduceOnce(a: Uint32Array, m: Uint32Array): Uint32Array {
+  const out = a.slice();
+  if (compareLimbs(out, m) >= 0) subInPlace(out, m);
+  return out;
+}
+
+/** Arithmetic modulo an odd modulus m > 1 of `limbs` limbs, values in Montgomery form (x·R mod m, R = 2^(16·limbs)). */
+export class Montgomery {
+  readonly modulus: Uint32Array;
+  readonly limbs: i32;
+  /** -m⁻¹ mod 2^16. */
+  private m0inv: u32 = 0;
+  /** R² mod m: multiplying by it enters Montgomery form. */
+  private r2: Uint32Array = new Uint32Array(0);
+  /** R mod m: one in Montgomery form. */
+  one: Uint32Array = new Uint32Array(0);
+  private plainOne: Uint32Array = new Uint32Array(0);
+
+  /** `modulus` must be odd and greater than 1 (callers check: see `isUsableModulus`). */
+  constructor(modulus: Uint32Array) {
+    this.modulus = modulus;
+    const k = modulus.length;
+    this.limbs = k;
+    // Newton's iteration for m0⁻¹ mod 2^16: x = m0 is right to 3 bits for odd m0, each step doubles that.
+    const m0 = modulus[0];
+    let x: u32 = m0;
+    for (let i = 0; i < 4; i++) {
+      const t: u32 = u32(2 - ((m0 * x) & LIMB_MASK)) & LIMB_MASK;
+      x = u32(x * t) & LIMB_MASK;
+    }
+    this.m0inv = u32(0x10000 - x) & LIMB_MASK;
+    // R mod m by doubling 1 (16·k doublings), then 2R mod m (two in Montgomery form) raised to 16·k gives
+    // Montgomery form of 2^(16k) = R, i.e. R·R mod m = R².
+    const r = new Uint32Array(k);
+    r[0] = 1;
+    for (let i = 0; i < k * LIMB_BITS; i++) this.doubleInPlace(r);
+    this.one = r.slice();
+    const two = r.slice();
+    this.doubleInPlace(two);
+    this.plainOne = new Uint32Array(k);
+    this.plainOne[0] = 1;
+    const exponent = new Uint8Array(4);
+    const bits: u32 = u32(k * LIMB_BITS);
+    exponent[0] = u8(bits >>> 24); exponent[1] = u8(bits >>> 16); exponent[2] = u8(bits >>> 8); exponent[3] = u8(bits);
+    this.r2 = this.pow(two, exponent);
+  }
+
+  /** x = 2x mod m, for x < m. */
+  private doubleInPlace(x: Uint32Array): void {
+    let carry: u32 = 0;
+    for (let i = 0; i < x.length; i++) {
+      const s: u32 = u32((x[i] << 1) | carry);
+      x[i] = s & LIMB_MASK;
+      carry = s >>> 16;
+    }
+    if (carry != 0 || compareLimbs(x, this.modulus) >= 0) subInPlace(x, this.modulus);
+  }
+
+  /** a·b·R⁻¹ mod m, for a, b < m. With one factor in Montgomery form and one plain, the result is plain. */
+  mul(a: Uint32Array, b: Uint32Array): Uint32Array {
+    const k = this.limbs;
+    const m = this.modulus;
+    const t = new Uint32Array(k + 2);
+    for (let i = 0; i < k; i++) {
+      const ai = a[i];
+      let carry: u32 = 0;
+      for (let j = 0; j < k; j++) {
+        const s: u32 = u32(t[j] + ai * b[j] + carry);
+        t[j] = s & LIMB_MASK;
+        carry = s >>> 16;
+      }
+      let s: u32 = u32(t[k] + carry);
+      t[k] = s & LIMB_MASK;
+      t[k + 1] = u32(t[k + 1] + (s >>> 16));
+      const q: u32 = u32(t[0] * this.m0inv) & LIMB_MASK;
+      s = u32(t[0] + q * m[0]);
+      carry = s >>> 16;
+      for (let j = 1; j < k; j++) {
+        s = u32(t[j] + q * m[j] + carry);
+        t[j - 1] = s & LIMB_MASK;
+        carry = s >>> 16;
+      }
+      s = u32(t[k] + carry);
+      t[k - 1] = s & LIMB_MASK;
+      t[k] = u32(t[k + 1] + (s >>> 16));
+      t[k + 1] = 0;
+    }
+    const out = new Uint32Array(k);
+    for (let i = 0; i < k; i++) out[i] = t[i];
+    if (t[k] != 0 || compareLimbs(out, m) >= 0) subInPlace(out, m);
+    return out;
+  }
+
+  sqr(a: Uint32Array): Uint32Array { return this.mul(a, a); }
+
+  /** Plain x < m → Montgomery form. */
+  toMont(x: Uint32Array): Uint32Array { return this.mul(x, this.r2); }
+
+  /** Montgomery form → plain. */
+  fromMont(x: Uint32Array): Uint32Array { return this.mul(x, this.plainOne); }
+
+  add(a: Uint32Array, b: Uint32Array): Uint32Array {
+    const out = a.slice();
+    const carry = addInPlace(out, b);
+    if (carry != 0 || compareLimbs(out, this.modulus) >= 0) subInPlace(out, this.modulus);
+    return out;
+  }
+
+  sub(a: Uint32Array, b: Uint32Array): Uint32Array {
+    const out = a.slice();
+    if (subInPlace(out, b) != 0) addInPlace(out, this.modulus);
+    return out;
+  }
+
+  /** base^exponent (exponent: big-endian bytes), base and result in Montgomery form. Left-to-right binary. */
+  pow(base: Uint32Array, exponent: Uint8Array): Uint32Array {
+    let acc = this.one.slice();
+    for (let i = 0; i < exponent.length; i++) {
+      const byte = u32(exponent[i]);
+      for (let bit = 7; bit >= 0; bit--) {
+        acc = this.mul(acc, acc);
+        if (((byte >>> u32(bit)) & 1) != 0) acc = this.mul(acc, base);
+      }
+    }
+    return acc;
+  }
+
+  /** a⁻¹ for a prime modulus (Fermat: a^(m-2)), Montgomery form in and out; zero stays zero. */
+  invert(a: Uint32Array): Uint32Array {
+    const mMinus2 = this.modulus.slice();
+    const two = new Uint32Array(this.limbs);
+    two[0] = 2;
+    subInPlace(mMinus2, two);
+    return this.pow(a, limbsToBytes(mMinus2, this.limbs * 2));
+  }
+}
