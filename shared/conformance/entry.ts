@@ -27,4 +27,4 @@ function errorOutput(message: string): string {
   return stringifyJson(JsonValue.object().setString("harnessError", message));
 }
 
-export { benchCacheKey, benchInterpret, benchCanary, benchGcra, benchValidate } from "./bench";
+export { benchCacheKey, benchInterpret, benchCanary, benchGcra, benchValidate, benchVerify, benchParseJwk } from "./bench";

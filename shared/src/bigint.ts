@@ -102,12 +102,14 @@ export class Montgomery {
   /** R mod m: one in Montgomery form. */
   one: Uint32Array = new Uint32Array(0);
   private plainOne: Uint32Array = new Uint32Array(0);
+  private scratch: Uint32Array = new Uint32Array(0);
 
   /** `modulus` must be odd and greater than 1 (callers check: see `isUsableModulus`). */
   constructor(modulus: Uint32Array) {
     this.modulus = modulus;
     const k = modulus.length;
     this.limbs = k;
+    this.scratch = new Uint32Array(k + 2);
     // Newton's iteration for m0⁻¹ mod 2^16: x = m0 is right to 3 bits for odd m0, each step doubles that.
     const m0 = modulus[0];
     let x: u32 = m0;
@@ -143,42 +145,52 @@ export class Montgomery {
     if (carry != 0 || compareLimbs(x, this.modulus) >= 0) subInPlace(x, this.modulus);
   }
 
-  /** a·b·R⁻¹ mod m, for a, b < m. With one factor in Montgomery form and one plain, the result is plain. */
-  mul(a: Uint32Array, b: Uint32Array): Uint32Array {
+  /** out = a·b·R⁻¹ mod m, for a, b < m (out may be a or b). With one factor in Montgomery form and one plain,
+   *  the result is plain. Works in a scratch buffer of the context: no allocation on the hot path (the wasm
+   *  plane's allocator and collector would cost more than the arithmetic). */
+  mulTo(out: Uint32Array, a: Uint32Array, b: Uint32Array): void {
     const k = this.limbs;
     const m = this.modulus;
-    const t = new Uint32Array(k + 2);
+    const t = this.scratch;
+    const m0inv = this.m0inv;
+    // Every array here has at least k limbs (t has k + 2): the accesses are in bounds by construction, so the
+    // wasm build skips its bounds checks (`unchecked`), which otherwise cost more than the multiply-adds.
+    if (a.length < k || b.length < k || out.length < k) return;
+    t.fill(0);
     for (let i = 0; i < k; i++) {
-      const ai = a[i];
+      const ai = unchecked(a[i]);
       let carry: u32 = 0;
       for (let j = 0; j < k; j++) {
-        const s: u32 = u32(t[j] + ai * b[j] + carry);
-        t[j] = s & LIMB_MASK;
+        const s: u32 = u32(unchecked(t[j]) + ai * unchecked(b[j]) + carry);
+        unchecked(t[j] = s & LIMB_MASK);
         carry = s >>> 16;
       }
-      let s: u32 = u32(t[k] + carry);
-      t[k] = s & LIMB_MASK;
-      t[k + 1] = u32(t[k + 1] + (s >>> 16));
-      const q: u32 = u32(t[0] * this.m0inv) & LIMB_MASK;
-      s = u32(t[0] + q * m[0]);
+      let s: u32 = u32(unchecked(t[k]) + carry);
+      unchecked(t[k] = s & LIMB_MASK);
+      unchecked(t[k + 1] = u32(unchecked(t[k + 1]) + (s >>> 16)));
+      const q: u32 = u32(unchecked(t[0]) * m0inv) & LIMB_MASK;
+      s = u32(unchecked(t[0]) + q * unchecked(m[0]));
       carry = s >>> 16;
       for (let j = 1; j < k; j++) {
-        s = u32(t[j] + q * m[j] + carry);
-        t[j - 1] = s & LIMB_MASK;
+        s = u32(unchecked(t[j]) + q * unchecked(m[j]) + carry);
+        unchecked(t[j - 1] = s & LIMB_MASK);
         carry = s >>> 16;
       }
-      s = u32(t[k] + carry);
-      t[k - 1] = s & LIMB_MASK;
-      t[k] = u32(t[k + 1] + (s >>> 16));
-      t[k + 1] = 0;
+      s = u32(unchecked(t[k]) + carry);
+      unchecked(t[k - 1] = s & LIMB_MASK);
+      unchecked(t[k] = u32(unchecked(t[k + 1]) + (s >>> 16)));
+      unchecked(t[k + 1] = 0);
     }
-    const out = new Uint32Array(k);
-    for (let i = 0; i < k; i++) out[i] = t[i];
+    for (let i = 0; i < k; i++) unchecked(out[i] = unchecked(t[i]));
     if (t[k] != 0 || compareLimbs(out, m) >= 0) subInPlace(out, m);
-    return out;
   }
 
-  sqr(a: Uint32Array): Uint32Array { return this.mul(a, a); }
+  /** a·b·R⁻¹ mod m in a new array. */
+  mul(a: Uint32Array, b: Uint32Array): Uint32Array {
+    const out = new Uint32Array(this.limbs);
+    this.mulTo(out, a, b);
+    return out;
+  }
 
   /** Plain x < m → Montgomery form. */
   toMont(x: Uint32Array): Uint32Array { return this.mul(x, this.r2); }
@@ -186,27 +198,41 @@ export class Montgomery {
   /** Montgomery form → plain. */
   fromMont(x: Uint32Array): Uint32Array { return this.mul(x, this.plainOne); }
 
-  add(a: Uint32Array, b: Uint32Array): Uint32Array {
-    const out = a.slice();
-    const carry = addInPlace(out, b);
+  /** out = a + b mod m (out may be a or b). */
+  addTo(out: Uint32Array, a: Uint32Array, b: Uint32Array): void {
+    let carry: u32 = 0;
+    for (let i = 0; i < this.limbs; i++) {
+      const s: u32 = u32(a[i] + b[i] + carry);
+      out[i] = s & LIMB_MASK;
+      carry = s >>> 16;
+    }
     if (carry != 0 || compareLimbs(out, this.modulus) >= 0) subInPlace(out, this.modulus);
-    return out;
   }
 
-  sub(a: Uint32Array, b: Uint32Array): Uint32Array {
-    const out = a.slice();
-    if (subInPlace(out, b) != 0) addInPlace(out, this.modulus);
-    return out;
+  /** out = a - b mod m (out may be a or b). */
+  subTo(out: Uint32Array, a: Uint32Array, b: Uint32Array): void {
+    let borrow: i32 = 0;
+    for (let i = 0; i < this.limbs; i++) {
+      const d: i32 = i32(a[i]) - i32(b[i]) - borrow;
+      borrow = d < 0 ? 1 : 0;
+      out[i] = u32(d & 0xffff);
+    }
+    if (borrow != 0) addInPlace(out, this.modulus);
   }
 
   /** base^exponent (exponent: big-endian bytes), base and result in Montgomery form. Left-to-right binary. */
   pow(base: Uint32Array, exponent: Uint8Array): Uint32Array {
-    let acc = this.one.slice();
+    const acc = this.one.slice();
+    let started = false; // squaring one is wasted work: start at the exponent's top set bit
     for (let i = 0; i < exponent.length; i++) {
       const byte = u32(exponent[i]);
       for (let bit = 7; bit >= 0; bit--) {
-        acc = this.mul(acc, acc);
-        if (((byte >>> u32(bit)) & 1) != 0) acc = this.mul(acc, base);
+        if (started) this.mulTo(acc, acc, acc);
+        if (((byte >>> u32(bit)) & 1) != 0) {
+          if (started) this.mulTo(acc, acc, base);
+          else acc.set(base);
+          started = true;
+        }
       }
     }
     return acc;

@@ -1,12 +1,30 @@
 // NIST P-256 (secp256r1, SEC 2 §2.4.2 / FIPS 186-4 D.1.2.3) for signature verification: field arithmetic in
 // Montgomery form, points in Jacobian coordinates (X/Z², Y/Z³; Z = 0 is the point at infinity), public-key
 // validation. Formulas: "dbl-2001-b" (a = -3) and "add-2007-bl" from the Explicit-Formulas Database.
+// Point operations write into preallocated registers, so a verification allocates a handful of arrays, not
+// thousands (the wasm plane's allocator would dominate otherwise).
 import { fromHex } from "./bytes";
 import { Montgomery, compareLimbs, isZeroLimbs, limbsFromBytes, reduceOnce, testBit } from "./bigint";
 
 const LIMBS: i32 = 16;
 
 function constant(hex: string): Uint32Array { return limbsFromBytes(fromHex(hex)!, LIMBS)!; }
+
+export class JacobianPoint {
+  constructor(public x: Uint32Array, public y: Uint32Array, public z: Uint32Array) {}
+
+  static infinity(): JacobianPoint {
+    return new JacobianPoint(new Uint32Array(LIMBS), new Uint32Array(LIMBS), new Uint32Array(LIMBS));
+  }
+
+  isInfinity(): bool { return isZeroLimbs(this.z); }
+
+  setTo(other: JacobianPoint): void { this.x.set(other.x); this.y.set(other.y); this.z.set(other.z); }
+
+  setInfinity(): void { this.x.fill(0); this.y.fill(0); this.z.fill(0); }
+}
+
+function register(): Uint32Array { return new Uint32Array(LIMBS); }
 
 export class P256 {
   readonly p: Uint32Array;
@@ -16,6 +34,10 @@ export class P256 {
   /** b and the generator, in Montgomery form over p. */
   private readonly b: Uint32Array;
   readonly g: JacobianPoint;
+  // Registers for double/add (one curve object per instance; the filter is single-threaded).
+  private r0: Uint32Array = register(); private r1: Uint32Array = register(); private r2: Uint32Array = register();
+  private r3: Uint32Array = register(); private r4: Uint32Array = register(); private r5: Uint32Array = register();
+  private r6: Uint32Array = register(); private r7: Uint32Array = register(); private r8: Uint32Array = register();
 
   constructor() {
     const field = new Montgomery(constant("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff"));
@@ -41,91 +63,119 @@ export class P256 {
     if (compareLimbs(xl, this.p) >= 0 || compareLimbs(yl, this.p) >= 0) return null;
     const f = this.field;
     const point = new JacobianPoint(f.toMont(xl), f.toMont(yl), f.one.slice());
-    const lhs = f.sqr(point.y);
-    const x2 = f.sqr(point.x);
-    const threeX = f.add(f.add(point.x, point.x), point.x);
-    const rhs = f.add(f.sub(f.mul(x2, point.x), threeX), this.b);
+    const lhs = register();
+    f.mulTo(lhs, point.y, point.y);
+    const rhs = register();
+    f.mulTo(rhs, point.x, point.x);
+    f.mulTo(rhs, rhs, point.x);
+    const threeX = register();
+    f.addTo(threeX, point.x, point.x);
+    f.addTo(threeX, threeX, point.x);
+    f.subTo(rhs, rhs, threeX);
+    f.addTo(rhs, rhs, this.b);
     return compareLimbs(lhs, rhs) == 0 ? point : null;
   }
 
-  double(pt: JacobianPoint): JacobianPoint {
-    if (pt.isInfinity() || isZeroLimbs(pt.y)) return JacobianPoint.infinity();
+  /** out = 2·pt (out may be pt). */
+  double(out: JacobianPoint, pt: JacobianPoint): void {
+    if (pt.isInfinity() || isZeroLimbs(pt.y)) { out.setInfinity(); return; }
     const f = this.field;
-    const delta = f.sqr(pt.z);
-    const gamma = f.sqr(pt.y);
-    const beta = f.mul(pt.x, gamma);
-    const t = f.mul(f.sub(pt.x, delta), f.add(pt.x, delta));
-    const alpha = f.add(f.add(t, t), t);
-    const beta2 = f.add(beta, beta);
-    const beta4 = f.add(beta2, beta2);
-    const beta8 = f.add(beta4, beta4);
-    const x3 = f.sub(f.sqr(alpha), beta8);
-    const yz = f.add(pt.y, pt.z);
-    const z3 = f.sub(f.sub(f.sqr(yz), gamma), delta);
-    const gamma2 = f.sqr(gamma);
-    const g2 = f.add(gamma2, gamma2);
-    const g4 = f.add(g2, g2);
-    const g8 = f.add(g4, g4);
-    const y3 = f.sub(f.mul(alpha, f.sub(beta4, x3)), g8);
-    return new JacobianPoint(x3, y3, z3);
+    const delta = this.r0, gamma = this.r1, beta = this.r2, alpha = this.r3, t = this.r4, x3 = this.r5, z3 = this.r6;
+    f.mulTo(delta, pt.z, pt.z);
+    f.mulTo(gamma, pt.y, pt.y);
+    f.mulTo(beta, pt.x, gamma);
+    f.subTo(t, pt.x, delta);
+    f.addTo(alpha, pt.x, delta);
+    f.mulTo(t, t, alpha);
+    f.addTo(alpha, t, t);
+    f.addTo(alpha, alpha, t); // alpha = 3(x - delta)(x + delta)
+    f.addTo(beta, beta, beta);
+    f.addTo(beta, beta, beta); // beta = 4·X·gamma
+    f.mulTo(x3, alpha, alpha);
+    f.subTo(x3, x3, beta);
+    f.subTo(x3, x3, beta); // X3 = alpha² - 8·X·gamma
+    f.addTo(z3, pt.y, pt.z);
+    f.mulTo(z3, z3, z3);
+    f.subTo(z3, z3, gamma);
+    f.subTo(z3, z3, delta); // Z3 = (Y + Z)² - gamma - delta
+    f.subTo(t, beta, x3);
+    f.mulTo(t, alpha, t);
+    f.mulTo(gamma, gamma, gamma);
+    f.addTo(gamma, gamma, gamma);
+    f.addTo(gamma, gamma, gamma);
+    f.addTo(gamma, gamma, gamma); // 8·gamma²
+    f.subTo(out.y, t, gamma); // Y3 = alpha(4·beta - X3) - 8·gamma²
+    out.x.set(x3);
+    out.z.set(z3);
   }
 
-  add(p1: JacobianPoint, p2: JacobianPoint): JacobianPoint {
-    if (p1.isInfinity()) return p2;
-    if (p2.isInfinity()) return p1;
+  /** out = p1 + p2 (out may be p1 or p2). */
+  add(out: JacobianPoint, p1: JacobianPoint, p2: JacobianPoint): void {
+    if (p1.isInfinity()) { out.setTo(p2); return; }
+    if (p2.isInfinity()) { out.setTo(p1); return; }
     const f = this.field;
-    const z1z1 = f.sqr(p1.z);
-    const z2z2 = f.sqr(p2.z);
-    const u1 = f.mul(p1.x, z2z2);
-    const u2 = f.mul(p2.x, z1z1);
-    const s1 = f.mul(f.mul(p1.y, p2.z), z2z2);
-    const s2 = f.mul(f.mul(p2.y, p1.z), z1z1);
-    const h = f.sub(u2, u1);
-    const r = f.sub(s2, s1);
-    if (isZeroLimbs(h)) return isZeroLimbs(r) ? this.double(p1) : JacobianPoint.infinity();
-    const hh = f.sqr(h);
-    const hhh = f.mul(h, hh);
-    const v = f.mul(u1, hh);
-    const x3 = f.sub(f.sub(f.sqr(r), hhh), f.add(v, v));
-    const y3 = f.sub(f.mul(r, f.sub(v, x3)), f.mul(s1, hhh));
-    const z3 = f.mul(f.mul(p1.z, p2.z), h);
-    return new JacobianPoint(x3, y3, z3);
+    const z1z1 = this.r0, z2z2 = this.r1, u1 = this.r2, u2 = this.r3, s1 = this.r4, s2 = this.r5;
+    f.mulTo(z1z1, p1.z, p1.z);
+    f.mulTo(z2z2, p2.z, p2.z);
+    f.mulTo(u1, p1.x, z2z2);
+    f.mulTo(u2, p2.x, z1z1);
+    f.mulTo(s1, p1.y, p2.z);
+    f.mulTo(s1, s1, z2z2);
+    f.mulTo(s2, p2.y, p1.z);
+    f.mulTo(s2, s2, z1z1);
+    const h = u2, r = s2;
+    f.subTo(h, u2, u1);
+    f.subTo(r, s2, s1);
+    if (isZeroLimbs(h)) {
+      if (isZeroLimbs(r)) this.double(out, p1);
+      else out.setInfinity();
+      return;
+    }
+    const hh = z1z1, hhh = z2z2, v = this.r6, x3 = this.r7, z3 = this.r8;
+    f.mulTo(z3, p1.z, p2.z);
+    f.mulTo(z3, z3, h);
+    f.mulTo(hh, h, h);
+    f.mulTo(hhh, h, hh);
+    f.mulTo(v, u1, hh);
+    f.mulTo(x3, r, r);
+    f.subTo(x3, x3, hhh);
+    f.subTo(x3, x3, v);
+    f.subTo(x3, x3, v); // X3 = r² - H³ - 2·U1·H²
+    f.subTo(v, v, x3);
+    f.mulTo(v, r, v);
+    f.mulTo(s1, s1, hhh);
+    f.subTo(out.y, v, s1); // Y3 = r(U1·H² - X3) - S1·H³
+    out.x.set(x3);
+    out.z.set(z3);
   }
 
   /** a·P + b·Q (Shamir's trick), scalars as plain limbs < 2^256. */
   mulAdd(a: Uint32Array, pt: JacobianPoint, b: Uint32Array, q: JacobianPoint): JacobianPoint {
-    const both = this.add(pt, q);
-    let acc = JacobianPoint.infinity();
+    const both = JacobianPoint.infinity();
+    this.add(both, pt, q);
+    const acc = JacobianPoint.infinity();
     for (let bit = 255; bit >= 0; bit--) {
-      acc = this.double(acc);
+      this.double(acc, acc);
       const useA = testBit(a, bit);
       const useB = testBit(b, bit);
-      if (useA && useB) acc = this.add(acc, both);
-      else if (useA) acc = this.add(acc, pt);
-      else if (useB) acc = this.add(acc, q);
+      if (useA && useB) this.add(acc, acc, both);
+      else if (useA) this.add(acc, acc, pt);
+      else if (useB) this.add(acc, acc, q);
     }
     return acc;
   }
 
-  /** Affine x of a finite point, plain, as 32 big-endian bytes. */
+  /** Affine x of a finite point, plain. */
   affineX(pt: JacobianPoint): Uint32Array {
     const f = this.field;
     const zInv = f.invert(pt.z);
-    return f.fromMont(f.mul(pt.x, f.sqr(zInv)));
+    f.mulTo(zInv, zInv, zInv);
+    f.mulTo(zInv, pt.x, zInv);
+    return f.fromMont(zInv);
   }
 
   /** x mod n for x < p (p < 2n). */
   modOrder(x: Uint32Array): Uint32Array { return reduceOnce(x, this.n); }
-}
-
-export class JacobianPoint {
-  constructor(public x: Uint32Array, public y: Uint32Array, public z: Uint32Array) {}
-
-  static infinity(): JacobianPoint {
-    return new JacobianPoint(new Uint32Array(LIMBS), new Uint32Array(LIMBS), new Uint32Array(LIMBS));
-  }
-
-  isInfinity(): bool { return isZeroLimbs(this.z); }
 }
 
 let curve: P256 | null = null;
