@@ -1,9 +1,11 @@
-// Conformance kinds for signature verification and keys: signature.verify, jwk.parse.
+// Conformance kinds for signature verification, keys and JWTs: signature.verify, jwk.parse, jwks.parse, jwt.verify.
 import { fromHex } from "../src/bytes";
-import { JsonValue } from "../src/json";
+import { JsonValue, stringifyJson } from "../src/json";
 import { parsePublicJwk } from "../src/jwk";
+import { KeySet, parseKeySet } from "../src/jwks";
+import { JwtRules, verifyJwt } from "../src/jwt";
 import { SignatureVerifier } from "../src/signature";
-import { str } from "./inputs";
+import { num, str, stringArray, strings } from "./inputs";
 
 const verifier = new SignatureVerifier();
 
@@ -36,6 +38,34 @@ export function runSignature(kind: string, input: JsonValue): JsonValue | null {
     const key = parsed.key!;
     out.setString("kty", key.kty).setString("crv", key.crv);
     if (key.hasKid) out.setString("kid", key.kid);
+    return out;
+  }
+  if (kind == "jwks.parse") {
+    // input: { text } → { ok, error } or { ok, kids: [..], skipped: [..] }
+    const parsed = parseKeySet(str(input, "text", ""));
+    const out = JsonValue.object().setBool("ok", parsed.keySet != null);
+    if (parsed.keySet == null) return out.setString("error", parsed.error);
+    const kids = new Array<string>();
+    for (let i = 0; i < parsed.keySet!.keys.length; i++) kids.push(parsed.keySet!.keys[i].kid);
+    return out.set("kids", stringArray(kids)).set("skipped", stringArray(parsed.keySet!.skipped));
+  }
+  if (kind == "jwt.verify") {
+    // input: { token, jwks: {keys:[..]}, algorithms?, issuers?, audiences?, clockSkewSeconds?, now }
+    //   → { ok, reason, kid } plus { sub, exp } when ok
+    const jwks = input.get("jwks");
+    const keys = parseKeySet(jwks != null ? stringifyJson(jwks) : "");
+    const rules = new JwtRules();
+    if (input.has("algorithms")) rules.algorithms = strings(input, "algorithms");
+    rules.issuers = strings(input, "issuers");
+    rules.audiences = strings(input, "audiences");
+    rules.clockSkewSeconds = num(input, "clockSkewSeconds", rules.clockSkewSeconds);
+    const verdict = verifyJwt(str(input, "token", ""), keys.keySet != null ? keys.keySet! : new KeySet(), rules, num(input, "now", 0), verifier);
+    const out = JsonValue.object().setBool("ok", verdict.ok).setString("reason", verdict.reason).setString("kid", verdict.kid);
+    if (verdict.ok) {
+      const sub = verdict.claims!.get("sub");
+      if (sub != null) out.set("sub", sub);
+      out.setNumber("exp", verdict.exp);
+    }
     return out;
   }
   return null;
