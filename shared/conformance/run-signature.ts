@@ -1,8 +1,10 @@
-// Conformance kinds for signature verification, keys and JWTs: signature.verify, jwk.parse, jwks.parse, jwt.verify.
+// Conformance kinds for signature verification, keys, JWS and JWTs: signature.verify, jwk.parse, jwks.parse,
+// jws.verify, jwt.verify.
 import { fromHex } from "../src/bytes";
 import { JsonValue, stringifyJson } from "../src/json";
 import { parsePublicJwk } from "../src/jwk";
 import { KeySet, parseKeySet } from "../src/jwks";
+import { checkJwsSignature, parseJws } from "../src/jws";
 import { JwtRules, verifyJwt } from "../src/jwt";
 import { SignatureVerifier } from "../src/signature";
 import { num, str, stringArray, strings } from "./inputs";
@@ -48,6 +50,15 @@ export function runSignature(kind: string, input: JsonValue): JsonValue | null {
     const kids = new Array<string>();
     for (let i = 0; i < parsed.keySet!.keys.length; i++) kids.push(parsed.keySet!.keys[i].kid);
     return out.set("kids", stringArray(kids)).set("skipped", stringArray(parsed.keySet!.skipped));
+  }
+  if (kind == "jws.verify") {
+    // input: { token, jwks: {keys:[..]}, algorithms } → { ok, reason } (checks 1–5 of jwt.verify, any payload)
+    const jwks = input.get("jwks");
+    const keys = parseKeySet(jwks != null ? stringifyJson(jwks) : "");
+    const parts = parseJws(str(input, "token", ""));
+    const reason = parts == null ? "malformed"
+      : checkJwsSignature(parts, keys.keySet != null ? keys.keySet! : new KeySet(), strings(input, "algorithms"), verifier);
+    return JsonValue.object().setBool("ok", reason.length == 0).setString("reason", reason);
   }
   if (kind == "jwt.verify") {
     // input: { token, jwks: {keys:[..]}, algorithms?, issuers?, audiences?, clockSkewSeconds?, now }

@@ -15,15 +15,11 @@
 //   issued_in_future iat > now + skew
 //   wrong_issuer     `iss` not one of the configured issuers (when some are configured)
 //   wrong_audience   no `aud` value among the configured audiences (when some are configured)
-import { base64urlDecodeRange } from "./bytes";
-import { JsonValue, parseJson } from "./json";
-import { ALG_ES256, ALG_RS256, PublicJwk, VERIFIABLE_ALGORITHMS } from "./jwk";
+import { JsonValue } from "./json";
+import { ALG_ES256, ALG_RS256 } from "./jwk";
 import { KeySet } from "./jwks";
+import { checkJwsSignature, jsonObjectOf, parseJws } from "./jws";
 import { SignatureVerifier } from "./signature";
-import { utf8Decode, utf8Encode } from "./utf8";
-
-export const MAX_JWT_BYTES: i32 = 16384;
-export const MAX_JWT_HEADER_BYTES: i32 = 2048;
 
 export class JwtRules {
   algorithms: Array<string> = [ALG_ES256, ALG_RS256];
@@ -50,62 +46,16 @@ function refuse(reason: string, kid: string): JwtVerdict {
   return v;
 }
 
-/** Whether an algorithm may ever be allowed: only those the core verifies; never `none` or HS*. */
-export function isAllowableAlgorithm(alg: string): bool {
-  return VERIFIABLE_ALGORITHMS.includes(alg);
-}
-
 export function verifyJwt(token: string, keys: KeySet, rules: JwtRules, nowSeconds: f64, verifier: SignatureVerifier): JwtVerdict {
-  // 1. Syntax.
-  if (token.length > MAX_JWT_BYTES) return refuse("malformed", "");
-  const dot1 = token.indexOf(".");
-  const dot2 = dot1 < 0 ? -1 : token.indexOf(".", dot1 + 1);
-  if (dot1 <= 0 || dot2 < 0 || dot2 == dot1 + 1 || dot2 == token.length - 1 || token.indexOf(".", dot2 + 1) >= 0) {
-    return refuse("malformed", "");
-  }
-  if (dot1 > (MAX_JWT_HEADER_BYTES * 4 + 2) / 3) return refuse("malformed", "");
-  const headerBytes = base64urlDecodeRange(token, 0, dot1);
-  const payloadBytes = base64urlDecodeRange(token, dot1 + 1, dot2);
-  const signature = base64urlDecodeRange(token, dot2 + 1, token.length);
-  if (headerBytes == null || payloadBytes == null || signature == null) return refuse("malformed", "");
-  const header = jsonObjectOf(headerBytes);
-  const claims = jsonObjectOf(payloadBytes);
-  if (header == null || claims == null || header.has("crit")) return refuse("malformed", "");
-  const algValue = header.get("alg");
-  const kidValue = header.get("kid");
-  if (algValue == null || !algValue.isString() || (kidValue != null && !kidValue.isString())) return refuse("malformed", "");
-  const alg = algValue.str;
-  const kid = kidValue != null ? kidValue.str : "";
-
-  // 2. Algorithm allow list.
-  if (!isAllowableAlgorithm(alg) || !rules.algorithms.includes(alg)) return refuse("alg_not_allowed", kid);
-
-  // 3. Key lookup; 4. key fits the algorithm.
-  let key: PublicJwk | null = null;
-  if (kidValue != null) {
-    let withKid = 0;
-    let fitting = 0;
-    for (let i = 0; i < keys.keys.length; i++) {
-      const candidate = keys.keys[i];
-      if (!candidate.hasKid || candidate.kid != kid) continue;
-      withKid++;
-      if (candidate.fits(alg)) { fitting++; key = candidate; }
-    }
-    if (withKid == 0) return refuse("unknown_kid", kid);
-    if (fitting == 0) return refuse("key_mismatch", kid);
-    if (fitting > 1) return refuse("ambiguous_kid", kid);
-  } else {
-    let fitting = 0;
-    for (let i = 0; i < keys.keys.length; i++) {
-      if (keys.keys[i].fits(alg)) { fitting++; key = keys.keys[i]; }
-    }
-    if (fitting != 1) return refuse("missing_kid", kid);
-  }
-
-  // 5. Signature over the ASCII bytes of header.payload (base64url text: one byte per character).
-  const signingInput = new Uint8Array(dot2);
-  for (let i = 0; i < dot2; i++) signingInput[i] = u8(token.charCodeAt(i));
-  if (!verifier.verify(alg, key!, signingInput, signature)) return refuse("bad_signature", kid);
+  // 1. Syntax (the payload must be a claims set: a JSON object).
+  const parts = parseJws(token);
+  if (parts == null) return refuse("malformed", "");
+  const kid = parts.kid;
+  const claims = jsonObjectOf(parts.payload);
+  if (claims == null) return refuse("malformed", "");
+  // 2–5. Algorithm, key lookup, key fits the algorithm, signature.
+  const failure = checkJwsSignature(parts, keys, rules.algorithms, verifier);
+  if (failure.length > 0) return refuse(failure, kid);
 
   // 6. Time claims, 7. issuer, 8. audience.
   const exp = claims.get("exp");
@@ -142,20 +92,4 @@ export function verifyJwt(token: string, keys: KeySet, rules: JwtRules, nowSecon
   verdict.claims = claims;
   verdict.exp = exp.num;
   return verdict;
-}
-
-/** Bytes → a JSON object, or null unless they are well-formed UTF-8 holding an object with no repeated member
- *  (a repeated `alg` or `exp` would let two readers of one token disagree). */
-function jsonObjectOf(bytes: Uint8Array): JsonValue | null {
-  const text = utf8Decode(bytes);
-  const reencoded = utf8Encode(text);
-  if (reencoded.length != bytes.length) return null;
-  for (let i = 0; i < bytes.length; i++) if (reencoded[i] != bytes[i]) return null;
-  const parsed = parseJson(text);
-  if (!parsed.ok() || !parsed.value!.isObject()) return null;
-  const value = parsed.value!;
-  for (let i = 1; i < value.keys.length; i++) {
-    for (let j = 0; j < i; j++) if (value.keys[i] == value.keys[j]) return null;
-  }
-  return value;
 }

@@ -10,6 +10,8 @@ import { NodeSignatureVerifier } from "../../kong-plugins/src/node-signature";
 import { fromHex } from "../../shared/src/bytes";
 import { parseJson } from "../../shared/src/json";
 import { parsePublicJwk } from "../../shared/src/jwk";
+import { KeySet, parseKeySet } from "../../shared/src/jwks";
+import { checkJwsSignature, parseJws } from "../../shared/src/jws";
 
 const root = join(import.meta.dirname, "../..");
 const wycheproofDir = join(root, "../shared/wycheproof");
@@ -102,6 +104,74 @@ describe.skipIf(!available)(available ? "Wycheproof signature suites" : `Wychepr
         expect(wrong).toEqual([]);
         expect(counts.valid + counts.invalid + counts.acceptable).toBeGreaterThan(100);
       }, 300_000);
+    }
+  }
+});
+
+/** The JWS and JWK suites at the level they apply to: compact JWS parsing, key-set parsing, key selection and
+ *  the signature. Cases for algorithms meshgate does not offer (HS*, RS384/512, PS384/512, ES512) and for
+ *  symmetric keys must be refused (counted as "not offered"); every other case must get Wycheproof's answer. */
+const JWS_SUITES = ["json_web_signature_test.json", "json_web_key_test.json"];
+/** Known deviations, each recorded in shared/DECISIONS.md: the test fails if one disappears or another appears. */
+const JWS_DEVIATIONS: Record<string, string> = {
+  "json_web_key_test.json:7": "ROCA-fingerprinted RSA key (CVE-2017-15361) is not detected: accepted",
+};
+const OFFERED = ["ES256", "RS256", "PS256"];
+
+interface JwsGroup { public?: Record<string, unknown>; private?: Record<string, unknown>; tests: Array<{ tcId: number; jws: string; result: string; comment: string }> }
+
+function headerAlg(jws: string): string {
+  try { return String(JSON.parse(Buffer.from(jws.split(".")[0], "base64url").toString("utf8")).alg); } catch { return ""; }
+}
+
+function keySetOf(group: JwsGroup): { keys: unknown[] } {
+  const key = group.public ?? group.private ?? {};
+  return Array.isArray(key.keys) ? { keys: key.keys } : { keys: [key] };
+}
+
+type JwsVerifier = (token: string, jwks: { keys: unknown[] }) => { ok: boolean; reason: string };
+
+const nodeJws: JwsVerifier = (token, jwks) => {
+  const set = parseKeySet(JSON.stringify(jwks)).keySet ?? new KeySet();
+  const parts = parseJws(token);
+  const reason = parts === null ? "malformed" : checkJwsSignature(parts, set, OFFERED, new NodeSignatureVerifier());
+  return { ok: reason === "", reason };
+};
+
+describe.skipIf(!available)(available ? "Wycheproof JWS and JWK suites" : `Wycheproof JWS and JWK suites: ${missingReason}`, () => {
+  const verifiers: Array<[string, () => JwsVerifier]> = [
+    ["tsc build", () => (token, jwks) => JSON.parse(builds.tsc.runVector("jws.verify", JSON.stringify({ token, jwks, algorithms: OFFERED })))],
+    ["asc (wasm) build", () => (token, jwks) => JSON.parse(builds.asc.runVector("jws.verify", JSON.stringify({ token, jwks, algorithms: OFFERED })))],
+    ["node:crypto port", () => nodeJws],
+  ];
+  for (const file of JWS_SUITES) {
+    for (const [name, verifier] of verifiers) {
+      it(`${file} on the ${name}: offered algorithms as Wycheproof says, the rest refused`, () => {
+        const suite = JSON.parse(readFileSync(join(wycheproofDir, file), "utf8")) as { testGroups: JwsGroup[] };
+        const counts = { validAccepted: 0, invalidRefused: 0, notOfferedRefused: 0 };
+        const wrong: string[] = [];
+        const deviations: string[] = [];
+        for (const group of suite.testGroups) {
+          const jwks = keySetOf(group);
+          const symmetric = jwks.keys.some((k) => (k as { kty?: string }).kty === "oct");
+          for (const test of group.tests) {
+            const verdict = verifier()(test.jws, jwks);
+            const offered = OFFERED.includes(headerAlg(test.jws)) && !symmetric;
+            if (`${file}:${test.tcId}` in JWS_DEVIATIONS) { deviations.push(`${file}:${test.tcId}`); if (!verdict.ok) wrong.push(`tcId ${test.tcId}: recorded deviation no longer happens`); continue; }
+            if (!offered || test.result === "invalid") {
+              if (verdict.ok) wrong.push(`tcId ${test.tcId} (${test.result}, ${test.comment}): accepted`);
+              else if (offered) counts.invalidRefused++;
+              else counts.notOfferedRefused++;
+            } else if (verdict.ok) counts.validAccepted++;
+            else wrong.push(`tcId ${test.tcId} (${test.result}, ${test.comment}): refused (${verdict.reason})`);
+          }
+        }
+        console.log(`wycheproof ${file} [${name}]: ${counts.validAccepted} valid accepted, ${counts.invalidRefused} invalid refused, ` +
+          `${counts.notOfferedRefused} not offered and refused, ${deviations.length} recorded deviations — ${wrong.length} wrong`);
+        expect(wrong).toEqual([]);
+        expect(deviations).toEqual(Object.keys(JWS_DEVIATIONS).filter((id) => id.startsWith(`${file}:`)));
+        expect(counts.validAccepted).toBeGreaterThan(0);
+      }, 120_000);
     }
   }
 });
