@@ -4,40 +4,40 @@
 // Point operations write into preallocated registers, so a verification allocates a handful of arrays, not
 // thousands (the wasm plane's allocator would dominate otherwise).
 import { fromHex } from "./bytes";
-import { Montgomery, compareLimbs, isZeroLimbs, limbsFromBytes, reduceOnce, testBit } from "./bigint";
+import { Limbs, Montgomery, cloneLimbs, compareLimbs, copyLimbs, isZeroLimbs, limbsFromBytes, newLimbs, reduceOnce, testBit, zeroLimbs } from "./bigint";
 
 const LIMBS: i32 = 16;
 
-function constant(hex: string): Uint32Array { return limbsFromBytes(fromHex(hex)!, LIMBS)!; }
+function constant(hex: string): Limbs { return limbsFromBytes(fromHex(hex)!, LIMBS)!; }
 
 export class JacobianPoint {
-  constructor(public x: Uint32Array, public y: Uint32Array, public z: Uint32Array) {}
+  constructor(public x: Limbs, public y: Limbs, public z: Limbs) {}
 
   static infinity(): JacobianPoint {
-    return new JacobianPoint(new Uint32Array(LIMBS), new Uint32Array(LIMBS), new Uint32Array(LIMBS));
+    return new JacobianPoint(newLimbs(LIMBS), newLimbs(LIMBS), newLimbs(LIMBS));
   }
 
   isInfinity(): bool { return isZeroLimbs(this.z); }
 
-  setTo(other: JacobianPoint): void { this.x.set(other.x); this.y.set(other.y); this.z.set(other.z); }
+  setTo(other: JacobianPoint): void { copyLimbs(this.x, other.x); copyLimbs(this.y, other.y); copyLimbs(this.z, other.z); }
 
-  setInfinity(): void { this.x.fill(0); this.y.fill(0); this.z.fill(0); }
+  setInfinity(): void { zeroLimbs(this.x); zeroLimbs(this.y); zeroLimbs(this.z); }
 }
 
-function register(): Uint32Array { return new Uint32Array(LIMBS); }
+function register(): Limbs { return newLimbs(LIMBS); }
 
 export class P256 {
-  readonly p: Uint32Array;
-  readonly n: Uint32Array;
+  readonly p: Limbs;
+  readonly n: Limbs;
   readonly field: Montgomery;
   readonly order: Montgomery;
   /** b and the generator, in Montgomery form over p. */
-  private readonly b: Uint32Array;
+  private readonly b: Limbs;
   readonly g: JacobianPoint;
   // Registers for double/add (one curve object per instance; the filter is single-threaded).
-  private r0: Uint32Array = register(); private r1: Uint32Array = register(); private r2: Uint32Array = register();
-  private r3: Uint32Array = register(); private r4: Uint32Array = register(); private r5: Uint32Array = register();
-  private r6: Uint32Array = register(); private r7: Uint32Array = register(); private r8: Uint32Array = register();
+  private r0: Limbs = register(); private r1: Limbs = register(); private r2: Limbs = register();
+  private r3: Limbs = register(); private r4: Limbs = register(); private r5: Limbs = register();
+  private r6: Limbs = register(); private r7: Limbs = register(); private r8: Limbs = register();
 
   constructor() {
     const field = new Montgomery(constant("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff"));
@@ -50,7 +50,7 @@ export class P256 {
     this.g = new JacobianPoint(
       field.toMont(constant("6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296")),
       field.toMont(constant("4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5")),
-      field.one.slice(),
+      cloneLimbs(field.one),
     );
   }
 
@@ -62,7 +62,7 @@ export class P256 {
     const yl = limbsFromBytes(y, LIMBS)!;
     if (compareLimbs(xl, this.p) >= 0 || compareLimbs(yl, this.p) >= 0) return null;
     const f = this.field;
-    const point = new JacobianPoint(f.toMont(xl), f.toMont(yl), f.one.slice());
+    const point = new JacobianPoint(f.toMont(xl), f.toMont(yl), cloneLimbs(f.one));
     const lhs = register();
     f.mulTo(lhs, point.y, point.y);
     const rhs = register();
@@ -105,8 +105,8 @@ export class P256 {
     f.addTo(gamma, gamma, gamma);
     f.addTo(gamma, gamma, gamma); // 8·gamma²
     f.subTo(out.y, t, gamma); // Y3 = alpha(4·beta - X3) - 8·gamma²
-    out.x.set(x3);
-    out.z.set(z3);
+    copyLimbs(out.x, x3);
+    copyLimbs(out.z, z3);
   }
 
   /** out = p1 + p2 (out may be p1 or p2). */
@@ -145,12 +145,12 @@ export class P256 {
     f.mulTo(v, r, v);
     f.mulTo(s1, s1, hhh);
     f.subTo(out.y, v, s1); // Y3 = r(U1·H² - X3) - S1·H³
-    out.x.set(x3);
-    out.z.set(z3);
+    copyLimbs(out.x, x3);
+    copyLimbs(out.z, z3);
   }
 
   /** a·P + b·Q (Shamir's trick), scalars as plain limbs < 2^256. */
-  mulAdd(a: Uint32Array, pt: JacobianPoint, b: Uint32Array, q: JacobianPoint): JacobianPoint {
+  mulAdd(a: Limbs, pt: JacobianPoint, b: Limbs, q: JacobianPoint): JacobianPoint {
     const both = JacobianPoint.infinity();
     this.add(both, pt, q);
     const acc = JacobianPoint.infinity();
@@ -166,7 +166,7 @@ export class P256 {
   }
 
   /** Affine x of a finite point, plain. */
-  affineX(pt: JacobianPoint): Uint32Array {
+  affineX(pt: JacobianPoint): Limbs {
     const f = this.field;
     const zInv = f.invert(pt.z);
     f.mulTo(zInv, zInv, zInv);
@@ -175,7 +175,7 @@ export class P256 {
   }
 
   /** x mod n for x < p (p < 2n). */
-  modOrder(x: Uint32Array): Uint32Array { return reduceOnce(x, this.n); }
+  modOrder(x: Limbs): Limbs { return reduceOnce(x, this.n); }
 }
 
 let curve: P256 | null = null;

@@ -1,7 +1,7 @@
 // RSA signature verification with SHA-256 (RFC 8017): RSASSA-PKCS1-v1_5 (§8.2.2, RS256) compares the whole
 // encoded message, DigestInfo included, byte for byte — no parsing, so no lenient parsing; RSASSA-PSS (§8.1.2,
 // PS256: MGF1-SHA-256, 32-byte salt as RFC 7518 §3.5 fixes it).
-import { Montgomery, bitLength, compareLimbs, limbsFromBytes, limbsToBytes } from "./bigint";
+import { Limbs, Montgomery, bitLength, compareLimbs, limbsFromBytes, limbsToBytes, lowLimbs } from "./bigint";
 import { concatBytes } from "./bytes";
 import { sha256 } from "./digest";
 
@@ -21,7 +21,7 @@ export class RsaPublicKey {
   private readonly exponent: Uint8Array;
   private readonly mont: Montgomery;
 
-  private constructor(modulus: Uint32Array, bits: i32, exponent: Uint8Array) {
+  private constructor(modulus: Limbs, bits: i32, exponent: Uint8Array) {
     this.bits = bits;
     this.size = (bits + 7) >> 3;
     this.exponent = exponent;
@@ -36,7 +36,7 @@ export class RsaPublicKey {
     const modulus = limbsFromBytes(n, limbs)!;
     const bits = bitLength(modulus);
     if (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS || (modulus[0] & 1) == 0) return null;
-    const trimmed = modulus.slice(0, (bits + 15) >> 4);
+    const trimmed = lowLimbs(modulus, (bits + 15) >> 4);
     const exponent = limbsFromBytes(e, trimmed.length);
     if (exponent == null || (exponent[0] & 1) == 0 || bitLength(exponent) < 2 || compareLimbs(exponent, trimmed) >= 0) return null;
     return new RsaPublicKey(trimmed, bits, stripLeadingZeros(e));
