@@ -4,6 +4,7 @@
 // here is constant time. Modular multiplication is Montgomery's (CIOS); inverses use Fermat (prime moduli).
 
 const LIMB_BITS: i32 = 16;
+const LIMB_MASK: u32 = 0xffff;
 
 /** Limbs live in StaticArray: asc inlines its unchecked accesses, where a typed array's cost a call each under
  *  the incremental runtime's shadow stack (about 9× slower). On Node the shim makes it a zero-filled Array. */
@@ -36,7 +37,6 @@ export function copyLimbs(dst: Limbs, src: Limbs): void {
 export function zeroLimbs(a: Limbs): void {
   for (let i = 0; i < a.length; i++) a[i] = 0;
 }
-const LIMB_MASK: u32 = 0xffff;
 
 /** Big-endian bytes → `limbs` limbs, or null when the value does not fit. Leading zero bytes are allowed. */
 export function limbsFromBytes(bytes: Uint8Array, limbs: i32): Limbs | null {
@@ -139,7 +139,7 @@ export class Montgomery {
   private plainOne: Limbs = newLimbs(0);
   private scratch: Limbs = newLimbs(0);
 
-  /** `modulus` must be odd and greater than 1 (callers check: see `isUsableModulus`). */
+  /** `modulus` must be odd and greater than 1 (callers check: RsaPublicKey.of; the curve constants are). */
   constructor(modulus: Limbs) {
     this.modulus = modulus;
     const k = modulus.length;

@@ -54,17 +54,18 @@ export class JwkResult {
   static refused(error: string): JwkResult { const r = new JwkResult(); r.error = error; return r; }
 }
 
-function member(jwk: JsonValue, name: string): string | null {
+/** A member's string value; "" when absent, null when present but not a string. */
+function stringMember(jwk: JsonValue, name: string): string | null {
   const v = jwk.get(name);
-  if (v == null) return null;
-  return v.isString() ? v.str : "\u0000not-a-string";
+  if (v == null) return "";
+  return v.isString() ? v.str : null;
 }
 
 /** Parses one JWK object. */
 export function parsePublicJwk(jwk: JsonValue): JwkResult {
   if (!jwk.isObject()) return JwkResult.refused("key is not a JSON object");
-  const kty = member(jwk, "kty");
-  if (kty == null) return JwkResult.refused("kty missing");
+  const kty = stringMember(jwk, "kty");
+  if (kty == null || kty.length == 0) return JwkResult.refused("kty missing or not a string");
   if (kty == "oct") return JwkResult.refused("symmetric (oct) keys are never accepted");
   if (kty != "EC" && kty != "RSA") return JwkResult.refused("unsupported kty");
   for (let i = 0; i < PRIVATE_MEMBERS.length; i++) {
@@ -102,8 +103,8 @@ export function parsePublicJwk(jwk: JsonValue): JwkResult {
 }
 
 function readEc(jwk: JsonValue, key: PublicJwk): string {
-  const crv = member(jwk, "crv");
-  if (crv == null) return "crv missing";
+  const crv = stringMember(jwk, "crv");
+  if (crv == null || crv.length == 0) return "crv missing or not a string";
   if (crv != "P-256") return "unsupported crv";
   key.crv = crv;
   const x = decodeMember(jwk, "x");
