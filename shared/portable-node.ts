@@ -9,3 +9,12 @@ export function f64(value: number): number { return +value; }
 export function bool(value: unknown): boolean { return !!value; }
 export function min(a: number, b: number): number { return Math.min(a, b); }
 export function max(a: number, b: number): number { return Math.max(a, b); }
+/** asc's `unchecked(expr)` drops the bounds check of an array access inside it; on Node it is the access itself. */
+export function unchecked<T>(value: T): T { return value; }
+/** asc's fixed-length array; on Node a zero-filled Array (the core uses it for numbers only). */
+export class StaticArray<T> extends Array<T> {
+  constructor(length: number) {
+    super(length);
+    this.fill(0 as T);
+  }
+}

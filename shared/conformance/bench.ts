@@ -7,6 +7,10 @@ import { gcraParams, gcraStep } from "../src/gcra";
 import { Header } from "../src/headers";
 import { Policy } from "../src/policy";
 import { parsePolicy } from "../src/policy-parse";
+import { fromHex } from "../src/bytes";
+import { parseJson } from "../src/json";
+import { parsePublicJwk } from "../src/jwk";
+import { SignatureVerifier } from "../src/signature";
 
 function examplePolicy(text: string): Policy {
   const parsed = parsePolicy(text);
@@ -57,4 +61,28 @@ export function benchValidate(policyText: string, iterations: i32): i32 {
   let checksum: i32 = 0;
   for (let i = 0; i < iterations; i++) checksum += parsePolicy(policyText).errors.length + 1;
   return checksum;
+}
+
+/** Parses `jwkJson` once, then verifies `signature` over `message` (hex) `iterations` times (a cache miss each:
+ *  the decision cache sits above this). Returns the number of successful verifications. */
+export function benchVerify(alg: string, jwkJson: string, messageHex: string, signatureHex: string, iterations: i32): i32 {
+  const jwk = parseJson(jwkJson);
+  if (!jwk.ok()) return -1;
+  const key = parsePublicJwk(jwk.value!);
+  const message = fromHex(messageHex);
+  const signature = fromHex(signatureHex);
+  if (key.key == null || message == null || signature == null) return -1;
+  const verifier = new SignatureVerifier();
+  let valid: i32 = 0;
+  for (let i = 0; i < iterations; i++) if (verifier.verify(alg, key.key!, message, signature)) valid++;
+  return valid;
+}
+
+/** Parses the JWK `iterations` times (the key-set refresh cost per key). Returns the number accepted. */
+export function benchParseJwk(jwkJson: string, iterations: i32): i32 {
+  const jwk = parseJson(jwkJson);
+  if (!jwk.ok()) return -1;
+  let accepted: i32 = 0;
+  for (let i = 0; i < iterations; i++) if (parsePublicJwk(jwk.value!).key != null) accepted++;
+  return accepted;
 }

@@ -7,6 +7,7 @@ import { runAuth } from "./run-auth";
 import { runPolicy } from "./run-policy";
 import { runLimits } from "./run-limits";
 import { runFlow } from "./run-flow";
+import { runSignature } from "./run-signature";
 
 export function runVector(kind: string, input: string): string {
   const parsed = parseJson(input);
@@ -17,6 +18,7 @@ export function runVector(kind: string, input: string): string {
   if (out == null) out = runPolicy(kind, value);
   if (out == null) out = runLimits(kind, value);
   if (out == null) out = runFlow(kind, value);
+  if (out == null) out = runSignature(kind, value);
   if (out == null) return errorOutput("unknown kind " + kind);
   return stringifyJson(out);
 }
@@ -25,4 +27,4 @@ function errorOutput(message: string): string {
   return stringifyJson(JsonValue.object().setString("harnessError", message));
 }
 
-export { benchCacheKey, benchInterpret, benchCanary, benchGcra, benchValidate } from "./bench";
+export { benchCacheKey, benchInterpret, benchCanary, benchGcra, benchValidate, benchVerify, benchParseJwk } from "./bench";

@@ -1,0 +1,285 @@
+// Unsigned big integers for signature verification (RSA, ECDSA): little-endian arrays of 16-bit limbs held in
+// u32, so every limb product plus two limbs stays below 2^32 — exact in a double (tsc build) and in a u32
+// (asc build), the same trick digest.ts uses for wrapping. Verification handles public data only, so nothing
+// here is constant time. Modular multiplication is Montgomery's (CIOS); inverses use Fermat (prime moduli).
+
+const LIMB_BITS: i32 = 16;
+const LIMB_MASK: u32 = 0xffff;
+
+/** Limbs live in StaticArray: asc inlines its unchecked accesses, where a typed array's cost a call each under
+ *  the incremental runtime's shadow stack (about 9× slower). On Node the shim makes it a zero-filled Array. */
+export type Limbs = StaticArray<u32>;
+
+export function newLimbs(count: i32): Limbs {
+  const out = new StaticArray<u32>(count);
+  for (let i = 0; i < count; i++) out[i] = 0;
+  return out;
+}
+
+export function cloneLimbs(a: Limbs): Limbs {
+  const out = newLimbs(a.length);
+  copyLimbs(out, a);
+  return out;
+}
+
+/** The low `count` limbs of a. */
+export function lowLimbs(a: Limbs, count: i32): Limbs {
+  const out = newLimbs(count);
+  for (let i = 0; i < count && i < a.length; i++) out[i] = a[i];
+  return out;
+}
+
+/** dst = src (same length). */
+export function copyLimbs(dst: Limbs, src: Limbs): void {
+  for (let i = 0; i < dst.length; i++) dst[i] = src[i];
+}
+
+export function zeroLimbs(a: Limbs): void {
+  for (let i = 0; i < a.length; i++) a[i] = 0;
+}
+
+/** Big-endian bytes → `limbs` limbs, or null when the value does not fit. Leading zero bytes are allowed. */
+export function limbsFromBytes(bytes: Uint8Array, limbs: i32): Limbs | null {
+  const out = newLimbs(limbs);
+  const length = bytes.length;
+  for (let i = 0; i < length; i++) {
+    const byte = u32(bytes[length - 1 - i]);
+    if (byte == 0) continue;
+    const limb = i >> 1;
+    if (limb >= limbs) return null;
+    out[limb] = u32(out[limb] | ((i & 1) == 0 ? byte : byte << 8));
+  }
+  return out;
+}
+
+/** The value as exactly `length` big-endian bytes (high limbs beyond `length` must be zero). */
+export function limbsToBytes(a: Limbs, length: i32): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) {
+    const limb = i >> 1;
+    if (limb >= a.length) break;
+    out[length - 1 - i] = u8((i & 1) == 0 ? a[limb] : a[limb] >>> 8);
+  }
+  return out;
+}
+
+/** -1, 0 or 1 as a <, =, > b; both of the same limb count. */
+export function compareLimbs(a: Limbs, b: Limbs): i32 {
+  if (b.length < a.length) return 1; // callers pass equal lengths; this keeps the unchecked reads in bounds
+  for (let i = a.length - 1; i >= 0; i--) {
+    const x = unchecked(a[i]);
+    const y = unchecked(b[i]);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+export function isZeroLimbs(a: Limbs): bool {
+  for (let i = 0; i < a.length; i++) if (a[i] != 0) return false;
+  return true;
+}
+
+/** Number of significant bits. */
+export function bitLength(a: Limbs): i32 {
+  for (let i = a.length - 1; i >= 0; i--) {
+    let limb = a[i];
+    if (limb == 0) continue;
+    let bits = 0;
+    while (limb != 0) { bits++; limb = limb >>> 1; }
+    return i * LIMB_BITS + bits;
+  }
+  return 0;
+}
+
+export function testBit(a: Limbs, bit: i32): bool {
+  const limb = bit >> 4;
+  if (limb >= a.length) return false;
+  return ((a[limb] >>> u32(bit & 15)) & 1) != 0;
+}
+
+/** a -= b (same limb count); returns the borrow out (0 or 1). */
+function subInPlace(a: Limbs, b: Limbs): i32 {
+  let borrow: i32 = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d: i32 = i32(a[i]) - i32(b[i]) - borrow;
+    borrow = d < 0 ? 1 : 0;
+    a[i] = u32(d & 0xffff);
+  }
+  return borrow;
+}
+
+/** a += b (same limb count); returns the carry out (0 or 1). */
+function addInPlace(a: Limbs, b: Limbs): u32 {
+  let carry: u32 = 0;
+  for (let i = 0; i < a.length; i++) {
+    const s: u32 = u32(a[i] + b[i] + carry);
+    a[i] = s & LIMB_MASK;
+    carry = s >>> 16;
+  }
+  return carry;
+}
+
+/** a mod m for a < 2m (same limb count): at most one subtraction. */
+export function reduceOnce(a: Limbs, m: Limbs): Limbs {
+  const out = cloneLimbs(a);
+  if (compareLimbs(out, m) >= 0) subInPlace(out, m);
+  return out;
+}
+
+/** Arithmetic modulo an odd modulus m > 1 of `limbs` limbs, values in Montgomery form (x·R mod m, R = 2^(16·limbs)). */
+export class Montgomery {
+  readonly modulus: Limbs;
+  readonly limbs: i32;
+  /** -m⁻¹ mod 2^16. */
+  private m0inv: u32 = 0;
+  /** R² mod m: multiplying by it enters Montgomery form. */
+  private r2: Limbs = newLimbs(0);
+  /** R mod m: one in Montgomery form. */
+  one: Limbs = newLimbs(0);
+  private plainOne: Limbs = newLimbs(0);
+  private scratch: Limbs = newLimbs(0);
+
+  /** `modulus` must be odd and greater than 1 (callers check: RsaPublicKey.of; the curve constants are). */
+  constructor(modulus: Limbs) {
+    this.modulus = modulus;
+    const k = modulus.length;
+    this.limbs = k;
+    this.scratch = newLimbs(k + 2);
+    // Newton's iteration for m0⁻¹ mod 2^16: x = m0 is right to 3 bits for odd m0, each step doubles that.
+    const m0 = modulus[0];
+    let x: u32 = m0;
+    for (let i = 0; i < 4; i++) {
+      const t: u32 = u32(2 - ((m0 * x) & LIMB_MASK)) & LIMB_MASK;
+      x = u32(x * t) & LIMB_MASK;
+    }
+    this.m0inv = u32(0x10000 - x) & LIMB_MASK;
+    // R mod m: start from 2^(bits-1), which is below m, and double up to 2^(16k) — at most 16 doublings. Then
+    // 2R mod m (two in Montgomery form) raised to 16·k is the Montgomery form of 2^(16k) = R: R·R mod m = R².
+    const bits = bitLength(modulus);
+    const r = newLimbs(k);
+    r[(bits - 1) >> 4] = u32(1) << u32((bits - 1) & 15);
+    for (let i = bits - 1; i < k * LIMB_BITS; i++) this.doubleInPlace(r);
+    this.one = cloneLimbs(r);
+    const two = cloneLimbs(r);
+    this.doubleInPlace(two);
+    this.plainOne = newLimbs(k);
+    this.plainOne[0] = 1;
+    const exponent = new Uint8Array(4);
+    const rBits: u32 = u32(k * LIMB_BITS);
+    exponent[0] = u8(rBits >>> 24); exponent[1] = u8(rBits >>> 16); exponent[2] = u8(rBits >>> 8); exponent[3] = u8(rBits);
+    this.r2 = this.pow(two, exponent);
+  }
+
+  /** x = 2x mod m, for x < m. */
+  private doubleInPlace(x: Limbs): void {
+    let carry: u32 = 0;
+    for (let i = 0; i < x.length; i++) {
+      const s: u32 = u32((x[i] << 1) | carry);
+      x[i] = s & LIMB_MASK;
+      carry = s >>> 16;
+    }
+    if (carry != 0 || compareLimbs(x, this.modulus) >= 0) subInPlace(x, this.modulus);
+  }
+
+  /** out = a·b·R⁻¹ mod m, for a, b < m (out may be a or b). With one factor in Montgomery form and one plain,
+   *  the result is plain. Works in a scratch buffer of the context: no allocation on the hot path (the wasm
+   *  plane's allocator and collector would cost more than the arithmetic). */
+  mulTo(out: Limbs, a: Limbs, b: Limbs): void {
+    const k = this.limbs;
+    const m = this.modulus;
+    const t = this.scratch;
+    const m0inv = this.m0inv;
+    // Every array here has at least k limbs (t has k + 2): the accesses are in bounds by construction, so the
+    // wasm build skips its bounds checks (`unchecked`), which otherwise cost more than the multiply-adds.
+    if (a.length < k || b.length < k || out.length < k) return;
+    for (let i = 0; i < k + 2; i++) unchecked(t[i] = 0);
+    for (let i = 0; i < k; i++) {
+      const ai = unchecked(a[i]);
+      let carry: u32 = 0;
+      for (let j = 0; j < k; j++) {
+        const s: u32 = u32(unchecked(t[j]) + ai * unchecked(b[j]) + carry);
+        unchecked(t[j] = s & LIMB_MASK);
+        carry = s >>> 16;
+      }
+      let s: u32 = u32(unchecked(t[k]) + carry);
+      unchecked(t[k] = s & LIMB_MASK);
+      unchecked(t[k + 1] = u32(unchecked(t[k + 1]) + (s >>> 16)));
+      const q: u32 = u32(unchecked(t[0]) * m0inv) & LIMB_MASK;
+      s = u32(unchecked(t[0]) + q * unchecked(m[0]));
+      carry = s >>> 16;
+      for (let j = 1; j < k; j++) {
+        s = u32(unchecked(t[j]) + q * unchecked(m[j]) + carry);
+        unchecked(t[j - 1] = s & LIMB_MASK);
+        carry = s >>> 16;
+      }
+      s = u32(unchecked(t[k]) + carry);
+      unchecked(t[k - 1] = s & LIMB_MASK);
+      unchecked(t[k] = u32(unchecked(t[k + 1]) + (s >>> 16)));
+      unchecked(t[k + 1] = 0);
+    }
+    for (let i = 0; i < k; i++) unchecked(out[i] = unchecked(t[i]));
+    if (t[k] != 0 || compareLimbs(out, m) >= 0) subInPlace(out, m);
+  }
+
+  /** a·b·R⁻¹ mod m in a new array. */
+  mul(a: Limbs, b: Limbs): Limbs {
+    const out = newLimbs(this.limbs);
+    this.mulTo(out, a, b);
+    return out;
+  }
+
+  /** Plain x < m → Montgomery form. */
+  toMont(x: Limbs): Limbs { return this.mul(x, this.r2); }
+
+  /** Montgomery form → plain. */
+  fromMont(x: Limbs): Limbs { return this.mul(x, this.plainOne); }
+
+  /** out = a + b mod m (out may be a or b). */
+  addTo(out: Limbs, a: Limbs, b: Limbs): void {
+    let carry: u32 = 0;
+    for (let i = 0; i < this.limbs; i++) {
+      const s: u32 = u32(a[i] + b[i] + carry);
+      out[i] = s & LIMB_MASK;
+      carry = s >>> 16;
+    }
+    if (carry != 0 || compareLimbs(out, this.modulus) >= 0) subInPlace(out, this.modulus);
+  }
+
+  /** out = a - b mod m (out may be a or b). */
+  subTo(out: Limbs, a: Limbs, b: Limbs): void {
+    let borrow: i32 = 0;
+    for (let i = 0; i < this.limbs; i++) {
+      const d: i32 = i32(a[i]) - i32(b[i]) - borrow;
+      borrow = d < 0 ? 1 : 0;
+      out[i] = u32(d & 0xffff);
+    }
+    if (borrow != 0) addInPlace(out, this.modulus);
+  }
+
+  /** base^exponent (exponent: big-endian bytes), base and result in Montgomery form. Left-to-right binary. */
+  pow(base: Limbs, exponent: Uint8Array): Limbs {
+    const acc = cloneLimbs(this.one);
+    let started = false; // squaring one is wasted work: start at the exponent's top set bit
+    for (let i = 0; i < exponent.length; i++) {
+      const byte = u32(exponent[i]);
+      for (let bit = 7; bit >= 0; bit--) {
+        if (started) this.mulTo(acc, acc, acc);
+        if (((byte >>> u32(bit)) & 1) != 0) {
+          if (started) this.mulTo(acc, acc, base);
+          else copyLimbs(acc, base);
+          started = true;
+        }
+      }
+    }
+    return acc;
+  }
+
+  /** a⁻¹ for a prime modulus (Fermat: a^(m-2)), Montgomery form in and out; zero stays zero. */
+  invert(a: Limbs): Limbs {
+    const mMinus2 = cloneLimbs(this.modulus);
+    const two = newLimbs(this.limbs);
+    two[0] = 2;
+    subInPlace(mMinus2, two);
+    return this.pow(a, limbsToBytes(mMinus2, this.limbs * 2));
+  }
+}
