@@ -57,7 +57,8 @@ export interface KongHostOptions {
   logLevel?: KongLogLevelName;
   /** Record every RPC (method, argument, result) for `rpcTrace()`; bounded to the last 10 000. */
   traceRpc?: boolean;
-  /** The plugin server's wall clock, moved by the caller (who disposes it). Default: system time. */
+  /** Kong's clock, moved by the caller (who disposes it): the plugin server's wall clock and the host's respawn
+   *  throttle. Default: system time. */
   clock?: PluginServerClock;
   /** nginx directives of the HTTP front (README "On the wire"); default: what Kong 3.9 configures. */
   nginx?: NginxWireOptions;
@@ -200,6 +201,7 @@ export class KongHost {
         sockName: `${info.Name}_pluginserver.sock`,
         name: info.Name,
         env: serverEnv,
+        clock: o.clock,
         onLog: (level, message) => log.add({ level, message, source: message.startsWith("[pluginserver]") || message.startsWith("external") ? "kong" : "server" }),
       });
     } catch (err) {
