@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // meshgate's plugin server start command: kong-pdk's own `kong-js-pluginserver` (same modules, same flags,
-// same --dump-all-plugins output), with fixes for three ways the stock server lets Kong proxy a request that
+// same --dump-all-plugins output), with fixes for four ways the stock server lets Kong proxy a request that
 // the plugin never saw (Kong fails OPEN whenever the plugin server is gone or an RPC fails):
 //
 // 1. Exit-event leak. kong-pdk forgets an event only when "ret" passes through Step, but after
@@ -15,6 +15,11 @@
 //    unauthenticated. Here such a key reaches the plugin as `__proto_:` (same length, not a valid header name).
 // 3. A socket error (EPIPE/ECONNRESET when a Kong worker went away mid-call) had no handler and crashed the
 //    process as well. Here it closes that connection only.
+// 4. A burst of requests fails open. Kong opens one unix-socket connection per RPC in flight (mp_rpc.lua's
+//    `ngx.socket.connect` has no pool backlog; only idle ones are kept, lua_socket_pool_size), and Linux answers
+//    a connect to a unix socket whose accept queue is full with EAGAIN, which Kong logs ("trying to connect")
+//    and then proxies the request without the plugin. kong-pdk listens with Node's default queue of 511; this
+//    server asks for LISTEN_BACKLOG, like Kong's own proxy_listen (the kernel caps it at net.core.somaxconn).
 //
 // And one way the plugin would judge other bytes than nginx forwards: Kong sends request header names and values
 // and the path as msgpack `str` holding the client's raw bytes, and @msgpack/msgpack decodes `str` as UTF-8
@@ -33,6 +38,7 @@ const net = require('net')
 const path = require('path')
 const { createRequire } = require('module')
 
+const LISTEN_BACKLOG = 16384
 const EXIT_METHODS = new Set(['kong.response.exit', 'kong.response.error'])
 const MSG_RET = 'ret'
 // PDK calls whose answers are the client's request bytes (headers, path, query, method): delivered as byte strings.
@@ -371,7 +377,7 @@ function serve(rpcServer, socketPath, log, debug) {
     if (err.code !== 'ENOENT') throw err
   }
   const server = net.createServer((socket) => new Connection(socket, rpcServer, log, debug))
-  server.listen(socketPath)
+  server.listen({ path: socketPath, backlog: LISTEN_BACKLOG })
   log.info('server started at', socketPath)
   return server
 }

@@ -301,6 +301,11 @@ export class KongHost {
     return this.serverProcess.socketPath;
   }
 
+  /** Connections to the plugin server now open (idle and in use), as Kong's cosocket pool holds them. */
+  rpcConnections(): number {
+    return this.rpc.openConnections();
+  }
+
   /** Kong's configured `log_level`. */
   get logLevel(): KongLogLevelName {
     return this.log.level;
