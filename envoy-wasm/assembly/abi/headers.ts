@@ -26,14 +26,15 @@ export function getHeader(map: MapType, key: string): string | null {
 }
 
 /** Every entry in order (pseudo-headers included), or null when the map is not available now. */
-export function getHeaderPairs(map: MapType): Array<Pair> | null {
+/** The map's pairs; values as byte strings with `byteValues` (see deserializePairs). */
+export function getHeaderPairs(map: MapType, byteValues: bool = false): Array<Pair> | null {
   clearResultSlots();
   if (proxy_get_header_map_pairs(<u32>map, RESULT_PTR, RESULT_SIZE) != WasmResult.Ok) {
     discardResult();
     return null;
   }
   const ptr = <usize>load<u32>(RESULT_PTR);
-  const pairs = deserializePairs(ptr, <usize>load<u32>(RESULT_SIZE));
+  const pairs = deserializePairs(ptr, <usize>load<u32>(RESULT_SIZE), byteValues);
   discardResult();
   return pairs;
 }
