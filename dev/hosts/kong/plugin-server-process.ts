@@ -1,6 +1,7 @@
 // Runs the plugin server the way Kong's `process.lua` does: spawn the start command with its own prefix and
 // socket name, log its output with a `[name:pid]` prefix, respawn it when it dies (at most once per second of
-// the host's clock, like process.lua's `ngx.now() < next_spawn` → `ngx.sleep`), SIGTERM on stop. Like Kong, request handling never waits for a respawned server; `ready()` exists for tests.
+// Kong's clock, like process.lua's `ngx.now() < next_spawn` → `ngx.sleep`), SIGTERM on stop. Like Kong,
+// request handling never waits for a respawned server; `ready()` exists for tests.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, rmSync, watch, type FSWatcher } from "node:fs";
 import { basename, dirname } from "node:path";

@@ -25,8 +25,8 @@ export function getHeader(map: MapType, key: string): string | null {
   return takeResultString();
 }
 
-/** Every entry in order (pseudo-headers included), or null when the map is not available now. */
-/** The map's pairs; values as byte strings with `byteValues` (see deserializePairs). */
+/** Every entry in order (pseudo-headers included), or null when the map is not available now; with
+ *  `byteValues`, values are byte strings (see deserializePairs). */
 export function getHeaderPairs(map: MapType, byteValues: bool = false): Array<Pair> | null {
   clearResultSlots();
   if (proxy_get_header_map_pairs(<u32>map, RESULT_PTR, RESULT_SIZE) != WasmResult.Ok) {
