@@ -1,7 +1,6 @@
 // The access phase: drives the core's flow with as few PDK round trips as the policy allows —
 // headers once, path/method/client IP only when a decision needs them, upstream and response
 // headers in one batch each.
-import { utf8Decode } from "../../shared/src/utf8";
 import { LogContext, decisionLogLine, wantsDecisionLog } from "../../shared/src/decision-log";
 import { Engine, Flow, RequestView, Step } from "../../shared/src/engine";
 import { Header } from "../../shared/src/headers";
@@ -96,7 +95,8 @@ function feedAuthAnswer(engine: Engine, flow: Flow, answer: AuthAnswer, runtime:
     engine.onAuthFailure(flow, answer.failure, now);
     return;
   }
-  engine.onAuthResponse(flow, answer.status, answer.headers, utf8Decode(answer.body), now);
+  // Header values (undici gives latin1) and body as byte strings: the core reads them as text (DECISIONS.md §3.3).
+  engine.onAuthResponse(flow, answer.status, answer.headers, answer.body.toString("latin1"), now);
   const entry = flow.toCache;
   if (entry) runtime.decisions.set(flow.cacheKey, entry, { ttl: Math.max(1, entry.staleUntilMs - now) });
 }

@@ -6,7 +6,7 @@ import { MAX_AUTH_RESPONSE_BYTES } from "../../shared/src/auth";
 import { Header } from "../../shared/src/headers";
 
 export type AuthAnswer =
-  | { kind: "response"; status: number; headers: Header[]; body: Uint8Array; latencyMs: number }
+  | { kind: "response"; status: number; headers: Header[]; body: Buffer; latencyMs: number }
   | { kind: "failure"; failure: AuthFailureKind; latencyMs: number };
 
 /**

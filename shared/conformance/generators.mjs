@@ -10,6 +10,7 @@ export const generators = {
     anyText.map((text) => ({ text })),
   ),
   "utf8.decode": fc.uint8Array({ maxLength: 64 }).map((b) => ({ bytes: Array.from(b) })),
+  "utf8.text": fc.oneof(fc.uint8Array({ maxLength: 64 }), anyText.map((text) => new TextEncoder().encode(text))).map((b) => ({ bytes: Array.from(b) })),
   "utf8.encode": anyText.map((text) => ({ text })),
   sha256: fc.uint8Array({ maxLength: 300 }).map((b) => ({ bytes: Array.from(b) })),
   fnv1a32: anyText.map((text) => ({ text })),

@@ -1,6 +1,6 @@
 // Conformance kinds for the primitives: json.*, utf8.*, sha256, fnv1a32, path.*, header.fold.
 import { JsonValue, parseJson, jsonPointer } from "../src/json";
-import { utf8Decode, utf8Encode } from "../src/utf8";
+import { utf8Decode, utf8Encode, utf8TextOf } from "../src/utf8";
 import { fnv1a32, sha256, toHex } from "../src/digest";
 import { pathMatches, readPath, targetRefusal } from "../src/request-path";
 import { foldHeaderName } from "../src/owned-headers";
@@ -27,6 +27,14 @@ export function runPrimitives(kind: string, input: JsonValue): JsonValue | null 
   if (kind == "utf8.decode") {
     // input: { bytes: [..] } → { text }
     return JsonValue.object().setString("text", utf8Decode(bytesOf(input.get("bytes"))));
+  }
+  if (kind == "utf8.text") {
+    // input: { bytes: [..] } → { text } when well-formed UTF-8, else { valid: false } (the auth answers' rule)
+    const bytes = bytesOf(input.get("bytes"));
+    let byteString = "";
+    for (let i = 0; i < bytes.length; i++) byteString += String.fromCharCode(bytes[i]);
+    const text = utf8TextOf(byteString);
+    return text != null ? JsonValue.object().setString("text", text) : JsonValue.object().setBool("valid", false);
   }
   if (kind == "utf8.encode") {
     // input: { text } → { bytes: [..] }

@@ -2,7 +2,7 @@
 // `introspection` follows RFC 7662; `forward` follows Envoy ext_authz's HTTP service contract
 // (2xx allows and listed response headers go upstream; other statuses deny with that status).
 import { forwardedValue } from "./cache-key";
-import { utf8ByteString } from "./utf8";
+import { utf8ByteString, utf8TextOf } from "./utf8";
 import { AuthDecision, Verdict } from "./decision";
 import { Header, firstHeader } from "./headers";
 import { JsonValue, jsonPointer, parseJson, stringifyJson } from "./json";
@@ -68,13 +68,17 @@ export function formEncode(s: string): string {
 
 const HEX_UPPER = "0123456789ABCDEF";
 
-/** Interprets a complete auth-service answer. `body` is the UTF-8-decoded response body. */
+/** Interprets a complete auth-service answer. Header values and `body` are byte strings (one character per byte
+ *  received), read as text by one rule on both planes (DECISIONS.md §3.3): a body that is not UTF-8 is no JSON. */
 export function interpretAuthResponse(auth: AuthPolicy, status: i32, headers: Array<Header>, body: string, nowMs: f64): AuthDecision {
   if (status >= 500 || status == 429 || status < 200) return authError("auth_status_" + status.toString());
   let json: JsonValue | null = null;
   if (auth.mode == AuthMode.Introspection || auth.bodyRule != null) {
-    const parsed = parseJson(body);
-    if (parsed.ok()) json = parsed.value;
+    const text = utf8TextOf(body);
+    if (text != null) {
+      const parsed = parseJson(text);
+      if (parsed.ok()) json = parsed.value;
+    }
   }
   const decision = auth.mode == AuthMode.Introspection
     ? fromIntrospection(auth, status, json, nowMs)
@@ -136,37 +140,53 @@ function fromForward(auth: AuthPolicy, status: i32, headers: Array<Header>): Aut
   const decision = new AuthDecision();
   decision.verdict = Verdict.Allow;
   decision.reason = "auth_status_" + status.toString();
-  const sub = firstHeader(headers, auth.subjectHeader);
-  if (sub != null && sub.length > 0) {
+  const sub = headerText(headers, auth.subjectHeader);
+  if (sub == null) return authError("auth_bad_identity");
+  if (sub.length > 0) {
     decision.subject = sub;
     decision.upstreamHeaders.push(new Header(auth.subjectHeader, sub));
   }
-  const groups = firstHeader(headers, auth.groupsHeader);
-  if (groups != null && groups.length > 0) {
+  const groups = headerText(headers, auth.groupsHeader);
+  if (groups == null) return authError("auth_bad_identity");
+  if (groups.length > 0) {
     decision.groups = splitList(groups);
     decision.upstreamHeaders.push(new Header(auth.groupsHeader, decision.groups.join(",")));
   }
   for (let i = 0; i < auth.headerMappings.length; i++) {
     const mapping = auth.headerMappings[i];
-    const value = firstHeader(headers, mapping.from);
-    if (value != null && value.length > 0) decision.upstreamHeaders.push(new Header(mapping.to, value));
+    const value = headerText(headers, mapping.from);
+    if (value == null) return authError("auth_bad_identity");
+    if (value.length > 0) decision.upstreamHeaders.push(new Header(mapping.to, value));
   }
   return checkedIdentity(decision);
 }
 
-/** An identity value with CR, LF or other controls would be header injection upstream: refuse the answer. */
+/** The first `name` header of the answer as text (its bytes read as UTF-8): "" when absent, null when not UTF-8. */
+function headerText(headers: Array<Header>, name: string): string | null {
+  const raw = firstHeader(headers, name);
+  return raw == null ? "" : utf8TextOf(raw);
+}
+
+/** An identity value is text meshgate sends upstream and keys limits and canary buckets on: one with a control
+ *  character (CR/LF would be header injection, others hide in logs) or a lone surrogate (no UTF-8 form: it
+ *  would go out as U+FFFD, another identity) makes the whole answer unusable (DECISIONS.md §3.3). */
 function checkedIdentity(decision: AuthDecision): AuthDecision {
   for (let i = 0; i < decision.upstreamHeaders.length; i++) {
-    if (!isSafeHeaderValue(decision.upstreamHeaders[i].value)) return authError("auth_bad_identity");
+    if (!isIdentityText(decision.upstreamHeaders[i].value)) return authError("auth_bad_identity");
   }
   return decision;
 }
 
-export function isSafeHeaderValue(value: string): bool {
+/** At most 8192 UTF-16 code units, no C0 control but tab, no DEL, no C1 control, no lone surrogate. */
+export function isIdentityText(value: string): bool {
   if (value.length > 8192) return false;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if ((c < 0x20 && c != 0x09) || c == 0x7f) return false;
+    if ((c < 0x20 && c != 0x09) || (c >= 0x7f && c <= 0x9f)) return false;
+    if (c >= 0xd800 && c <= 0xdbff) {
+      if (i + 1 < value.length && value.charCodeAt(i + 1) >= 0xdc00 && value.charCodeAt(i + 1) <= 0xdfff) i++;
+      else return false;
+    } else if (c >= 0xdc00 && c <= 0xdfff) return false;
   }
   return true;
 }

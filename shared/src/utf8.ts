@@ -1,5 +1,6 @@
 // UTF-8 encoding and WHATWG-conformant decoding (invalid sequences become U+FFFD per maximal
-// subpart), so bytes from the wire decode identically on both planes.
+// subpart), so bytes from the wire decode identically on both planes; and the strict reading of text the auth
+// service sends (utf8TextOf), which refuses what is not well-formed instead of replacing it.
 
 export function utf8Encode(s: string): Uint8Array {
   let size: i32 = 0;
@@ -85,6 +86,54 @@ function codePointsToString(points: Array<i32>): string {
     }
   }
   return out;
+}
+
+/** The text whose UTF-8 encoding is `bytes` — a byte string, one character per byte (0x00–0xFF) — or null when
+ *  `bytes` is not well-formed UTF-8 (RFC 3629: an overlong form, a surrogate, a code point above U+10FFFF, a
+ *  stray or missing continuation byte) or holds a character above 0xFF. Nothing is replaced: the text is exactly
+ *  the bytes, or there is none (DECISIONS.md §3.3). ASCII comes back as it is, without a copy. */
+export function utf8TextOf(bytes: string): string | null {
+  let ascii = true;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes.charCodeAt(i);
+    if (c > 0xff) return null;
+    if (c >= 0x80) ascii = false;
+  }
+  if (ascii) return bytes;
+  const raw = new Uint8Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) raw[i] = u8(bytes.charCodeAt(i));
+  return isWellFormedUtf8(raw) ? utf8Decode(raw) : null;
+}
+
+/** Whether `bytes` is well-formed UTF-8: the ranges of RFC 3629 §4 (the same the WHATWG decoder accepts). */
+function isWellFormedUtf8(bytes: Uint8Array): bool {
+  let i: i32 = 0;
+  while (i < bytes.length) {
+    const lead: i32 = i32(bytes[i]);
+    if (lead < 0x80) { i++; continue; }
+    let continuations: i32 = 0;
+    let lower: i32 = 0x80;
+    let upper: i32 = 0xbf;
+    if (lead >= 0xc2 && lead <= 0xdf) continuations = 1;
+    else if (lead >= 0xe0 && lead <= 0xef) {
+      continuations = 2;
+      if (lead == 0xe0) lower = 0xa0;
+      if (lead == 0xed) upper = 0x9f;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      continuations = 3;
+      if (lead == 0xf0) lower = 0x90;
+      if (lead == 0xf4) upper = 0x8f;
+    } else return false;
+    if (i + continuations >= bytes.length) return false;
+    for (let k: i32 = 1; k <= continuations; k++) {
+      const b: i32 = i32(bytes[i + k]);
+      if (b < lower || b > upper) return false;
+      lower = 0x80;
+      upper = 0xbf;
+    }
+    i += continuations + 1;
+  }
+  return true;
 }
 
 /** The UTF-8 bytes of `text` as a byte string (one character per byte): the form request bytes take in the core. */

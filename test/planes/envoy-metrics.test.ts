@@ -35,7 +35,7 @@ describe("metrics of meshgate.wasm", () => {
       auth: { timeoutMs: 200 },
       canary: { overrideGroups: ["testers"], percentage: 0 },
       rateLimit: { key: "subject", rate: 1, periodSeconds: 3600, burst: 2 },
-    }));
+    }), { manualClock: true });
     planes.push(p);
     const alice = await backends.token("alice", ["testers"]);
     const bob = await backends.token("bob");
@@ -49,8 +49,13 @@ describe("metrics of meshgate.wasm", () => {
     expect(await on0(bearer("not-a-real-token"))).toBe(401); // miss: auth call (2xx, inactive), deny
     backends.auth.setFaults({ down: true });
     expect(await on0(bearer(bob))).toBe(503); // miss: the connection is reset, error, fail closed
-    backends.auth.setFaults({ delayMs: 1000 });
-    expect(await on0(bearer(carol))).toBe(503); // miss: Envoy times the call out (504), error, fail closed
+    // miss: the answer never comes; once 200 ms of Envoy's clock pass, the call times out (504): error, fail closed.
+    backends.auth.setFaults({ delayMs: 60_000 });
+    const callsBefore = backends.auth.stats().introspect;
+    const timedOut = on0(bearer(carol));
+    await vi.waitFor(() => expect(backends.auth.stats().introspect).toBe(callsBefore + 1), { timeout: 10_000, interval: 10 });
+    p.advanceClock(200);
+    expect(await timedOut).toBe(503);
 
     const expected: Record<string, number> = Object.fromEntries(counterNames().map((name) => [name, 0]));
     Object.assign(expected, {
@@ -73,8 +78,8 @@ describe("metrics of meshgate.wasm", () => {
     expect(text).not.toContain("wasmcustom");
     expect(values.get("meshgate_auth_call_duration_ms_count")).toBe(4);
     expect(text).toContain("# TYPE meshgate_auth_call_duration_ms histogram");
-    // The timed-out call took at least its timeout.
-    expect(values.get("meshgate_auth_call_duration_ms_sum")).toBeGreaterThanOrEqual(200);
+    // Durations come from Envoy's clock: the three answered calls took no clock time, the timed-out one its 200 ms.
+    expect(values.get("meshgate_auth_call_duration_ms_sum")).toBe(200);
     // alice's allow and the cached denial are held by worker 0.
     expect(values.get("meshgate_cache_entries")).toBe(2);
     expect(text).toContain("# TYPE meshgate_cache_entries gauge");

@@ -47,12 +47,17 @@ export async function startBackends(): Promise<Backends> {
 
 type Doc = Record<string, unknown>;
 
+/** A test's auth-call deadline unless it sets its own: the policy default (200 ms) is a real-time deadline that a
+ *  busy 2-core machine misses (a plain allow became a 503 at load 11). Tests of the timeout set `timeoutMs`. */
+export const TEST_AUTH_TIMEOUT_MS = 10_000;
+
 /** A policy with both planes' auth-service addresses filled in, plus the given sections. */
 export function policyFor(backends: Backends, sections: { auth?: Doc; canary?: Doc; rateLimit?: Doc } = {}): Doc {
   const { auth = {}, canary, rateLimit } = sections;
   const policy: Doc = {
     auth: {
       service: { url: `${backends.authUrl}/introspect`, cluster: "auth-service", authority: "auth.local", path: "/introspect" },
+      timeoutMs: TEST_AUTH_TIMEOUT_MS,
       ...auth,
     },
   };

@@ -1,6 +1,7 @@
-// Where the host reads wall-clock time and schedules plugin ticks — Envoy's TimeSource. The system clock by
-// default; tests pass a ManualClock so cache lifetimes and tick periods pass without waiting for them.
-// Network deadlines (stream and HTTP-call timeouts) stay on real time: they bound real I/O.
+// Where the host reads wall-clock time and schedules plugin ticks and proxy_http_call timeouts — Envoy's
+// TimeSource and dispatcher timers. The system clock by default; tests pass a ManualClock so cache lifetimes,
+// tick periods and call timeouts pass without waiting for them. Stream timeouts stay on real time: they bound
+// the real I/O of a test's own requests.
 
 export interface HostClock {
   /** Epoch milliseconds: proxy_get_current_time_nanoseconds, WASI's realtime clock, a stream's start time. */

@@ -4,6 +4,7 @@
 
 import type { Readable } from "node:stream";
 import { UpstreamClient, type UpstreamReply } from "../http1/upstream-client.js";
+import { SYSTEM_CLOCK, type HostClock } from "./clock.js";
 import { HeaderMap } from "./header-map.js";
 import type { Pair } from "./pairs.js";
 import type { HttpCallDispatcher, HttpCallOutcome } from "./vm.js";
@@ -101,7 +102,9 @@ function trailerPairs(reply: UpstreamReply): Pair[] {
 export class ClusterManager implements HttpCallDispatcher {
   private readonly pools = new Map<string, UpstreamClient | null>();
 
-  constructor(clusters: Record<string, string>) {
+  /** `clock` times proxy_http_call timeouts: Envoy arms them on the dispatcher, whose TimeSource the filter's
+   *  proxy_get_current_time reads too, so a call's measured duration and its timeout agree. */
+  constructor(clusters: Record<string, string>, private readonly clock: HostClock = SYSTEM_CLOCK) {
     for (const [name, base] of Object.entries(clusters)) {
       if (base === "") { this.pools.set(name, null); continue; }
       let url: URL;
@@ -123,19 +126,18 @@ export class ClusterManager implements HttpCallDispatcher {
     }
     const abort = new AbortController();
     let finished = false;
-    let timer: NodeJS.Timeout | undefined;
+    let cancelTimeout: (() => void) | undefined;
     const finish = (outcome: HttpCallOutcome): void => {
       if (finished) return;
       finished = true;
-      if (timer) clearTimeout(timer);
+      cancelTimeout?.();
       done(outcome);
     };
     if (timeoutMs > 0) {
-      timer = setTimeout(() => {
+      cancelTimeout = this.clock.schedule(timeoutMs, () => {
         finish({ kind: "response", ...routerReply(504, UPSTREAM_TIMEOUT_BODY), trailers: new HeaderMap() });
         abort.abort();
-      }, timeoutMs);
-      timer.unref();
+      });
     }
     pool.send({
       method: headers.get(":method") ?? "GET",
@@ -156,7 +158,7 @@ export class ClusterManager implements HttpCallDispatcher {
     });
     return () => {
       finished = true;
-      if (timer) clearTimeout(timer);
+      cancelTimeout?.();
       abort.abort();
     };
   }

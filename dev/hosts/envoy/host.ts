@@ -152,7 +152,7 @@ export class EnvoyHost {
     }
     const loaded = await loadWasmModule(bytes);
     let clusters: ClusterManager;
-    try { clusters = new ClusterManager(options.clusters); } catch (err) {
+    try { clusters = new ClusterManager(options.clusters, options.clock); } catch (err) {
       throw new EnvoyHostError(err instanceof Error ? err.message : String(err));
     }
     const host = new EnvoyHost(options, clusters, acquireVmId(options.vmId ?? ""));

@@ -57,7 +57,8 @@ export interface KongHostOptions {
   logLevel?: KongLogLevelName;
   /** Record every RPC (method, argument, result) for `rpcTrace()`; bounded to the last 10 000. */
   traceRpc?: boolean;
-  /** The plugin server's wall clock, moved by the caller (who disposes it). Default: system time. */
+  /** Kong's clock, moved by the caller (who disposes it): the plugin server's wall clock and the host's respawn
+   *  throttle. Default: system time. */
   clock?: PluginServerClock;
   /** nginx directives of the HTTP front (README "On the wire"); default: what Kong 3.9 configures. */
   nginx?: NginxWireOptions;
@@ -200,6 +201,7 @@ export class KongHost {
         sockName: `${info.Name}_pluginserver.sock`,
         name: info.Name,
         env: serverEnv,
+        clock: o.clock,
         onLog: (level, message) => log.add({ level, message, source: message.startsWith("[pluginserver]") || message.startsWith("external") ? "kong" : "server" }),
       });
     } catch (err) {
@@ -297,6 +299,11 @@ export class KongHost {
   /** The unix socket Kong would connect to (`pluginserver_<name>_socket`). */
   socketPath(): string {
     return this.serverProcess.socketPath;
+  }
+
+  /** Connections to the plugin server now open (idle and in use), as Kong's cosocket pool holds them. */
+  rpcConnections(): number {
+    return this.rpc.openConnections();
   }
 
   /** Kong's configured `log_level`. */

@@ -1,29 +1,25 @@
-// A clock for the plugin server that the test moves, not time: the server reads it from a file on every call
+// Kong's clock as a test moves it, not time. The plugin server reads it from a file on every call
 // (plugin-clock-preload.cjs, preloaded with NODE_OPTIONS), and `advance` replaces the file atomically, so the
-// next request the host sends sees the new time. Cache lifetimes and breaker cool-downs pass without waiting.
+// next request the host sends sees the new time: cache lifetimes and breaker cool-downs pass without waiting.
+// The host's own timers on Kong's clock (the plugin server's respawn throttle) fire as it passes them.
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ManualClock } from "../envoy/clock.js";
 import { repoRoot } from "./repo-paths.js";
 
-export class PluginServerClock {
+export class PluginServerClock extends ManualClock {
   private readonly dir = mkdtempSync(join(tmpdir(), "mg-clock-"));
   private readonly file = join(this.dir, "now");
-  private now: number;
 
   /** Starts at the system time, so expiry times other services hand out (token `exp`) still make sense. */
   constructor(startMs = Date.now()) {
-    this.now = startMs;
+    super(startMs);
     this.write();
   }
 
-  nowMs(): number {
-    return this.now;
-  }
-
-  advance(ms: number): void {
-    if (!(ms >= 0)) throw new RangeError(`a clock only moves forward, got ${ms} ms`);
-    this.now += ms;
+  override advance(ms: number): void {
+    super.advance(ms);
     this.write();
   }
 
@@ -40,7 +36,7 @@ export class PluginServerClock {
 
   private write(): void {
     const next = `${this.file}.next`;
-    writeFileSync(next, String(this.now));
+    writeFileSync(next, String(this.nowMs()));
     renameSync(next, this.file);
   }
 }

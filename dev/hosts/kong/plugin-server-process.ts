@@ -1,11 +1,13 @@
 // Runs the plugin server the way Kong's `process.lua` does: spawn the start command with its own prefix and
-// socket name, log its output with a `[name:pid]` prefix, respawn it when it dies (at most once per second),
-// SIGTERM on stop. Like Kong, request handling never waits for a respawned server; `ready()` exists for tests.
+// socket name, log its output with a `[name:pid]` prefix, respawn it when it dies (at most once per second of
+// Kong's clock, like process.lua's `ngx.now() < next_spawn` → `ngx.sleep`), SIGTERM on stop. Like Kong,
+// request handling never waits for a respawned server; `ready()` exists for tests.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, rmSync, watch, type FSWatcher } from "node:fs";
 import { basename, dirname } from "node:path";
 import { connect } from "node:net";
 import { createInterface } from "node:readline";
+import { SYSTEM_CLOCK, type HostClock } from "../envoy/clock.js";
 
 export interface PluginServerProcessOptions {
   /** Executable and leading args; `--plugins-directory/--kong-prefix/--sock-name` are appended. */
@@ -19,6 +21,8 @@ export interface PluginServerProcessOptions {
   onLog(level: "info" | "notice" | "err", message: string): void;
   /** How long `ready()` waits for the socket file. */
   readyTimeoutMs?: number;
+  /** Kong's clock (`ngx.now`/`ngx.sleep`) for the respawn throttle; default: the system clock. */
+  clock?: HostClock;
 }
 
 const RESPAWN_INTERVAL_MS = 1000;
@@ -29,13 +33,15 @@ export class PluginServerProcess {
   private child: ChildProcess | null = null;
   private lastSpawnAt = 0;
   private stopping = false;
-  private respawnTimer: NodeJS.Timeout | null = null;
+  private cancelRespawn: (() => void) | null = null;
   private readyPromise: Promise<void> = Promise.resolve();
   private generation = 0;
+  private readonly clock: HostClock;
   private readonly exitWaiters = new Set<() => void>();
   private respawnWaiter: ((next: Promise<void>) => void) | null = null;
 
   constructor(private readonly options: PluginServerProcessOptions) {
+    this.clock = options.clock ?? SYSTEM_CLOCK;
     this.socketPath = `${options.prefix}/${options.sockName}`;
     // sun_path holds 108 bytes including the terminating NUL.
     if (Buffer.byteLength(this.socketPath) > 107) throw new Error(`socket path too long for a unix socket (max 107 bytes): ${this.socketPath}`);
@@ -69,7 +75,7 @@ export class PluginServerProcess {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    if (this.respawnTimer) clearTimeout(this.respawnTimer);
+    this.cancelRespawn?.();
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const gone = this.exited();
@@ -84,7 +90,7 @@ export class PluginServerProcess {
     const [command, ...leading] = startCmd;
     if (!command) throw new Error("startCmd is empty");
     this.generation += 1;
-    this.lastSpawnAt = Date.now();
+    this.lastSpawnAt = this.clock.nowMs();
     // A server killed with SIGKILL leaves its socket file behind; the listener would unlink it too, but removing
     // it first means "the file exists" reliably means "the new server listens".
     rmSync(this.socketPath, { force: true });
@@ -118,13 +124,18 @@ export class PluginServerProcess {
         this.respawnWaiter = (next) => next.then(resolve, reject);
       });
       this.readyPromise.catch(() => undefined);
-      const wait = Math.max(0, this.lastSpawnAt + RESPAWN_INTERVAL_MS - Date.now());
-      this.respawnTimer = setTimeout(() => {
-        this.respawnTimer = null;
+      const respawn = (): void => {
+        this.cancelRespawn = null;
         if (this.stopping) return;
         this.restarts += 1;
         this.spawnServer();
-      }, wait);
+      };
+      const wait = this.lastSpawnAt + RESPAWN_INTERVAL_MS - this.clock.nowMs();
+      if (wait > 0) this.cancelRespawn = this.clock.schedule(wait, respawn);
+      else {
+        const timer = setImmediate(respawn);
+        this.cancelRespawn = () => clearImmediate(timer);
+      }
     });
   }
 

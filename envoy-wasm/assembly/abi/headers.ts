@@ -25,15 +25,16 @@ export function getHeader(map: MapType, key: string): string | null {
   return takeResultString();
 }
 
-/** Every entry in order (pseudo-headers included), or null when the map is not available now. */
-export function getHeaderPairs(map: MapType): Array<Pair> | null {
+/** Every entry in order (pseudo-headers included), or null when the map is not available now; with
+ *  `byteValues`, values are byte strings (see deserializePairs). */
+export function getHeaderPairs(map: MapType, byteValues: bool = false): Array<Pair> | null {
   clearResultSlots();
   if (proxy_get_header_map_pairs(<u32>map, RESULT_PTR, RESULT_SIZE) != WasmResult.Ok) {
     discardResult();
     return null;
   }
   const ptr = <usize>load<u32>(RESULT_PTR);
-  const pairs = deserializePairs(ptr, <usize>load<u32>(RESULT_SIZE));
+  const pairs = deserializePairs(ptr, <usize>load<u32>(RESULT_SIZE), byteValues);
   discardResult();
   return pairs;
 }

@@ -2,6 +2,7 @@
 // key and value as bytes followed by 0x00. Parsing is bounds-checked and returns an empty list on malformed
 // input, as proxy-wasm-cpp-host does; it never traps.
 
+import { byteStringAt } from "./byte-string";
 import { commitStage, reserveStage } from "./memory";
 
 export class Pair {
@@ -69,7 +70,9 @@ export function serializePairs(pairs: Array<Pair>): ArrayBuffer {
   return bytes;
 }
 
-export function deserializePairs(ptr: usize, size: usize): Array<Pair> {
+/** Pairs of the ABI encoding; keys are decoded as UTF-8, values too unless `byteValues`: then each value is a
+ *  byte string (one code unit per byte, 0x00–0xFF), the bytes as they are. */
+export function deserializePairs(ptr: usize, size: usize, byteValues: bool = false): Array<Pair> {
   const pairs = new Array<Pair>();
   if (size < 4) return pairs;
   const count = <u64>load<u32>(ptr);
@@ -89,7 +92,7 @@ export function deserializePairs(ptr: usize, size: usize): Array<Pair> {
     const valueSize = <usize>load<u32>(ptr + 8 + <usize>(8 * i));
     const key = keySize == 0 ? "" : String.UTF8.decodeUnsafe(at, keySize, false);
     at += keySize + 1;
-    const value = valueSize == 0 ? "" : String.UTF8.decodeUnsafe(at, valueSize, false);
+    const value = valueSize == 0 ? "" : byteValues ? byteStringAt(at, valueSize) : String.UTF8.decodeUnsafe(at, valueSize, false);
     at += valueSize + 1;
     pairs.push(new Pair(key, value));
   }

@@ -8,6 +8,7 @@
 import { Header } from "../../../shared/src/headers";
 import { MapType, removeHeader, replaceHeader, addHeader, WasmResult } from "../abi";
 import { proxy_get_header_map_pairs, proxy_set_header_map_pairs } from "../abi/imports";
+import { byteStringAt } from "../abi/byte-string";
 import { beginStaging, clearResultSlots, commitStage, discardResult, lastStagedSize, RESULT_PTR, RESULT_SIZE, reserveStage } from "../abi/memory";
 
 const COLON: u8 = 0x3a;
@@ -66,39 +67,15 @@ export function readRequestHeaders(): ReceivedHeaders {
     const valueSize = <usize>load<u32>(base + 8 + 8 * i);
     const valueAt = data + keySize + 1;
     if (keySize != 0 && load<u8>(data) == COLON) {
-      if (isName(data, keySize, ":method")) received.method = decode(valueAt, valueSize);
-      else if (isName(data, keySize, ":path")) received.path = decode(valueAt, valueSize);
+      if (isName(data, keySize, ":method")) received.method = byteStringAt(valueAt, valueSize);
+      else if (isName(data, keySize, ":path")) received.path = byteStringAt(valueAt, valueSize);
     } else {
-      unchecked(headers[n++] = new Header(headerName(data, keySize), decode(valueAt, valueSize)));
+      unchecked(headers[n++] = new Header(headerName(data, keySize), byteStringAt(valueAt, valueSize)));
     }
     data = valueAt + valueSize + 1;
   }
   received.raw = base;
   return received;
-}
-
-/** The bytes as a byte string — one UTF-16 code unit per byte, 0x00–0xFF — which is how the core reads request
- *  bytes on both planes (DECISIONS.md §1.1): never through a UTF-8 decoder, which would judge other characters
- *  than the bytes forwarded. Widened eight bytes at a time. */
-function decode(ptr: usize, size: usize): string {
-  if (size == 0) return "";
-  const words = size & ~<usize>7;
-  const out = changetype<string>(__new(size << 1, idof<string>()));
-  const to = changetype<usize>(out);
-  for (let i: usize = 0; i < words; i += 8) {
-    const bytes = load<u64>(ptr + i);
-    store<u64>(to + (i << 1), widen(<u32>bytes));
-    store<u64>(to + (i << 1), widen(<u32>(bytes >>> 32)), 8);
-  }
-  for (let i = words; i < size; i++) store<u16>(to + (i << 1), <u16>load<u8>(ptr + i));
-  return out;
-}
-
-/** Four bytes to four UTF-16 code units. */
-// @ts-ignore: decorator
-@inline function widen(b: u32): u64 {
-  const w = <u64>b;
-  return (w & 0xff) | ((w & 0xff00) << 8) | ((w & 0xff0000) << 16) | ((w & 0xff000000) << 24);
 }
 
 /** Whether the bytes are the ASCII name. */
@@ -119,7 +96,7 @@ function headerName(ptr: usize, size: usize): string {
     const bytes = unchecked(cachedNameBytes[i]);
     if (<usize>bytes.byteLength == size && memory.compare(changetype<usize>(bytes), ptr, size) == 0) return unchecked(cachedNames[i]);
   }
-  const name = decode(ptr, size);
+  const name = byteStringAt(ptr, size);
   if (cachedNames.length < NAME_CACHE_SIZE) {
     const bytes = new ArrayBuffer(<i32>size);
     memory.copy(changetype<usize>(bytes), ptr, size);

@@ -7,11 +7,12 @@ import { Engine } from "../../../shared/src/engine";
 import { Header } from "../../../shared/src/headers";
 import { parsePolicy } from "../../../shared/src/policy-parse";
 import { Plane, planeGaps } from "../../../shared/src/plane-completeness";
-import { utf8ByteString, utf8Decode } from "../../../shared/src/utf8";
+import { utf8ByteString } from "../../../shared/src/utf8";
 import {
   getBufferBytes, getHeaderPairs, getHttpContext, httpCall, HttpContext, log, LogLevel, MapType, BufferType, nowMs, Pair,
   RootContext, setEffectiveContext, setTickPeriod,
 } from "../abi";
+import { byteStringAt } from "../abi/byte-string";
 import { DecisionStore } from "./decision-store";
 import { WasmCharScan } from "./char-scan";
 import { MemoKeyDigest } from "./key-digest";
@@ -142,7 +143,8 @@ function readAnswer(numHeaders: u32, bodySize: usize): AuthAnswer {
     answer.failure = "too_large";
     return answer;
   }
-  const pairs = getHeaderPairs(MapType.HttpCallResponseHeaders);
+  // Values and body as byte strings: the core reads them as text, by one rule on both planes (DECISIONS.md §3.3).
+  const pairs = getHeaderPairs(MapType.HttpCallResponseHeaders, true);
   if (pairs != null) {
     for (let i = 0; i < pairs.length; i++) {
       const pair = pairs[i];
@@ -152,7 +154,7 @@ function readAnswer(numHeaders: u32, bodySize: usize): AuthAnswer {
   }
   if (bodySize > 0) {
     const bytes = getBufferBytes(BufferType.HttpCallResponseBody, 0, bodySize);
-    if (bytes != null) answer.body = utf8Decode(Uint8Array.wrap(bytes));
+    if (bytes != null) answer.body = byteStringAt(changetype<usize>(bytes), <usize>bytes.byteLength);
   }
   answer.failure = routerFailure(answer.status, answer.body);
   return answer;

@@ -251,6 +251,9 @@ function unsupported(method: string): string {
   return `method ${cmd ?? ""} not implemented`;
 }
 
+/** Kong's own proxy_listen backlog; past a full accept queue Kong's connect gets EAGAIN and it proxies unjudged. */
+const LISTEN_BACKLOG = 16384;
+
 /** Listens on `socketPath` (a stale socket file is removed first, as kong-pdk does). */
 export function listen(server: PluginServer, socketPath: string, log: ServerLog): Server {
   try {
@@ -259,7 +262,7 @@ export function listen(server: PluginServer, socketPath: string, log: ServerLog)
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
   const listener = createServer((socket) => new Connection(socket, server, log));
-  listener.listen(socketPath);
+  listener.listen({ path: socketPath, backlog: LISTEN_BACKLOG });
   log.info(`server started at ${socketPath}`);
   return listener;
 }
