@@ -243,6 +243,9 @@ function parseRoute(errors: PolicyErrors, value: JsonValue, path: string, doc: J
       if (refuseTopOnly(errors, member, at, TOP_ONLY_CANARY)) parseCanary(errors, overlay(doc.get("canary"), member), at, route.canary);
     }
   }
+  if (route.anonymous && value.has("require") && !route.require.isEmpty()) {
+    errors.expectedGot(memberPath(path, "require"), "no requirements on an anonymous route", "requirements");
+  }
   if (!value.has("name")) errors.expected(memberPath(path, "name"), ROUTE_NAME, null);
   if (!value.has("match")) errors.expected(memberPath(path, "match"), "object", null);
   return route;
