@@ -65,6 +65,8 @@ const authFields: Field[] = [
   { anonymousPaths: strings() },
   { realm: str({ default: "meshgate" }) },
   { clockSkewSeconds: num([0, 300], { default: 0 }) },
+  // Forward mode: claim name → auth-response header (requirements read scope, aud and named claims from them).
+  { claimHeaders: { type: "map", keys: { type: "string" }, values: { type: "string" } } },
 ];
 
 const canaryFields: Field[] = [
@@ -83,8 +85,8 @@ const rateLimitFields: Field[] = [
   enabled,
   { key: str({ default: "subject" }) },
   { rate: int([1, 1000000]) }, // required when enabled: the core checks it (Kong cannot express "when")
-  { periodSeconds: int([1, 86400], { default: 1 }) },
-  { burst: int([0, 1000000], { default: 0 }) },
+  { periodSeconds: int([1, 86400]) },
+  { burst: int([0, 1000000]) },
   { policy: str({ default: "local", one_of: ["local", "redis"] }) },
   { faultTolerant: { type: "boolean", default: true } },
   {
@@ -103,6 +105,14 @@ const rateLimitFields: Field[] = [
   { status: int([400, 599], { default: 429 }) },
   // Absent = no pre-auth IP limit; its `rate` is required when present (the core checks it).
   { preAuthIp: record([{ rate: int([1, 1000000]) }, { periodSeconds: int([1, 86400], { default: 1 }) }, { burst: int([0, 1000000], { default: 0 }) }]) },
+  // Several windows, all enforced; instead of rate/periodSeconds/burst (no Kong defaults for those two, so that a
+  // config with `limits` does not get them filled in: the core's defaults apply).
+  {
+    limits: {
+      type: "array",
+      elements: { type: "record", fields: [{ rate: int([1, 1000000], { required: true }) }, { periodSeconds: int([1, 86400]) }, { burst: int([0, 1000000]) }, { name: str() }] },
+    },
+  },
 ];
 
 const logFields: Field[] = [
@@ -112,9 +122,58 @@ const logFields: Field[] = [
   { includeSubject: { type: "boolean", default: false } },
 ];
 
+// ---- Policy v2 (policy-routes.ts): requirements and routes ----
+
+// Claim values: Kong cannot type "a scalar or a list", so a list of strings (the core compares claims as text:
+// "7" and "true" match the numbers and booleans a token carries).
+const requireFields: Field[] = [
+  { scopes: { type: "array", elements: { type: "string" } } },
+  { anyScopes: { type: "array", elements: { type: "string" } } },
+  { groups: { type: "array", elements: { type: "string" } } },
+  { audiences: { type: "array", elements: { type: "string" } } },
+  { claims: { type: "map", keys: { type: "string" }, values: { type: "array", elements: { type: "string" } } } },
+];
+
+/** A section as a route overrides it: the same fields without Kong defaults (a route states only what it
+ *  changes; the rest comes from the top-level section) and without the members only the top level sets. */
+function overrideOf(fields: Field[], topOnly: string[]): Record<string, unknown> {
+  return record(fields.filter((f) => !topOnly.includes(Object.keys(f)[0]!)).map(withoutDefault));
+}
+
+function withoutDefault(field: Field): Field {
+  const [name, def] = Object.entries(field)[0]!;
+  const { default: _default, ...rest } = def;
+  if (rest["type"] === "record" && Array.isArray(rest["fields"])) rest["fields"] = (rest["fields"] as Field[]).map(withoutDefault);
+  return { [name]: rest };
+}
+
+const failureFields = (authFields.find((f) => "failure" in f)!["failure"]!["fields"]) as Field[];
+
+const routeFields: Field[] = [
+  { name: str({ required: true }) },
+  {
+    match: {
+      type: "record",
+      required: true,
+      fields: [
+        { paths: { type: "array", elements: { type: "string" } } },
+        { methods: { type: "array", elements: { type: "string" } } },
+        { headers: { type: "array", elements: { type: "record", fields: [{ name: str({ required: true }) }, { value: str() }] } } },
+      ],
+    },
+  },
+  { anonymous: { type: "boolean" } },
+  { failure: overrideOf(failureFields, []) },
+  { require: record(requireFields) },
+  { rateLimit: overrideOf(rateLimitFields, ["policy", "redis", "faultTolerant", "preAuthIp"]) },
+  { canary: overrideOf(canaryFields, ["kong"]) },
+];
+
 export const Schema: Field[] = [
   { auth: record(authFields) },
   { canary: record(canaryFields) },
   { rateLimit: record(rateLimitFields) },
   { log: record(logFields) },
+  { require: record(requireFields) },
+  { routes: { type: "array", elements: { type: "record", fields: routeFields } } },
 ];

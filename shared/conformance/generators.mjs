@@ -15,6 +15,7 @@ export const generators = {
   fnv1a32: anyText.map((text) => ({ text })),
   "gcra.params": limitsArbitraries().params,
   "gcra.sequence": limitsArbitraries().sequence,
+  "gcra.windows": limitsArbitraries().windows,
   "ratelimit.headers": limitsArbitraries().headers,
   "ratelimit.body": limitsArbitraries().body,
   "canary.decide": limitsArbitraries().canaryDecide,
@@ -77,6 +78,11 @@ function limitsArbitraries() {
       tatUs: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 2e15 }), fc.double({ min: -10, max: 2e15, noNaN: true })),
       requestsAtMs: fc.array(nowMs, { maxLength: 30 }),
     }, { requiredKeys: ["rate", "periodSeconds", "burst", "requestsAtMs"] }),
+    windows: fc.record({
+      windows: fc.array(fc.record(shape), { minLength: 1, maxLength: 4 }),
+      tats: fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 2e15 })), { maxLength: 4 }),
+      requestsAtMs: fc.array(fc.oneof(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 0, max: 4000000 }).map((n) => 1.7e12 + n / 4)), { maxLength: 30 }),
+    }),
     headers: fc.record({
       policy: fc.record({
         rate: fc.integer({ min: 0, max: 2147483647 }), periodSeconds: period, burst: shape.burst,
@@ -231,8 +237,8 @@ function authFlowArbitraries() {
       routes: [
         { name: "public", match: { paths: ["/public/*"] }, anonymous: true, rateLimit: { key: "ip", rate: 3 } },
         { name: "orders-write", match: { paths: ["/orders*"], methods: ["POST"] }, require: { scopes: ["orders:write"], claims: { tenant: ["acme", 7, true] } } },
-        { name: "catalog", match: { paths: ["/catalog/*"], headers: { "x-api-key": true } }, failure: { mode: "open" }, require: {} },
-        { name: "tenant", match: { headers: { "x-request-id": "abc" } }, require: { audiences: ["api"], anyScopes: ["a", "b"] }, canary: { percentage: 100 } },
+        { name: "catalog", match: { paths: ["/catalog/*"], headers: [{ name: "x-api-key" }] }, failure: { mode: "open" }, require: {} },
+        { name: "tenant", match: { headers: [{ name: "x-request-id", value: "abc" }] }, require: { audiences: ["api"], anyScopes: ["a", "b"] }, canary: { percentage: 100 } },
       ] },
     { ...auth({ mode: "forward", claimHeaders: { scope: "x-auth-groups", aud: "x-user-email" } }), require: { scopes: ["testers"], audiences: ["alice"] },
       rateLimit: { key: "ip", headers: "legacy", limits: [{ rate: 1, periodSeconds: 60 }, { rate: 10, periodSeconds: 86400, name: "daily" }] } },

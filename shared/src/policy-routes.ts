@@ -28,7 +28,7 @@ export class Requirements {
   }
 }
 
-/** `match.headers` entry: the header is present (`present`), or its first value equals `value` exactly. */
+/** `match.headers` entry: the header is present (no `value`), or its first value equals `value` exactly. */
 export class HeaderMatch {
   name: string = "";
   value: string = "";
@@ -313,19 +313,32 @@ function parseMatch(errors: PolicyErrors, value: JsonValue, path: string, out: R
   }
 }
 
-/** `headers: { name: "exact value" | true }` — true asks only that the header is present. */
+const HEADER_MATCH_FIELDS: Array<string> = ["name", "value"];
+
+/** `headers: [{ name, value? }]` — without `value` the header need only be present. */
 function parseHeaderMatches(errors: PolicyErrors, value: JsonValue, path: string, out: RouteMatch): void {
-  if (!value.isObject() || value.keys.length > 16) { errors.expected(path, "object of at most 16 header matches", value); return; }
-  for (let i = 0; i < value.keys.length; i++) {
-    const name = value.keys[i];
-    const at = memberPath(path, name);
-    if (!isHeaderName(name)) { errors.expectedGot(at, "header name (token characters, 1..256)", "\"" + name + "\""); continue; }
-    const member = value.values[i];
+  if (!value.isArray() || value.items.length > 16) { errors.expected(path, "array of at most 16 header matches", value); return; }
+  for (let i = 0; i < value.items.length; i++) {
+    const at = itemPath(path, i);
+    const item = value.items[i];
+    if (!item.isObject()) { errors.expected(at, "object", item); continue; }
     const match = new HeaderMatch();
-    match.name = name.toLowerCase();
-    if (member.isBool() && member.bool) match.present = true;
-    else if (member.isString() && isVisibleAscii(member.str, 1, 1024)) match.value = member.str;
-    else { errors.expected(at, "exact value (1..1024 visible ASCII characters) or true (present)", member); continue; }
+    match.present = true;
+    const walk = new MemberWalk(errors, HEADER_MATCH_FIELDS);
+    for (let j = 0; j < item.keys.length; j++) {
+      const key = item.keys[j];
+      const memberAt = memberPath(at, key);
+      if (!walk.accept(key, memberAt)) continue;
+      const member = item.values[j];
+      if (key == "name") {
+        if (member.isString() && isHeaderName(member.str)) match.name = member.str.toLowerCase();
+        else errors.expected(memberAt, "header name (token characters, 1..256)", member);
+      } else if (member.isString() && isVisibleAscii(member.str, 1, 1024)) {
+        match.value = member.str;
+        match.present = false;
+      } else errors.expected(memberAt, "exact value (1..1024 visible ASCII characters)", member);
+    }
+    if (!item.has("name")) errors.expected(memberPath(at, "name"), "header name (token characters, 1..256)", null);
     out.headers.push(match);
   }
 }
