@@ -90,7 +90,7 @@ export class Flow {
   /** After CallAuth: what the host stores under cacheKey (null = nothing to cache). */
   toCache: CachedDecision | null = null;
   /** Limit: the limiter key (already namespaced by route and kind) and the GCRA windows that apply to it, in
-   *  order; the host stores one TAT per window under the key (limitStateText) and updates them together. */
+   *  order; the host stores one TAT per window under the key and updates them together (all or none). */
   limitKey: string = "";
   limitWindows: Array<GcraParams> = NO_WINDOWS;
   limitResult: GcraVerdict | null = null;
@@ -181,7 +181,6 @@ export class Engine {
     const auth = policy.auth;
     this.needsMethod = (auth.enabled && auth.forwardHeaders.includes(":method")) || routesMatchMethods(this.routes);
   }
-
 
   begin(request: RequestView, nowMs: f64): Flow {
     const flow = new Flow(request, this.defaultRoute);

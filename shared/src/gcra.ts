@@ -33,11 +33,13 @@ export class GcraResult {
 }
 
 export function gcraParams(p: RateLimitPolicy): GcraParams {
-  const rate = f64(max(p.rate, 1));
-  const periodUs = f64(max(p.periodSeconds, 1)) * 1000000;
+  return windowParams(p.rate, p.periodSeconds, p.burst);
+}
+
+function windowParams(rate: i32, periodSeconds: i32, burst: i32): GcraParams {
   const params = new GcraParams();
-  params.emissionUs = ceilDiv(periodUs, rate);
-  params.toleranceUs = f64(max(p.burst, 0)) * params.emissionUs;
+  params.emissionUs = ceilDiv(f64(max(periodSeconds, 1)) * 1000000, f64(max(rate, 1)));
+  params.toleranceUs = f64(max(burst, 0)) * params.emissionUs;
   return params;
 }
 
@@ -113,14 +115,7 @@ export function gcraWindows(p: RateLimitPolicy): Array<GcraParams> {
     out.push(gcraParams(p));
     return out;
   }
-  for (let i = 0; i < p.limits.length; i++) {
-    const w = p.limits[i];
-    const params = new GcraParams();
-    const rate = f64(max(w.rate, 1));
-    params.emissionUs = ceilDiv(f64(max(w.periodSeconds, 1)) * 1000000, rate);
-    params.toleranceUs = f64(max(w.burst, 0)) * params.emissionUs;
-    out.push(params);
-  }
+  for (let i = 0; i < p.limits.length; i++) out.push(windowParams(p.limits[i].rate, p.limits[i].periodSeconds, p.limits[i].burst));
   return out;
 }
 
