@@ -32,10 +32,10 @@ export class RateLimitHeaderPlan {
   remainingNames: Array<string> = new Array<string>();
   resetNames: Array<string> = new Array<string>();
   retryAfterName: string = "";
-  /** Several windows: per window its name, ietf `"<name>";r=`, legacy limit field and Kong per-period pair. */
+  /** Several windows: per window its name, ietf `"<name>";r=`, rate, and Kong per-period pair. */
   windowNames: Array<string> = new Array<string>();
   windowPrefixes: Array<string> = new Array<string>();
-  windowLimits: Array<Header> = new Array<Header>();
+  windowRates: Array<string> = new Array<string>();
   windowPeriodLimits: Array<Header | null> = new Array<Header | null>();
   windowPeriodRemaining: Array<string> = new Array<string>();
 }
@@ -51,7 +51,7 @@ export function compileRateLimitHeaders(p: RateLimitPolicy, lowercase: bool): Ra
   }
   const rate = formatNumber(f64(p.rate));
   if (p.headers == LimitHeaders.Ietf) {
-    const name = sfString(windows == 1 ? windowName(p, 0) : p.name);
+    const name = sfString(windowName(p, 0));
     plan.fixed.push(new Header(caseOf("RateLimit-Policy", lowercase), name + ";q=" + rate + ";w=" + formatNumber(f64(p.periodSeconds))));
     plan.rateLimitName = caseOf("RateLimit", lowercase);
     plan.remainingPrefix = name + ";r=";
@@ -82,7 +82,7 @@ function compileWindows(plan: RateLimitHeaderPlan, p: RateLimitPolicy, lowercase
     const rate = formatNumber(f64(w.rate));
     plan.windowNames.push(name);
     plan.windowPrefixes.push(sfString(name) + ";r=");
-    plan.windowLimits.push(new Header("", rate));
+    plan.windowRates.push(rate);
     if (i > 0) policyField += ", ";
     policyField += sfString(name) + ";q=" + rate + ";w=" + formatNumber(f64(w.periodSeconds));
     const period = kongPeriodName(w.periodSeconds);
@@ -133,7 +133,7 @@ export function appendVerdictHeaders(plan: RateLimitHeaderPlan, v: GcraVerdict, 
     out.push(plan.fixed[0]);
     out.push(new Header(plan.rateLimitName, plan.windowPrefixes[b] + remainingOf(r).toString() + ";t=" + reset));
   } else if (plan.kind == LimitHeaders.Legacy) {
-    const limit = plan.windowLimits[b].value;
+    const limit = plan.windowRates[b];
     const remainingText = remainingOf(r).toString();
     for (let i = 0; i < 2; i++) {
       out.push(new Header(plan.fixed[i].name, limit));
