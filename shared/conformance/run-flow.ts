@@ -3,7 +3,8 @@
 //   { policy, request: {method, path, headers: [[n,v]…], clientIp, headerLines?}, now,
 //     cache?: <encoded CachedDecision text> | null,          answer to LookupCache
 //     auth?: {status, headers, body} | {failure: "timeout"},  answer to CallAuth
-//     limit?: {tatUs} | {unavailable: true},                  state for Limit (default tatUs 0)
+//     limit?: {tatUs} | {tats: [tatUs…]} | {unavailable: true}, state for Limit (default no state);
+//             `fallback: true`: the shared store failed and the local one decided
 //     lateClientIp?: string }                                  answer to ClientIp (request.clientIp "" = unknown)
 // Output: the steps taken and everything the host would act on.
 import { CachedDecision, decodeCachedDecision, encodeCachedDecision } from "../src/decision";
@@ -76,10 +77,25 @@ function runRequest(engine: Engine, input: JsonValue): FlowRun {
     } else if (flow.step == Step.Limit) {
       const limit = input.get("limit");
       if (limit != null && boolean(limit, "unavailable", false)) engine.onLimitUnavailable(flow, now);
-      else engine.onLimitResult(flow, engine.evaluateLimit(flow, limit != null ? num(limit, "tatUs", 0) : 0, now), now);
+      else {
+        const tats = limitTats(limit);
+        engine.onLimitResult(flow, engine.evaluateLimit(flow, tats, now), now, limit != null && boolean(limit, "fallback", false));
+      }
     }
   }
   return new FlowRun(flow, steps, authRequestJson);
+}
+
+function limitTats(limit: JsonValue | null): Array<f64> {
+  const tats = new Array<f64>();
+  if (limit == null) return tats;
+  const list = limit.get("tats");
+  if (list != null && list.isArray()) {
+    for (let i = 0; i < list.items.length; i++) tats.push(list.items[i].isNumber() ? list.items[i].num : 0);
+  } else {
+    tats.push(num(limit, "tatUs", 0));
+  }
+  return tats;
 }
 
 function describe(flow: Flow, steps: JsonValue, authRequest: JsonValue): JsonValue {
@@ -90,15 +106,22 @@ function describe(flow: Flow, steps: JsonValue, authRequest: JsonValue): JsonVal
     out.set("response", JsonValue.object().setNumber("status", f64(response.status)).set("headers", headersJson(response.headers)).setString("body", response.body));
   } else {
     out.set("removeHeaders", stringArray(flow.removeHeaders)).set("upstreamHeaders", headersJson(flow.upstreamHeaders));
+    out.set("stripHeaders", stringArray(flow.stripHeaders));
   }
+  out.setString("route", flow.route.name);
   out.set("responseHeaders", headersJson(flow.responseHeaders));
   out.setString("limitKey", flow.limitKey);
   const limit = flow.limitResult;
-  out.set("newTatUs", limit != null && limit.allowed ? JsonValue.ofNumber(limit.newTatUs) : JsonValue.nul());
+  out.set("newTatUs", limit != null && limit.allowed ? JsonValue.ofNumber(limit.windows[0].newTatUs) : JsonValue.nul());
+  if (limit != null && limit.windows.length > 1) {
+    const tats = JsonValue.array();
+    for (let i = 0; i < limit.windows.length; i++) tats.push(JsonValue.ofNumber(limit.windows[i].newTatUs));
+    out.set("newTats", tats).setBool("allowed", limit.allowed);
+  }
   const toCache = flow.toCache;
   out.set("toCache", toCache != null ? JsonValue.ofString(encodeCachedDecision(toCache)) : JsonValue.nul());
   const canary = flow.canary;
   out.set("canary", canary != null ? JsonValue.object().setBool("canary", canary.canary).setString("reason", canary.reason) : JsonValue.nul());
-  out.setBool("degraded", flow.degraded).setString("subject", flow.subject);
+  out.setBool("degraded", flow.degraded).setString("subject", flow.subject).setBool("limiterDegraded", flow.limiterDegraded);
   return out;
 }

@@ -9,16 +9,28 @@ import { Policy } from "./policy";
 export const LIMITER_MARKER_HEADER = "x-meshgate-limiter";
 
 /** Every name meshgate owns under this policy, folded: identity, groups, mapped claims, degraded marker,
- *  canary tag and override (when canary is on), limiter marker (when rate limiting is on). */
+ *  canary tag and override (when canary is on), limiter marker (when rate limiting is on) — on the top level or
+ *  on any route. */
 export function ownedHeaderNames(policy: Policy): Array<string> {
   const names = new Array<string>();
   const identity = identityHeaderNames(policy);
   for (let i = 0; i < identity.length; i++) addFolded(names, identity[i]);
+  let limited = policy.rateLimit.enabled;
   if (policy.canary.enabled) {
     addFolded(names, policy.canary.tagHeader);
     addFolded(names, policy.canary.overrideHeader);
   }
-  if (policy.rateLimit.enabled) addFolded(names, LIMITER_MARKER_HEADER);
+  // A route's overrides own their names on every request: a client must not forge them for any route.
+  for (let i = 0; i < policy.routes.length; i++) {
+    const route = policy.routes[i];
+    addFolded(names, route.failure.degradedHeader);
+    if (route.canary.enabled) {
+      addFolded(names, route.canary.tagHeader);
+      addFolded(names, route.canary.overrideHeader);
+    }
+    if (route.rateLimit.enabled) limited = true;
+  }
+  if (limited) addFolded(names, LIMITER_MARKER_HEADER);
   return names;
 }
 

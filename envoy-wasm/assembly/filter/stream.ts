@@ -139,7 +139,7 @@ export class MeshgateStream extends HttpContext {
   private forward(flow: Flow): void {
     const received = this.received;
     if (received != null) {
-      writeRequestHeaders(received, flow.removeHeaders, flow.upstreamHeaders);
+      writeRequestHeaders(received, flow.stripHeaders, flow.upstreamHeaders);
       received.release();
     }
     // Header changes first: continue nulls the request header map (Envoy defers the resume itself).
