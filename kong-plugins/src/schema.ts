@@ -14,6 +14,8 @@ const strings = (): Record<string, unknown> => ({ type: "array", elements: { typ
 const record = (fields: Field[]): Record<string, unknown> => ({ type: "record", required: false, fields });
 
 const enabled: Field = { enabled: { type: "boolean", default: true } };
+/** auth.shadow, canary.shadow, rateLimit.shadow: decide and record, never enforce. */
+const shadow: Field = { shadow: { type: "boolean", default: false } };
 
 const authFields: Field[] = [
   enabled,
@@ -65,6 +67,7 @@ const authFields: Field[] = [
   { anonymousPaths: strings() },
   { realm: str({ default: "meshgate" }) },
   { clockSkewSeconds: num([0, 300], { default: 0 }) },
+  shadow,
 ];
 
 const canaryFields: Field[] = [
@@ -77,6 +80,7 @@ const canaryFields: Field[] = [
   { tagHeader: str({ default: "x-canary" }) },
   { baggageKey: str({ default: "" }) },
   { kong: record([{ upstream: str() }, { target: str() }]) },
+  shadow,
 ];
 
 const rateLimitFields: Field[] = [
@@ -103,6 +107,7 @@ const rateLimitFields: Field[] = [
   { status: int([400, 599], { default: 429 }) },
   // Absent = no pre-auth IP limit; its `rate` is required when present (the core checks it).
   { preAuthIp: record([{ rate: int([1, 1000000]) }, { periodSeconds: int([1, 86400], { default: 1 }) }, { burst: int([0, 1000000], { default: 0 }) }]) },
+  shadow,
 ];
 
 const logFields: Field[] = [

@@ -31,6 +31,25 @@ export function stepName(step: i32): string {
 const NO_HEADERS: Array<Header> = new Array<Header>(0);
 const NO_STRINGS: Array<string> = new Array<string>(0);
 const NO_GCRA: GcraParams = new GcraParams();
+const NO_SHADOWS: Array<ShadowDecision> = new Array<ShadowDecision>(0);
+
+/** The policy sections a decision can come from (the `section` of logs and metric labels). */
+export const SECTION_BOUNDARY = "boundary";
+export const SECTION_AUTH = "auth";
+export const SECTION_RATE_LIMIT = "rateLimit";
+export const SECTION_CANARY = "canary";
+/** The route of a decision when no policy route matched. */
+export const DEFAULT_ROUTE = "default";
+
+/** What a shadowed section decided and did not enforce (DECISIONS.md §9). */
+export class ShadowDecision {
+  section: string = "";
+  /** auth: allow, deny, error or anonymous; rateLimit: allow, deny or error; canary: canary or stable. */
+  outcome: string = "";
+  reason: string = "";
+  /** The status the client would have got from this section (0 = it would have let the request through). */
+  wouldStatus: i32 = 0;
+}
 
 /** The request as the client sent it. Every string is a byte string — one character per byte received, never
  *  the output of a UTF-8 decoder — so both planes judge the same bytes (DECISIONS.md §1.1). */
@@ -87,8 +106,14 @@ export class Flow {
   limitResult: GcraResult | null = null;
 
   // For logs and metrics.
+  /** The policy route that applied (`default` when none). */
+  route: string = DEFAULT_ROUTE;
+  /** The section whose rule gave `outcome` and `reason` (SECTION_*). */
+  section: string = "";
   outcome: string = "";
   reason: string = "";
+  /** What shadowed sections decided, in flow order (read-only when empty: the list is shared). */
+  shadows: Array<ShadowDecision> = NO_SHADOWS;
   cacheState: string = "none";
   /** Status of the auth-service answer this flow used (0 = no call, or a transport failure). */
   authStatus: i32 = 0;
@@ -145,6 +170,9 @@ export class Engine {
   private readonly limitHeaders: RateLimitHeaderPlan;
   private readonly canaryPlan: CanaryPlan;
   private readonly scan: CharScan;
+  private readonly shadowAuth: bool;
+  private readonly shadowLimit: bool;
+  private readonly shadowCanary: bool;
 
   /** `digest`: the plane's SHA-256 for cache keys; `scan`: the plane's character scan (null = the portable ones). */
   constructor(policy: Policy, digest: KeyDigest | null = null, scan: CharScan | null = null) {
@@ -152,6 +180,9 @@ export class Engine {
     this.digest = digest != null ? digest : new KeyDigest();
     this.scan = scan != null ? scan : new CharScan();
     this.fingerprint = authFingerprint(policy.auth);
+    this.shadowAuth = policy.auth.enabled && policy.auth.shadow;
+    this.shadowLimit = policy.rateLimit.enabled && policy.rateLimit.shadow;
+    this.shadowCanary = policy.canary.enabled && policy.canary.shadow;
     this.ownedHeaders = ownedHeaderNames(policy);
     this.gcra = gcraParams(policy.rateLimit);
     // Lower-case names: the engine's headers, like the hosts', are compared and set by lower-case name.
@@ -173,21 +204,21 @@ export class Engine {
     // (DECISIONS.md §1.2).
     const refusal = targetRefusal(request.path);
     if (refusal.length > 0) {
-      this.reject(flow, jsonResponse(400, "invalid_request", "malformed request target"), "deny", "target_" + refusal);
+      this.reject(flow, SECTION_BOUNDARY, jsonResponse(400, "invalid_request", "malformed request target"), "deny", "target_" + refusal);
       return flow;
     }
     const repeated = repeatedUniqueHeader(request.headers);
     if (repeated == "authorization") {
       // Repeated credentials (RFC 6750 §3.1), on every path: anonymous ones too, as nginx refuses them.
-      this.reject(flow, challengeResponse(400, this.policy.auth.realm, "invalid_request", "invalid_request", "malformed or repeated bearer credentials"), "deny", "token_ambiguous");
+      this.reject(flow, SECTION_BOUNDARY, challengeResponse(400, this.policy.auth.realm, "invalid_request", "invalid_request", "malformed or repeated bearer credentials"), "deny", "token_ambiguous");
       return flow;
     }
     if (repeated.length > 0) {
-      this.reject(flow, jsonResponse(400, "invalid_request", "repeated request header"), "deny", "repeated_header");
+      this.reject(flow, SECTION_BOUNDARY, jsonResponse(400, "invalid_request", "repeated request header"), "deny", "repeated_header");
       return flow;
     }
     if (request.headerLines >= 0 && tooManyRequestHeaders(request.headerLines)) {
-      this.reject(flow, tooManyHeadersResponse(), "deny", "too_many_headers");
+      this.reject(flow, SECTION_BOUNDARY, tooManyHeadersResponse(), "deny", "too_many_headers");
       return flow;
     }
     if (this.preAuthIpGcra != null) {
@@ -201,7 +232,7 @@ export class Engine {
 
   private afterPreAuthIpLimit(flow: Flow, nowMs: f64): void {
     const limit = this.policy.rateLimit;
-    if (limit.enabled && limit.keyKind != LimitKeyKind.Subject) {
+    if (limit.enabled && limit.keyKind != LimitKeyKind.Subject && !shadowRefused(flow, SECTION_RATE_LIMIT)) {
       flow.phase = Phase.PreAuthLimit;
       this.enterLimit(flow, Pending.PreAuthLimit);
       return;
@@ -265,13 +296,19 @@ export class Engine {
     const limit = preAuthIp ? this.preAuthIpPolicy! : this.policy.rateLimit;
     const headers = preAuthIp ? this.preAuthIpHeaders! : this.limitHeaders;
     flow.limitResult = result;
+    if (this.shadowLimit) {
+      // The host committed the state as for an enforced limit; nothing reaches the request or the response.
+      recordShadow(flow, SECTION_RATE_LIMIT, result.allowed ? "allow" : "deny", result.allowed ? "within_limit" : "rate_limited", result.allowed ? 0 : limit.status);
+      this.afterLimit(flow, nowMs);
+      return;
+    }
     if (!result.allowed) {
       const response = new LocalResponse();
       response.status = limit.status;
       appendRateLimitHeaders(headers, result, response.headers);
       response.headers.push(new Header("content-type", RATE_LIMITED_CONTENT_TYPE));
       response.body = rateLimitedBody(limit);
-      this.reject(flow, response, "deny", "rate_limited");
+      this.reject(flow, SECTION_RATE_LIMIT, response, "deny", "rate_limited");
       return;
     }
     // An allowed request advertises the main limit only: the pre-auth IP limit is a floor under it.
@@ -279,15 +316,27 @@ export class Engine {
     this.afterLimit(flow, nowMs);
   }
 
+  /** Whether the limit being checked is shadowed: the host adds nothing to the response for it (no
+   *  fallback marker either). */
+  limitShadowed(): bool {
+    return this.shadowLimit;
+  }
+
   /** The limiter store could not be used (CAS kept failing, Redis down without a fallback). */
   onLimitUnavailable(flow: Flow, nowMs: f64): void {
     if (flow.step != Step.Limit) return;
-    if (this.policy.rateLimit.faultTolerant) {
+    const faultTolerant = this.policy.rateLimit.faultTolerant;
+    if (this.shadowLimit) {
+      recordShadow(flow, SECTION_RATE_LIMIT, "error", "limiter_unavailable", faultTolerant ? 0 : 503);
+      this.afterLimit(flow, nowMs);
+      return;
+    }
+    if (faultTolerant) {
       flow.limiterDegraded = true;
       this.afterLimit(flow, nowMs);
       return;
     }
-    this.reject(flow, jsonResponse(503, "limiter_unavailable", "rate limiter unavailable"), "error", "limiter_unavailable");
+    this.reject(flow, SECTION_RATE_LIMIT, jsonResponse(503, "limiter_unavailable", "rate limiter unavailable"), "error", "limiter_unavailable");
   }
 
   private afterLimit(flow: Flow, nowMs: f64): void {
@@ -301,23 +350,29 @@ export class Engine {
     const auth = this.policy.auth;
     const r = flow.request;
     if (!auth.enabled || pathMatches(auth.anonymousPaths, r.path)) {
+      const reason = auth.enabled ? "anonymous_path" : "auth_disabled";
+      if (this.shadowAuth) {
+        this.passAuthShadow(flow, "anonymous", reason, 0, nowMs);
+        return;
+      }
       flow.anonymous = true;
+      flow.section = SECTION_AUTH;
       flow.outcome = "anonymous";
-      flow.reason = auth.enabled ? "anonymous_path" : "auth_disabled";
+      flow.reason = reason;
       this.afterAuth(flow, nowMs);
       return;
     }
     const token = locateToken(auth, r.headers, r.path, this.scan);
     if (token.outcome == TokenOutcome.Missing) {
-      this.reject(flow, challengeResponse(401, auth.realm, "", "unauthorized", "missing bearer token"), "deny", "token_missing");
+      this.refuseAuth(flow, challengeResponse(401, auth.realm, "", "unauthorized", "missing bearer token"), "deny", "token_missing", nowMs);
       return;
     }
     if (token.outcome == TokenOutcome.InvalidToken) {
-      this.reject(flow, challengeResponse(401, auth.realm, "invalid_token", "invalid_token", "malformed bearer token"), "deny", "token_malformed");
+      this.refuseAuth(flow, challengeResponse(401, auth.realm, "invalid_token", "invalid_token", "malformed bearer token"), "deny", "token_malformed", nowMs);
       return;
     }
     if (token.outcome == TokenOutcome.InvalidRequest) {
-      this.reject(flow, challengeResponse(400, auth.realm, "invalid_request", "invalid_request", "malformed or repeated bearer credentials"), "deny", "token_ambiguous");
+      this.refuseAuth(flow, challengeResponse(400, auth.realm, "invalid_request", "invalid_request", "malformed or repeated bearer credentials"), "deny", "token_ambiguous", nowMs);
       return;
     }
     flow.setToken(token.text, token.start, token.end);
@@ -334,7 +389,13 @@ export class Engine {
     }
     const failure = this.policy.auth.failure;
     if (failure.mode == FailMode.Open || pathMatches(failure.openPaths, flow.request.path)) {
+      if (this.shadowAuth) {
+        // Failing open would have forwarded the request degraded: recorded as such, no degraded header.
+        this.passAuthShadow(flow, "error", decision.reason, 0, nowMs);
+        return;
+      }
       flow.degraded = true;
+      flow.section = SECTION_AUTH;
       flow.anonymous = true;
       flow.outcome = "error";
       flow.reason = decision.reason;
@@ -345,7 +406,7 @@ export class Engine {
     const response = failure.status == 401
       ? challengeResponse(401, this.policy.auth.realm, "", "auth_unavailable", "authentication unavailable")
       : jsonResponse(failure.status, "auth_unavailable", "authentication service unavailable");
-    this.reject(flow, response, "error", decision.reason);
+    this.refuseAuth(flow, response, "error", decision.reason, nowMs);
   }
 
   private applyDecision(flow: Flow, decision: AuthDecision, nowMs: f64): void {
@@ -354,9 +415,14 @@ export class Engine {
       const response = status == 401 || status == 403
         ? challengeResponse(status, this.policy.auth.realm, decision.errorCode, decision.errorCode, status == 401 ? "invalid bearer token" : "access denied")
         : jsonResponse(status, "access_denied", "access denied");
-      this.reject(flow, response, "deny", decision.reason);
+      this.refuseAuth(flow, response, "deny", decision.reason, nowMs);
       return;
     }
+    if (this.shadowAuth) {
+      this.passAuthShadow(flow, "allow", decision.reason, 0, nowMs);
+      return;
+    }
+    flow.section = SECTION_AUTH;
     flow.outcome = "allow";
     flow.reason = decision.reason;
     flow.subject = decision.subject;
@@ -365,9 +431,26 @@ export class Engine {
     this.afterAuth(flow, nowMs);
   }
 
+  /** An auth refusal: enforced, or recorded and passed on when auth is shadowed. */
+  private refuseAuth(flow: Flow, response: LocalResponse, outcome: string, reason: string, nowMs: f64): void {
+    if (this.shadowAuth) this.passAuthShadow(flow, outcome, reason, response.status, nowMs);
+    else this.reject(flow, SECTION_AUTH, response, outcome, reason);
+  }
+
+  /** A shadowed auth hands nothing on: the request goes on as with auth disabled (no identity, no subject for the
+   *  enforcing sections' keys), and its decision is recorded. */
+  private passAuthShadow(flow: Flow, outcome: string, reason: string, wouldStatus: i32, nowMs: f64): void {
+    recordShadow(flow, SECTION_AUTH, outcome, reason, wouldStatus);
+    flow.anonymous = true;
+    flow.section = SECTION_AUTH;
+    flow.outcome = "anonymous";
+    flow.reason = "auth_shadow";
+    this.afterAuth(flow, nowMs);
+  }
+
   private afterAuth(flow: Flow, nowMs: f64): void {
     const limit = this.policy.rateLimit;
-    if (limit.enabled && limit.keyKind == LimitKeyKind.Subject) {
+    if (limit.enabled && limit.keyKind == LimitKeyKind.Subject && !shadowRefused(flow, SECTION_RATE_LIMIT)) {
       flow.phase = Phase.PostAuthLimit;
       this.enterLimit(flow, Pending.PostAuthLimit);
       return;
@@ -404,6 +487,12 @@ export class Engine {
       const overrideValue = firstHeader(r.headers, canary.overrideHeader);
       const plan = this.canaryPlan;
       const decision = decideCanaryWith(canary, plan.saltState, flow.subject, flow.groups, anonymous, r.clientIp, overrideValue != null ? overrideValue : "");
+      if (this.shadowCanary) {
+        // The variant is chosen as if enforcing; the request keeps its route and gets no canary header.
+        recordShadow(flow, SECTION_CANARY, decision.canary ? "canary" : "stable", decision.reason, 0);
+        flow.step = Step.Forward;
+        return;
+      }
       flow.canary = decision;
       const baggage = canary.baggageKey.length > 0 ? firstHeader(r.headers, "baggage") : null;
       appendCanaryHeaders(plan, canary, decision, baggage != null ? baggage : "", flow.upstreamHeaders);
@@ -411,8 +500,9 @@ export class Engine {
     flow.step = Step.Forward;
   }
 
-  private reject(flow: Flow, response: LocalResponse, outcome: string, reason: string): void {
+  private reject(flow: Flow, section: string, response: LocalResponse, outcome: string, reason: string): void {
     flow.response = response;
+    flow.section = section;
     flow.outcome = outcome;
     flow.reason = reason;
     flow.step = Step.Reject;
@@ -449,6 +539,24 @@ export class Engine {
     }
     return entry;
   }
+}
+
+/** Whether a shadowed section already refused this request: an enforcing one would have stopped there, so its
+ *  next check (the main limit after the pre-auth IP limit) is not made — counts and state stay as if enforcing. */
+function shadowRefused(flow: Flow, section: string): bool {
+  const shadows = flow.shadows;
+  for (let i = 0; i < shadows.length; i++) if (shadows[i].section == section && shadows[i].wouldStatus != 0) return true;
+  return false;
+}
+
+function recordShadow(flow: Flow, section: string, outcome: string, reason: string, wouldStatus: i32): void {
+  const shadow = new ShadowDecision();
+  shadow.section = section;
+  shadow.outcome = outcome;
+  shadow.reason = reason;
+  shadow.wouldStatus = wouldStatus;
+  if (flow.shadows == NO_SHADOWS) flow.shadows = new Array<ShadowDecision>();
+  flow.shadows.push(shadow);
 }
 
 /** The rate-limit policy the pre-auth IP limit answers as: the main one's status, headers style and name (with

@@ -8,17 +8,21 @@ import { Policy } from "./policy";
 /** Marks responses whose limit the Kong plane decided locally while Redis was down. */
 export const LIMITER_MARKER_HEADER = "x-meshgate-limiter";
 
-/** Every name meshgate owns under this policy, folded: identity, groups, mapped claims, degraded marker,
- *  canary tag and override (when canary is on), limiter marker (when rate limiting is on). */
+/** Every name meshgate owns under this policy, folded: identity, groups, mapped claims, degraded marker (unless
+ *  auth is shadowed), canary tag and override (when canary is on and not shadowed), limiter marker (when rate
+ *  limiting is on and not shadowed). A shadowed section leaves the client's headers alone: the system it shadows
+ *  may rely on them (SECURITY.md, "Shadow mode"). */
 export function ownedHeaderNames(policy: Policy): Array<string> {
   const names = new Array<string>();
-  const identity = identityHeaderNames(policy);
-  for (let i = 0; i < identity.length; i++) addFolded(names, identity[i]);
-  if (policy.canary.enabled) {
+  if (!(policy.auth.enabled && policy.auth.shadow)) {
+    const identity = identityHeaderNames(policy);
+    for (let i = 0; i < identity.length; i++) addFolded(names, identity[i]);
+  }
+  if (policy.canary.enabled && !policy.canary.shadow) {
     addFolded(names, policy.canary.tagHeader);
     addFolded(names, policy.canary.overrideHeader);
   }
-  if (policy.rateLimit.enabled) addFolded(names, LIMITER_MARKER_HEADER);
+  if (policy.rateLimit.enabled && !policy.rateLimit.shadow) addFolded(names, LIMITER_MARKER_HEADER);
   return names;
 }
 

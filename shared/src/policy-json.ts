@@ -75,7 +75,8 @@ function authToJson(auth: AuthPolicy): JsonValue {
     .set("failure", failure)
     .set("anonymousPaths", strings(auth.anonymousPaths))
     .setString("realm", auth.realm)
-    .setNumber("clockSkewSeconds", auth.clockSkewSeconds);
+    .setNumber("clockSkewSeconds", auth.clockSkewSeconds)
+    .setBool("shadow", auth.shadow);
 }
 
 function canaryToJson(canary: CanaryPolicy): JsonValue {
@@ -89,7 +90,8 @@ function canaryToJson(canary: CanaryPolicy): JsonValue {
     .setString("salt", canary.salt)
     .setString("tagHeader", canary.tagHeader)
     .setString("baggageKey", canary.baggageKey)
-    .set("kong", JsonValue.object().setString("upstream", canary.kong.upstream).setString("target", target));
+    .set("kong", JsonValue.object().setString("upstream", canary.kong.upstream).setString("target", target))
+    .setBool("shadow", canary.shadow);
 }
 
 function rateLimitToJson(limit: RateLimitPolicy): JsonValue {
@@ -123,6 +125,7 @@ function rateLimitToJson(limit: RateLimitPolicy): JsonValue {
   out.set("preAuthIp", pre.rate > 0
     ? JsonValue.object().setNumber("rate", f64(pre.rate)).setNumber("periodSeconds", f64(pre.periodSeconds)).setNumber("burst", f64(pre.burst))
     : JsonValue.nul());
+  out.setBool("shadow", limit.shadow);
   return out;
 }
 

@@ -125,12 +125,19 @@ function listItemOk(kind: i32, s: string): bool {
   return hasNoControl(s, 1, 256);
 }
 
+// ---------------------------------------------------------------- shadow (auth.shadow, canary.shadow, rateLimit.shadow)
+
+/** A section's `shadow` flag: boolean, default false (the section decides and records, never enforces). */
+function readShadow(errors: PolicyErrors, value: JsonValue, path: string): bool {
+  return readBool(errors, value, path, false);
+}
+
 // ---------------------------------------------------------------- auth
 
 const AUTH_FIELDS: Array<string> = [
   "enabled", "mode", "service", "timeoutMs", "tokenSources", "maxTokenLength", "forwardHeaders",
   "introspectionAuthorization", "identityHeaders", "headerMappings", "cache", "bodyRule", "failure",
-  "anonymousPaths", "realm", "clockSkewSeconds",
+  "anonymousPaths", "realm", "clockSkewSeconds", "shadow",
 ];
 const AUTH_MODES: Array<string> = ["introspection", "forward"];
 
@@ -170,7 +177,8 @@ function parseAuth(errors: PolicyErrors, section: JsonValue, path: string, out: 
     } else if (key == "realm") {
       if (value.isString() && isRealm(value.str)) out.realm = value.str;
       else errors.expected(at, "realm (at most 256 printable ASCII characters, no \" or \\)", value);
-    } else out.clockSkewSeconds = readNumber(errors, value, at, 0, 300, out.clockSkewSeconds);
+    } else if (key == "shadow") out.shadow = readShadow(errors, value, at);
+    else out.clockSkewSeconds = readNumber(errors, value, at, 0, 300, out.clockSkewSeconds);
   }
   if (!serviceGiven && enabled) errors.expectedGot(memberPath(path, "service"), SERVICE_EITHER, "nothing");
   checkForwardMappings(errors, path, out);
@@ -444,6 +452,7 @@ function parseFailure(errors: PolicyErrors, value: JsonValue, path: string, out:
 
 const CANARY_FIELDS: Array<string> = [
   "enabled", "overrideHeader", "overrideGroups", "overrideSubjects", "percentage", "salt", "tagHeader", "baggageKey", "kong",
+  "shadow",
 ];
 
 function parseCanary(errors: PolicyErrors, section: JsonValue, path: string, out: CanaryPolicy): void {
@@ -476,7 +485,8 @@ function parseCanary(errors: PolicyErrors, section: JsonValue, path: string, out
     else if (key == "baggageKey") {
       if (value.isString() && isToken(value.str, 0, 256)) out.baggageKey = value.str;
       else errors.expected(at, "baggage key (empty or token characters, at most 256)", value);
-    } else parseKongTarget(errors, value, at, out.kong);
+    } else if (key == "shadow") out.shadow = readShadow(errors, value, at);
+    else parseKongTarget(errors, value, at, out.kong);
   }
 }
 
@@ -556,7 +566,7 @@ function readTarget(value: JsonValue, out: KongCanaryTarget): bool {
 
 const RATE_LIMIT_FIELDS: Array<string> = [
   "enabled", "key", "rate", "periodSeconds", "burst", "policy", "faultTolerant", "redis", "headers", "name", "status",
-  "preAuthIp",
+  "preAuthIp", "shadow",
 ];
 const PRE_AUTH_IP_FIELDS: Array<string> = ["rate", "periodSeconds", "burst"];
 const LIMIT_STORES: Array<string> = ["local", "redis"];
@@ -595,6 +605,7 @@ function parseRateLimit(errors: PolicyErrors, section: JsonValue, path: string, 
       if (value.isString() && isSfToken(value.str)) out.name = value.str;
       else errors.expected(at, "structured-field token (1..64 characters)", value);
     } else if (key == "preAuthIp") parsePreAuthIp(errors, value, at, out.preAuthIp);
+    else if (key == "shadow") out.shadow = readShadow(errors, value, at);
     else out.status = readInt(errors, value, at, 400, 599, out.status);
   }
   if (enabled && !section.has("rate")) errors.expected(memberPath(path, "rate"), RATE, null);

@@ -76,6 +76,8 @@ export class AuthPolicy {
   anonymousPaths: Array<string> = new Array<string>();
   realm: string = "meshgate";
   clockSkewSeconds: f64 = 0;
+  /** Shadow: decide (cache, auth calls) and record, never enforce (DECISIONS.md §9). */
+  shadow: bool = false;
 }
 
 export class KongCanaryTarget {
@@ -98,6 +100,8 @@ export class CanaryPolicy {
   /** W3C baggage member key set to `canary`/`stable`; empty = no baggage. */
   baggageKey: string = "";
   kong: KongCanaryTarget = new KongCanaryTarget();
+  /** Shadow: choose the variant and record it, never re-route or tag (DECISIONS.md §9). */
+  shadow: bool = false;
 }
 
 export class RedisSettings {
@@ -135,6 +139,8 @@ export class RateLimitPolicy {
   name: string = "default";
   status: i32 = 429;
   preAuthIp: PreAuthIpLimit = new PreAuthIpLimit();
+  /** Shadow: consume GCRA state as if enforcing and record, never refuse or add headers (DECISIONS.md §9). */
+  shadow: bool = false;
 }
 
 export const enum DecisionLogMode { Off = 0, Errors = 1, All = 2 }
