@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PLANES, bearer, policyFor, startBackends, startPlane, type Backends, type Plane } from "./support.js";
 
-const FIELDS = ["time", "plane", "request_id", "route", "outcome", "reason", "status", "cache", "auth_status",
+const FIELDS = ["time", "plane", "request_id", "route", "section", "shadow", "outcome", "reason", "status", "cache", "auth_status",
   "auth_latency_ms", "limiter", "degraded", "canary", "canary_reason"];
 
 function capturedLines(plane: Plane): string[] {
