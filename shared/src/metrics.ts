@@ -74,11 +74,13 @@ export function labeledCounts(flow: Flow): Array<LabeledCount> {
   return out;
 }
 
-/** Proxy-wasm metrics carry no labels: Envoy extracts them from the stat name with `stats_tags` regexes. The
- *  name uses Istio's encoding, `<tag>=.=<value>;.;` before the metric name, which the regex
- *  `(<tag>=\.=(.*?);\.;)` removes into the tag (istio/istio tools/packaging/common/envoy_bootstrap.json). */
+/** Proxy-wasm metrics carry no labels: Envoy extracts them from the stat name with `stats_tags` regexes. Each tag
+ *  is written in Istio's encoding, `<tag>=.=<value>;.;`, which the regex `(<tag>=\.=(.*?);\.;)` removes into the
+ *  tag (istio/istio tools/packaging/common/envoy_bootstrap.json). They follow the metric name with no separator, so
+ *  the name left is exactly the metric's, and the raw stat name still starts with `meshgate_` (what a mesh's
+ *  proxyStatsMatcher inclusion prefix matches). */
 export function envoyStatName(count: LabeledCount): string {
-  let name = "";
+  let name = count.name;
   for (let i = 0; i < DECISION_LABELS.length; i++) name += DECISION_LABELS[i] + "=.=" + count.values[i] + ";.;";
-  return name + count.name;
+  return name;
 }
