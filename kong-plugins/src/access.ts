@@ -128,9 +128,10 @@ async function applyLimit(runtime: PolicyRuntime, flow: Flow): Promise<void> {
     return;
   }
   runtime.engine.onLimitResult(flow, verdict.result, now);
-  // A shadowed limit leaves the response alone: no fallback marker either (the fallback still decided).
-  if (verdict.fallback && !runtime.engine.limitShadowed()) {
-    flow.limiterDegraded = true;
+  if (verdict.fallback) {
+    flow.limiterDegraded = true; // counted and logged as a fallback, shadowed or not
+    // A shadowed limit leaves the response alone: no marker.
+    if (runtime.engine.limitShadowed()) return;
     const marker = new Header(LIMITER_MARKER_HEADER, "local-fallback");
     if (flow.response) flow.response.headers.push(marker);
     else flow.responseHeaders.push(marker);
