@@ -23,7 +23,8 @@ export interface StackOptions {
   readyTimeoutMs?: number;
   /** One call per request through either gateway. */
   onAccess?: (line: AccessLine) => void;
-  /** One call per decision-log line of either gateway: the core's JSON, the same form on both planes. */
+  /** One call per decision-log line of either gateway: the core's JSON, the same form on both planes. Given, the
+   *  Kong host runs at log_level info (where Kong writes the plugin server's output); otherwise at Kong's default. */
   onDecision?: (plane: PlaneName, json: string) => void;
   /** Whether the gateways print their per-request line at all (default true; benchmarks turn it off). */
   accessLog?: boolean;
@@ -119,7 +120,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       onPort("kong", startKongGateway({
         name: "kong", script: paths.kongHost, pluginsDir: paths.kongPluginsDir, config: setups.kong.config,
         serviceUrl: setups.kong.serviceUrl, upstreams: setups.kong.upstreams, port: ports.kong, accessLog,
-        metricsPort: kongMetricsPort, logLevel: "info", readyTimeoutMs, onLine: gatewayLine("kong"),
+        // Kong writes the plugin server's output (decision logs) at INFO; without a reader for them, Kong's default.
+        metricsPort: kongMetricsPort, logLevel: options.onDecision ? "info" : undefined, readyTimeoutMs, onLine: gatewayLine("kong"),
       }).then((kong) => {
         pluginServerPid = kong.pluginServerPid;
         return kong.child;

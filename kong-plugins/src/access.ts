@@ -2,7 +2,7 @@
 // headers once, path/method/client IP only when a decision needs them, upstream and response
 // headers in one batch each.
 import { utf8Decode } from "../../shared/src/utf8";
-import { LogContext, decisionLogLines } from "../../shared/src/decision-log";
+import { LogContext, decisionLogLines, wantsDecisionLines } from "../../shared/src/decision-log";
 import { Engine, Flow, RequestView, Step } from "../../shared/src/engine";
 import { Header } from "../../shared/src/headers";
 import { LIMITER_MARKER_HEADER } from "../../shared/src/owned-headers";
@@ -107,9 +107,11 @@ function feedAuthAnswer(engine: Engine, flow: Flow, answer: AuthAnswer, runtime:
  * is one. Kong writes the line at INFO whatever the policy's `log.level`.
  */
 function logDecision(engine: Engine, flow: Flow, authLatencyMs: number): void {
+  const requestId = firstValue(flow.request.headers, "x-request-id");
+  if (!wantsDecisionLines(engine.policy.log, flow, requestId)) return;
   const context = new LogContext();
   context.plane = "kong";
-  context.requestId = firstValue(flow.request.headers, "x-request-id");
+  context.requestId = requestId;
   context.timeMs = nowMs();
   context.authLatencyMs = authLatencyMs;
   for (const line of decisionLogLines(engine.policy, flow, context)) writeDecisionLog(line);

@@ -29,12 +29,21 @@ export function wantsDecisionLog(log: LogPolicy, flow: Flow, requestId: string):
   return i32(fnv1a32(utf8Encode(requestId)) % 10000) < log.sampleBasisPoints;
 }
 
+/** Whether decisionLogLines has any line for this decision: planes ask before they read a clock for the context. */
+export function wantsDecisionLines(log: LogPolicy, flow: Flow, requestId: string): bool {
+  if (log.decisions == DecisionLogMode.Off) return false;
+  if (wantsDecisionLog(log, flow, requestId)) return true;
+  const shadows = flow.shadows;
+  for (let i = 0; i < shadows.length; i++) if (shadows[i].wouldStatus != 0) return true;
+  return false;
+}
+
 /** Every line this decision gets, in order: the decision's own line when wanted, then one per shadowed section
  *  that would have refused the request, or every shadow line when the decision's own line is wanted. The one
  *  function both planes call. */
 export function decisionLogLines(policy: Policy, flow: Flow, ctx: LogContext): Array<string> {
   const lines = new Array<string>();
-  if (policy.log.decisions == DecisionLogMode.Off) return lines;
+  if (!wantsDecisionLines(policy.log, flow, ctx.requestId)) return lines;
   const wanted = wantsDecisionLog(policy.log, flow, ctx.requestId);
   if (wanted) lines.push(decisionLogLine(policy, flow, ctx));
   const shadows = flow.shadows;

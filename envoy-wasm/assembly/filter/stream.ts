@@ -2,7 +2,7 @@
 // service is asked, and applies the outcome (headers upstream, a local reply, response headers).
 // Host calls on a cache hit: read the request map, the clock, the limiter slot (read + CAS write), write
 // the request map once, one add per RateLimit response header.
-import { LogContext, decisionLogLines } from "../../../shared/src/decision-log";
+import { LogContext, decisionLogLines, wantsDecisionLines } from "../../../shared/src/decision-log";
 import { Engine, Flow, RequestView, Step } from "../../../shared/src/engine";
 import { Header, firstHeader } from "../../../shared/src/headers";
 import {
@@ -181,14 +181,15 @@ function clientIp(): string {
 /** Decision logs go through proxy_log at access-log time (after the response), as DECISIONS.md §8 says. */
 function writeDecisionLog(root: MeshgateRoot, flow: Flow, authLatencyMs: f64): void {
   const policy = root.engine!.policy;
-  const requestId = firstHeader(flow.request.headers, "x-request-id");
+  const header = firstHeader(flow.request.headers, "x-request-id");
+  const requestId = header != null ? header : "";
+  if (!wantsDecisionLines(policy.log, flow, requestId)) return; // no clock read for a request that logs nothing
   const context = new LogContext();
   context.plane = "envoy";
-  context.requestId = requestId != null ? requestId : "";
+  context.requestId = requestId;
   context.timeMs = nowMs();
   context.authLatencyMs = authLatencyMs;
   const lines = decisionLogLines(policy, flow, context);
-  if (lines.length == 0) return;
   const level = policy.log.level;
   const logLevel = level == "debug" ? LogLevel.Debug : level == "warn" ? LogLevel.Warn : LogLevel.Info;
   for (let i = 0; i < lines.length; i++) log(logLevel, lines[i]);
