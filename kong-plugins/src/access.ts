@@ -2,7 +2,7 @@
 // headers once, path/method/client IP only when a decision needs them, upstream and response
 // headers in one batch each.
 import { utf8Decode } from "../../shared/src/utf8";
-import { LogContext, decisionLogLine, wantsDecisionLog } from "../../shared/src/decision-log";
+import { LogContext, decisionLogLines, wantsDecisionLines } from "../../shared/src/decision-log";
 import { Engine, Flow, RequestView, Step } from "../../shared/src/engine";
 import { Header } from "../../shared/src/headers";
 import { NO_CALL_MADE, callAuthService, type AuthAnswer } from "./auth-client";
@@ -106,15 +106,14 @@ function feedAuthAnswer(engine: Engine, flow: Flow, answer: AuthAnswer, runtime:
  * is one. Kong writes the line at INFO whatever the policy's `log.level`.
  */
 function logDecision(engine: Engine, flow: Flow, authLatencyMs: number): void {
-  const policy = engine.policy;
   const requestId = firstValue(flow.request.headers, "x-request-id");
-  if (!wantsDecisionLog(policy.log, flow, requestId)) return;
+  if (!wantsDecisionLines(engine.policy.log, flow, requestId)) return;
   const context = new LogContext();
   context.plane = "kong";
   context.requestId = requestId;
   context.timeMs = nowMs();
   context.authLatencyMs = authLatencyMs;
-  writeDecisionLog(decisionLogLine(policy, flow, context));
+  for (const line of decisionLogLines(engine.policy, flow, context)) writeDecisionLog(line);
 }
 
 function firstValue(headers: Header[], name: string): string {

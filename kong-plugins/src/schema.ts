@@ -320,6 +320,13 @@ export const Schema: Array<Record<string, Record<string, unknown>>> = [
             },
             "default": {}
           }
+        },
+        {
+          "shadow": {
+            "type": "boolean",
+            "description": "Shadow mode: auth decides in full (cache, auth-service calls, fail mode, requirements) and records what it would have done (a decision-log line with `shadow: true` and `would_status`; `meshgate_shadow_decisions_total`) but never refuses, sets no identity header and strips none a client sent; later sections see the request as anonymous. Top-level only: it applies on every route (DECISIONS.md §10, SECURITY.md).",
+            "default": false
+          }
         }
       ]
     }
@@ -412,6 +419,13 @@ export const Schema: Array<Record<string, Record<string, unknown>>> = [
                 }
               }
             ]
+          }
+        },
+        {
+          "shadow": {
+            "type": "boolean",
+            "description": "Shadow mode: the variant is chosen as if enforcing and recorded (`meshgate_shadow_decisions_total{section=\"canary\"}`), but the request is never re-routed, tagged or given baggage, and a client's own tag or override header is not stripped. A route's `canary` may set it too (DECISIONS.md §10).",
+            "default": false
           }
         }
       ]
@@ -629,6 +643,13 @@ export const Schema: Array<Record<string, Record<string, unknown>>> = [
                 }
               ]
             }
+          }
+        },
+        {
+          "shadow": {
+            "type": "boolean",
+            "description": "Shadow mode: the limits (this one and `preAuthIp`) run and consume their state exactly as if enforcing, and every refusal they would make is recorded (`would_status` = `status`), but no request is refused and no RateLimit, `Retry-After` or fallback-marker header is added. A route's `rateLimit` may set it too (DECISIONS.md §10).",
+            "default": false
           }
         }
       ]
@@ -1005,6 +1026,12 @@ export const Schema: Array<Record<string, Record<string, unknown>>> = [
                       ]
                     }
                   }
+                },
+                {
+                  "shadow": {
+                    "type": "boolean",
+                    "description": "Shadow mode: the limits (this one and `preAuthIp`) run and consume their state exactly as if enforcing, and every refusal they would make is recorded (`would_status` = `status`), but no request is refused and no RateLimit, `Retry-After` or fallback-marker header is added. A route's `rateLimit` may set it too (DECISIONS.md §10)."
+                  }
                 }
               ]
             }
@@ -1068,6 +1095,12 @@ export const Schema: Array<Record<string, Record<string, unknown>>> = [
                   "baggageKey": {
                     "type": "string",
                     "description": "When set, a W3C `baggage` member `<key>=canary` / `<key>=stable` is added upstream so the choice follows the request east-west (apps must propagate OpenTelemetry context). Empty = no baggage. Kept as written (baggage keys are case-sensitive)."
+                  }
+                },
+                {
+                  "shadow": {
+                    "type": "boolean",
+                    "description": "Shadow mode: the variant is chosen as if enforcing and recorded (`meshgate_shadow_decisions_total{section=\"canary\"}`), but the request is never re-routed, tagged or given baggage, and a client's own tag or override header is not stripped. A route's `canary` may set it too (DECISIONS.md §10)."
                   }
                 }
               ]

@@ -29,6 +29,7 @@ export const generators = {
   "auth.cacheKey": authFlowArbitraries().cacheKey,
   "auth.challenge": authFlowArbitraries().challenge,
   flow: authFlowArbitraries().flow,
+  "flow.record": authFlowArbitraries().record,
   "auth.request": authFlowArbitraries().request,
   "decision.codec": authFlowArbitraries().codec,
   "path.read": pathArbitraries().read,
@@ -290,6 +291,26 @@ function authFlowArbitraries() {
     fresh: nowMs, stale: nowMs, exp: fc.oneof(fc.constant(0), nowMs),
   }).map((e) => JSON.stringify({ v: 1, verdict: e.verdict, status: e.status, error: e.error, reason: "active", sub: "alice", groups: ["testers"],
     headers: [["x-auth-subject", "alice"], ["x-auth-groups", "testers"]], exp: e.exp, fresh: e.fresh, stale: e.stale }));
+  const flow = fc.record({
+    policy: policies,
+    request: fc.record({ method: fc.constantFrom("GET", "POST"), path, headers, clientIp: fc.oneof(fc.ipV4(), fc.ipV6()) }),
+    now: nowMs,
+    cache: fc.oneof(fc.constant(null), cacheEntry, fc.constant("{\"v\":2}")),
+    auth: fc.oneof(response, fc.constantFrom("timeout", "connect", "reset", "too_large", "weird").map((failure) => ({ failure }))),
+    limit: fc.oneof(
+      fc.constant({ unavailable: true }),
+      fc.record({ tatUs: fc.oneof(fc.constant(0), fc.integer({ min: 1767225500000000, max: 1767225800000000 })) }),
+      fc.record({ tats: fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 1767225500000000, max: 1767240000000000 })), { maxLength: 3 }), fallback: fc.boolean() }),
+    ),
+  });
+  // The same flows with any mix of shadowed sections (a section's `shadow` on a disabled section is inert).
+  const shadowed = (policy, [auth, limit, canary]) => ({
+    ...policy,
+    auth: { ...policy.auth, shadow: auth },
+    ...(policy.rateLimit ? { rateLimit: { ...policy.rateLimit, shadow: limit } } : {}),
+    ...(policy.canary ? { canary: { ...policy.canary, shadow: canary } } : {}),
+    log: { decisions: "errors" },
+  });
   return {
     tokenExtract: fc.record({ policy: policies, headers, path }),
     interpret: fc.record({ policy: policies, response, now: nowMs }),
@@ -300,17 +321,8 @@ function authFlowArbitraries() {
       realm: fc.oneof(fc.constantFrom("meshgate", "a\"b\\c", ""), fc.string({ unit: "binary", maxLength: 40 })),
       error: fc.constantFrom("", "invalid_token", "invalid_request", "insufficient_scope"),
     }),
-    flow: fc.record({
-      policy: policies,
-      request: fc.record({ method: fc.constantFrom("GET", "POST"), path, headers, clientIp: fc.oneof(fc.ipV4(), fc.ipV6()) }),
-      now: nowMs,
-      cache: fc.oneof(fc.constant(null), cacheEntry, fc.constant("{\"v\":2}")),
-      auth: fc.oneof(response, fc.constantFrom("timeout", "connect", "reset", "too_large", "weird").map((failure) => ({ failure }))),
-      limit: fc.oneof(
-        fc.constant({ unavailable: true }),
-        fc.record({ tatUs: fc.oneof(fc.constant(0), fc.integer({ min: 1767225500000000, max: 1767225800000000 })) }),
-        fc.record({ tats: fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 1767225500000000, max: 1767240000000000 })), { maxLength: 3 }), fallback: fc.boolean() }),
-      ),
-    }),
+    flow,
+    record: fc.tuple(flow, fc.tuple(fc.boolean(), fc.boolean(), fc.boolean()), fc.constantFrom("kong", "envoy"))
+      .map(([input, flags, plane]) => ({ ...input, policy: shadowed(input.policy, flags), context: { plane, requestId: "r", timeMs: 1 } })),
   };
 }

@@ -34,6 +34,23 @@ export function stepName(step: i32): string {
 const NO_HEADERS: Array<Header> = new Array<Header>(0);
 const NO_STRINGS: Array<string> = new Array<string>(0);
 const NO_WINDOWS: Array<GcraParams> = new Array<GcraParams>(0);
+const NO_SHADOWS: Array<ShadowDecision> = new Array<ShadowDecision>(0);
+
+/** The policy sections a decision can come from (the `section` of logs and metric labels). */
+export const SECTION_BOUNDARY = "boundary";
+export const SECTION_AUTH = "auth";
+export const SECTION_RATE_LIMIT = "rateLimit";
+export const SECTION_CANARY = "canary";
+
+/** What a shadowed section decided and did not enforce (DECISIONS.md §10). */
+export class ShadowDecision {
+  section: string = "";
+  /** auth: allow, deny, error or anonymous; rateLimit: allow, deny or error; canary: canary or stable. */
+  outcome: string = "";
+  reason: string = "";
+  /** The status the client would have got from this section (0 = it would have let the request through). */
+  wouldStatus: i32 = 0;
+}
 
 /** The request as the client sent it. Every string is a byte string — one character per byte received, never
  *  the output of a UTF-8 decoder — so both planes judge the same bytes (DECISIONS.md §1.1). */
@@ -96,8 +113,12 @@ export class Flow {
   limitResult: GcraVerdict | null = null;
 
   // For logs and metrics.
+  /** The section whose rule gave `outcome` and `reason` (SECTION_*). */
+  section: string = "";
   outcome: string = "";
   reason: string = "";
+  /** What shadowed sections decided, in flow order (read-only when empty: the list is shared). */
+  shadows: Array<ShadowDecision> = NO_SHADOWS;
   cacheState: string = "none";
   /** Status of the auth-service answer this flow used (0 = no call, or a transport failure). */
   authStatus: i32 = 0;
@@ -156,6 +177,7 @@ export class Engine {
   readonly needsMethod: bool;
   private readonly digest: KeyDigest;
   private readonly scan: CharScan;
+  private readonly shadowAuth: bool;
 
   /** `digest`: the plane's SHA-256 for cache keys; `scan`: the plane's character scan (null = the portable ones). */
   constructor(policy: Policy, digest: KeyDigest | null = null, scan: CharScan | null = null) {
@@ -163,6 +185,7 @@ export class Engine {
     this.digest = digest != null ? digest : new KeyDigest();
     this.scan = scan != null ? scan : new CharScan();
     this.fingerprint = authFingerprint(policy.auth);
+    this.shadowAuth = policy.auth.enabled && policy.auth.shadow;
     this.ownedHeaders = ownedHeaderNames(policy);
     this.defaultRoute = new RoutePlan(policy, null);
     this.routes = compileRoutes(policy);
@@ -189,21 +212,21 @@ export class Engine {
     // (DECISIONS.md §1.2).
     const refusal = targetRefusal(request.path);
     if (refusal.length > 0) {
-      this.reject(flow, jsonResponse(400, "invalid_request", "malformed request target"), "deny", "target_" + refusal);
+      this.reject(flow, SECTION_BOUNDARY, jsonResponse(400, "invalid_request", "malformed request target"), "deny", "target_" + refusal);
       return flow;
     }
     const repeated = repeatedUniqueHeader(request.headers);
     if (repeated == "authorization") {
       // Repeated credentials (RFC 6750 §3.1), on every path: anonymous ones too, as nginx refuses them.
-      this.reject(flow, challengeResponse(400, this.policy.auth.realm, "invalid_request", "invalid_request", "malformed or repeated bearer credentials"), "deny", "token_ambiguous");
+      this.reject(flow, SECTION_BOUNDARY, challengeResponse(400, this.policy.auth.realm, "invalid_request", "invalid_request", "malformed or repeated bearer credentials"), "deny", "token_ambiguous");
       return flow;
     }
     if (repeated.length > 0) {
-      this.reject(flow, jsonResponse(400, "invalid_request", "repeated request header"), "deny", "repeated_header");
+      this.reject(flow, SECTION_BOUNDARY, jsonResponse(400, "invalid_request", "repeated request header"), "deny", "repeated_header");
       return flow;
     }
     if (request.headerLines >= 0 && tooManyRequestHeaders(request.headerLines)) {
-      this.reject(flow, tooManyHeadersResponse(), "deny", "too_many_headers");
+      this.reject(flow, SECTION_BOUNDARY, tooManyHeadersResponse(), "deny", "too_many_headers");
       return flow;
     }
     if (this.routes.length > 0 && !this.chooseRoute(flow)) return flow;
@@ -222,7 +245,7 @@ export class Engine {
     const reading = readPath(r.path);
     if (reading.ambiguity.length > 0 && this.routesByPath) {
       // Some upstream may read these bytes as a path another route (or none) governs: no route is safe to pick.
-      this.reject(flow, jsonResponse(400, "invalid_request", "ambiguous request path"), "deny", "route_ambiguous");
+      this.reject(flow, SECTION_BOUNDARY, jsonResponse(400, "invalid_request", "ambiguous request path"), "deny", "route_ambiguous");
       return false;
     }
     const route = selectRoute(this.routes, r.method, reading.canonical, reading.literal, r.headers);
@@ -232,7 +255,7 @@ export class Engine {
 
   private afterPreAuthIpLimit(flow: Flow, nowMs: f64): void {
     const limit = flow.route.rateLimit;
-    if (limit.enabled && limit.keyKind != LimitKeyKind.Subject) {
+    if (limit.enabled && limit.keyKind != LimitKeyKind.Subject && !shadowRefused(flow, SECTION_RATE_LIMIT)) {
       flow.phase = Phase.PreAuthLimit;
       this.enterLimit(flow, Pending.PreAuthLimit);
       return;
@@ -297,17 +320,24 @@ export class Engine {
     if (flow.step != Step.Limit) return;
     const preAuthIp = flow.phase == Phase.PreAuthIpLimit;
     const plan = preAuthIp ? this.preAuthIp! : flow.route;
+    const limit = plan.rateLimit;
     flow.limitResult = verdict;
     if (fallback) flow.limiterDegraded = true;
+    if (limit.shadow) {
+      // The host committed the state as for an enforced limit; nothing reaches the request or the response
+      // (not the fallback marker either: a fallback is still counted and logged through limiterDegraded).
+      recordShadow(flow, SECTION_RATE_LIMIT, verdict.allowed ? "allow" : "deny", verdict.allowed ? "within_limit" : "rate_limited", verdict.allowed ? 0 : limit.status);
+      this.afterLimit(flow, nowMs);
+      return;
+    }
     if (!verdict.allowed) {
-      const limit = plan.rateLimit;
       const response = new LocalResponse();
       response.status = limit.status;
       appendVerdictHeaders(plan.limitHeaders, verdict, response.headers);
       response.headers.push(new Header("content-type", RATE_LIMITED_CONTENT_TYPE));
       if (fallback) response.headers.push(new Header(LIMITER_MARKER_HEADER, LIMITER_FALLBACK));
       response.body = rateLimitedBodyNaming(limit, plan.windowNames[verdict.binding]);
-      this.reject(flow, response, "deny", "rate_limited");
+      this.reject(flow, SECTION_RATE_LIMIT, response, "deny", "rate_limited");
       return;
     }
     // An allowed request advertises the main limit only: the pre-auth IP limit is a floor under it.
@@ -319,12 +349,19 @@ export class Engine {
   /** The limiter store could not be used (CAS kept failing, Redis down without a fallback). */
   onLimitUnavailable(flow: Flow, nowMs: f64): void {
     if (flow.step != Step.Limit) return;
-    if (this.policy.rateLimit.faultTolerant) {
+    const faultTolerant = this.policy.rateLimit.faultTolerant;
+    const plan = flow.phase == Phase.PreAuthIpLimit ? this.preAuthIp! : flow.route;
+    if (plan.rateLimit.shadow) {
+      recordShadow(flow, SECTION_RATE_LIMIT, "error", "limiter_unavailable", faultTolerant ? 0 : 503);
+      this.afterLimit(flow, nowMs);
+      return;
+    }
+    if (faultTolerant) {
       flow.limiterDegraded = true;
       this.afterLimit(flow, nowMs);
       return;
     }
-    this.reject(flow, jsonResponse(503, "limiter_unavailable", "rate limiter unavailable"), "error", "limiter_unavailable");
+    this.reject(flow, SECTION_RATE_LIMIT, jsonResponse(503, "limiter_unavailable", "rate limiter unavailable"), "error", "limiter_unavailable");
   }
 
   private afterLimit(flow: Flow, nowMs: f64): void {
@@ -338,23 +375,29 @@ export class Engine {
     const auth = this.policy.auth;
     const r = flow.request;
     if (!auth.enabled || flow.route.anonymous || pathMatches(auth.anonymousPaths, r.path)) {
+      const reason = !auth.enabled ? "auth_disabled" : flow.route.anonymous ? "anonymous_route" : "anonymous_path";
+      if (this.shadowAuth) {
+        this.passAuthShadow(flow, "anonymous", reason, 0, nowMs);
+        return;
+      }
       flow.anonymous = true;
+      flow.section = SECTION_AUTH;
       flow.outcome = "anonymous";
-      flow.reason = !auth.enabled ? "auth_disabled" : flow.route.anonymous ? "anonymous_route" : "anonymous_path";
+      flow.reason = reason;
       this.afterAuth(flow, nowMs);
       return;
     }
     const token = locateToken(auth, r.headers, r.path, this.scan);
     if (token.outcome == TokenOutcome.Missing) {
-      this.reject(flow, challengeResponse(401, auth.realm, "", "unauthorized", "missing bearer token"), "deny", "token_missing");
+      this.refuseAuth(flow, challengeResponse(401, auth.realm, "", "unauthorized", "missing bearer token"), "deny", "token_missing", nowMs);
       return;
     }
     if (token.outcome == TokenOutcome.InvalidToken) {
-      this.reject(flow, challengeResponse(401, auth.realm, "invalid_token", "invalid_token", "malformed bearer token"), "deny", "token_malformed");
+      this.refuseAuth(flow, challengeResponse(401, auth.realm, "invalid_token", "invalid_token", "malformed bearer token"), "deny", "token_malformed", nowMs);
       return;
     }
     if (token.outcome == TokenOutcome.InvalidRequest) {
-      this.reject(flow, challengeResponse(400, auth.realm, "invalid_request", "invalid_request", "malformed or repeated bearer credentials"), "deny", "token_ambiguous");
+      this.refuseAuth(flow, challengeResponse(400, auth.realm, "invalid_request", "invalid_request", "malformed or repeated bearer credentials"), "deny", "token_ambiguous", nowMs);
       return;
     }
     flow.setToken(token.text, token.start, token.end);
@@ -373,7 +416,13 @@ export class Engine {
     // Requirements cannot be checked without an answer: a route that has them never fails open.
     const mayOpen = flow.route.require.isEmpty() && (failure.mode == FailMode.Open || pathMatches(failure.openPaths, flow.request.path));
     if (mayOpen) {
+      if (this.shadowAuth) {
+        // Failing open would have forwarded the request degraded: recorded as such, no degraded header.
+        this.passAuthShadow(flow, "error", decision.reason, 0, nowMs);
+        return;
+      }
       flow.degraded = true;
+      flow.section = SECTION_AUTH;
       flow.anonymous = true;
       flow.outcome = "error";
       flow.reason = decision.reason;
@@ -384,7 +433,7 @@ export class Engine {
     const response = failure.status == 401
       ? challengeResponse(401, this.policy.auth.realm, "", "auth_unavailable", "authentication unavailable")
       : jsonResponse(failure.status, "auth_unavailable", "authentication service unavailable");
-    this.reject(flow, response, "error", decision.reason);
+    this.refuseAuth(flow, response, "error", decision.reason, nowMs);
   }
 
   private applyDecision(flow: Flow, decision: AuthDecision, nowMs: f64): void {
@@ -393,17 +442,22 @@ export class Engine {
       const response = status == 401 || status == 403
         ? challengeResponse(status, this.policy.auth.realm, decision.errorCode, decision.errorCode, status == 401 ? "invalid bearer token" : "access denied")
         : jsonResponse(status, "access_denied", "access denied");
-      this.reject(flow, response, "deny", decision.reason);
+      this.refuseAuth(flow, response, "deny", decision.reason, nowMs);
       return;
     }
     const require = flow.route.require;
     if (!require.isEmpty()) {
       const unmet = unmetRequirement(require, decision);
       if (unmet.length > 0) {
-        this.reject(flow, insufficientScopeResponse(this.policy.auth.realm, require, unmet), "deny", "require_" + unmet);
+        this.refuseAuth(flow, insufficientScopeResponse(this.policy.auth.realm, require, unmet), "deny", "require_" + unmet, nowMs);
         return;
       }
     }
+    if (this.shadowAuth) {
+      this.passAuthShadow(flow, "allow", decision.reason, 0, nowMs);
+      return;
+    }
+    flow.section = SECTION_AUTH;
     flow.outcome = "allow";
     flow.reason = decision.reason;
     flow.subject = decision.subject;
@@ -412,9 +466,26 @@ export class Engine {
     this.afterAuth(flow, nowMs);
   }
 
+  /** An auth refusal: enforced, or recorded and passed on when auth is shadowed. */
+  private refuseAuth(flow: Flow, response: LocalResponse, outcome: string, reason: string, nowMs: f64): void {
+    if (this.shadowAuth) this.passAuthShadow(flow, outcome, reason, response.status, nowMs);
+    else this.reject(flow, SECTION_AUTH, response, outcome, reason);
+  }
+
+  /** A shadowed auth hands nothing on: the request goes on as with auth disabled (no identity, no subject for the
+   *  enforcing sections' keys), and its decision is recorded. */
+  private passAuthShadow(flow: Flow, outcome: string, reason: string, wouldStatus: i32, nowMs: f64): void {
+    recordShadow(flow, SECTION_AUTH, outcome, reason, wouldStatus);
+    flow.anonymous = true;
+    flow.section = SECTION_AUTH;
+    flow.outcome = "anonymous";
+    flow.reason = "auth_shadow";
+    this.afterAuth(flow, nowMs);
+  }
+
   private afterAuth(flow: Flow, nowMs: f64): void {
     const limit = flow.route.rateLimit;
-    if (limit.enabled && limit.keyKind == LimitKeyKind.Subject) {
+    if (limit.enabled && limit.keyKind == LimitKeyKind.Subject && !shadowRefused(flow, SECTION_RATE_LIMIT)) {
       flow.phase = Phase.PostAuthLimit;
       this.enterLimit(flow, Pending.PostAuthLimit);
       return;
@@ -451,16 +522,22 @@ export class Engine {
       const overrideValue = firstHeader(r.headers, canary.overrideHeader);
       const plan = flow.route.canaryPlan;
       const decision = decideCanaryWith(canary, plan.saltState, flow.subject, flow.groups, anonymous, r.clientIp, overrideValue != null ? overrideValue : "");
-      flow.canary = decision;
-      const baggage = canary.baggageKey.length > 0 ? firstHeader(r.headers, "baggage") : null;
-      appendCanaryHeaders(plan, canary, decision, baggage != null ? baggage : "", flow.upstreamHeaders);
+      if (canary.shadow) {
+        // The variant is chosen as if enforcing; the request keeps its route and gets no canary header.
+        recordShadow(flow, SECTION_CANARY, decision.canary ? "canary" : "stable", decision.reason, 0);
+      } else {
+        flow.canary = decision;
+        const baggage = canary.baggageKey.length > 0 ? firstHeader(r.headers, "baggage") : null;
+        appendCanaryHeaders(plan, canary, decision, baggage != null ? baggage : "", flow.upstreamHeaders);
+      }
     }
     flow.stripHeaders = notSetAgain(flow.removeHeaders, flow.upstreamHeaders);
     flow.step = Step.Forward;
   }
 
-  private reject(flow: Flow, response: LocalResponse, outcome: string, reason: string): void {
+  private reject(flow: Flow, section: string, response: LocalResponse, outcome: string, reason: string): void {
     flow.response = response;
+    flow.section = section;
     flow.outcome = outcome;
     flow.reason = reason;
     flow.step = Step.Reject;
@@ -500,6 +577,24 @@ export class Engine {
   }
 }
 
+/** Whether a shadowed section already refused this request: an enforcing one would have stopped there, so its
+ *  next check (the main limit after the pre-auth IP limit) is not made — counts and state stay as if enforcing. */
+function shadowRefused(flow: Flow, section: string): bool {
+  const shadows = flow.shadows;
+  for (let i = 0; i < shadows.length; i++) if (shadows[i].section == section && shadows[i].wouldStatus != 0) return true;
+  return false;
+}
+
+function recordShadow(flow: Flow, section: string, outcome: string, reason: string, wouldStatus: i32): void {
+  const shadow = new ShadowDecision();
+  shadow.section = section;
+  shadow.outcome = outcome;
+  shadow.reason = reason;
+  shadow.wouldStatus = wouldStatus;
+  if (flow.shadows == NO_SHADOWS) flow.shadows = new Array<ShadowDecision>();
+  flow.shadows.push(shadow);
+}
+
 /** The rate-limit policy the pre-auth IP limit answers as: the main one's status, headers style and name (with
  *  an `-ip` suffix), its own rate. */
 function preAuthIpPolicy(limit: RateLimitPolicy): RateLimitPolicy {
@@ -512,6 +607,7 @@ function preAuthIpPolicy(limit: RateLimitPolicy): RateLimitPolicy {
   pre.headers = limit.headers;
   pre.name = limit.name.length <= 61 ? limit.name + "-ip" : limit.name;
   pre.status = limit.status;
+  pre.shadow = limit.shadow;
   return pre;
 }
 

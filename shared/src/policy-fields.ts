@@ -170,6 +170,8 @@ export const POLICY_FIELDS: PolicyField[] = [
     description: "`forward` mode: `{ claim: \"auth-response-header\" }`, the auth response's headers that carry `scope`, `aud` and any claim a `require` reads, e.g. `{ scope: x-auth-scope }`." },
   { path: "auth.claimHeaders.*", type: "string", phrase: HEADER_NAME, length: [1, 256], pattern: HEADER_PATTERN, planes: "both",
     description: "Auth-response header that carries the claim (the key, 1..256 characters without control characters), lowercased." },
+  { path: "auth.shadow", type: "boolean", phrase: "boolean", default: false, planes: "both",
+    description: "Shadow mode: auth decides in full (cache, auth-service calls, fail mode, requirements) and records what it would have done (a decision-log line with `shadow: true` and `would_status`; `meshgate_shadow_decisions_total`) but never refuses, sets no identity header and strips none a client sent; later sections see the request as anonymous. Top-level only: it applies on every route ([DECISIONS.md §10](DECISIONS.md#10-shadow-mode), [SECURITY.md](../SECURITY.md#shadow-mode))." },
 
   // ------------------------------------------------------------------ canary
   { path: "canary", type: "object", phrase: "object", planes: "both",
@@ -201,6 +203,8 @@ export const POLICY_FIELDS: PolicyField[] = [
     planes: "kong", description: "A Kong Upstream entity (`kong.service.setUpstream`)." },
   { path: "canary.kong.target", type: "string", phrase: "host:port (port 1..65535)", length: [3, 259], pattern: "^[A-Za-z0-9._-]{1,253}:[0-9]{1,5}$",
     planes: "kong", description: "A host (letters, digits, `-`, `.`, `_`; 1..253 characters; no IPv6 literal) and port (`kong.service.setTarget`)." },
+  { path: "canary.shadow", type: "boolean", phrase: "boolean", default: false, planes: "both",
+    description: "Shadow mode: the variant is chosen as if enforcing and recorded (`meshgate_shadow_decisions_total{section=\"canary\"}`), but the request is never re-routed, tagged or given baggage, and a client's own tag or override header is not stripped. A route's `canary` may set it too ([DECISIONS.md §10](DECISIONS.md#10-shadow-mode))." },
 
   // ------------------------------------------------------------------ rateLimit
   { path: "rateLimit", type: "object", phrase: "object", planes: "both", description: "Rate limiting (GCRA). Present = enabled." },
@@ -259,6 +263,8 @@ export const POLICY_FIELDS: PolicyField[] = [
   { path: "rateLimit.limits[].name", type: "string", phrase: "structured-field token (1..64 characters)", phraseNote: ", unique", length: [1, 64],
     pattern: SF_TOKEN_PATTERN, planes: "both",
     description: "The window's name in the headers and the problem body. Left out: `<name>-second`, `-minute`, `-hour`, `-day` or `-<n>s` after its period." },
+  { path: "rateLimit.shadow", type: "boolean", phrase: "boolean", default: false, planes: "both",
+    description: "Shadow mode: the limits (this one and `preAuthIp`) run and consume their state exactly as if enforcing, and every refusal they would make is recorded (`would_status` = `status`), but no request is refused and no RateLimit, `Retry-After` or fallback-marker header is added. A route's `rateLimit` may set it too ([DECISIONS.md §10](DECISIONS.md#10-shadow-mode))." },
 
   // ------------------------------------------------------------------ log
   { path: "log", type: "object", phrase: "object", planes: "both", description: "Decision logs (on for errors when left out)." },

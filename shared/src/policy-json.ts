@@ -116,7 +116,8 @@ function authToJson(auth: AuthPolicy): JsonValue {
     .set("anonymousPaths", strings(auth.anonymousPaths))
     .setString("realm", auth.realm)
     .setNumber("clockSkewSeconds", auth.clockSkewSeconds)
-    .set("claimHeaders", claimHeaders);
+    .set("claimHeaders", claimHeaders)
+    .setBool("shadow", auth.shadow);
 }
 
 function canaryToJson(canary: CanaryPolicy): JsonValue {
@@ -130,7 +131,8 @@ function canaryToJson(canary: CanaryPolicy): JsonValue {
     .setString("salt", canary.salt)
     .setString("tagHeader", canary.tagHeader)
     .setString("baggageKey", canary.baggageKey)
-    .set("kong", JsonValue.object().setString("upstream", canary.kong.upstream).setString("target", target));
+    .set("kong", JsonValue.object().setString("upstream", canary.kong.upstream).setString("target", target))
+    .setBool("shadow", canary.shadow);
 }
 
 function rateLimitToJson(limit: RateLimitPolicy): JsonValue {
@@ -176,6 +178,7 @@ function rateLimitToJson(limit: RateLimitPolicy): JsonValue {
   out.set("preAuthIp", pre.rate > 0
     ? JsonValue.object().setNumber("rate", f64(pre.rate)).setNumber("periodSeconds", f64(pre.periodSeconds)).setNumber("burst", f64(pre.burst))
     : JsonValue.nul());
+  out.setBool("shadow", limit.shadow);
   return out;
 }
 

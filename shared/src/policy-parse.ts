@@ -142,7 +142,7 @@ function listItemOk(kind: i32, s: string): bool {
 const AUTH_FIELDS: Array<string> = [
   "enabled", "mode", "service", "timeoutMs", "tokenSources", "maxTokenLength", "forwardHeaders",
   "introspectionAuthorization", "identityHeaders", "headerMappings", "cache", "bodyRule", "failure",
-  "anonymousPaths", "realm", "clockSkewSeconds", "claimHeaders",
+  "anonymousPaths", "realm", "clockSkewSeconds", "claimHeaders", "shadow",
 ];
 const AUTH_MODES: Array<string> = ["introspection", "forward"];
 
@@ -183,6 +183,7 @@ function parseAuth(errors: PolicyErrors, section: JsonValue, path: string, out: 
       if (value.isString() && isRealm(value.str)) out.realm = value.str;
       else errors.expected(at, "realm (at most 256 printable ASCII characters, no \" or \\)", value);
     } else if (key == "claimHeaders") out.claimHeaders = parseClaimHeaders(errors, value, at);
+    else if (key == "shadow") out.shadow = readBool(errors, value, at, false);
     else out.clockSkewSeconds = readNumber(errors, value, at, 0, 300, out.clockSkewSeconds);
   }
   if (!serviceGiven && enabled) errors.expectedGot(memberPath(path, "service"), SERVICE_EITHER, "nothing");
@@ -457,6 +458,7 @@ export function parseFailure(errors: PolicyErrors, value: JsonValue, path: strin
 
 const CANARY_FIELDS: Array<string> = [
   "enabled", "overrideHeader", "overrideGroups", "overrideSubjects", "percentage", "salt", "tagHeader", "baggageKey", "kong",
+  "shadow",
 ];
 
 export function parseCanary(errors: PolicyErrors, section: JsonValue, path: string, out: CanaryPolicy): void {
@@ -489,7 +491,8 @@ export function parseCanary(errors: PolicyErrors, section: JsonValue, path: stri
     else if (key == "baggageKey") {
       if (value.isString() && isToken(value.str, 0, 256)) out.baggageKey = value.str;
       else errors.expected(at, "baggage key (empty or token characters, at most 256)", value);
-    } else parseKongTarget(errors, value, at, out.kong);
+    } else if (key == "shadow") out.shadow = readBool(errors, value, at, false);
+    else parseKongTarget(errors, value, at, out.kong);
   }
 }
 
@@ -569,7 +572,7 @@ function readTarget(value: JsonValue, out: KongCanaryTarget): bool {
 
 const RATE_LIMIT_FIELDS: Array<string> = [
   "enabled", "key", "rate", "periodSeconds", "burst", "policy", "faultTolerant", "redis", "headers", "name", "status",
-  "preAuthIp", "limits",
+  "preAuthIp", "limits", "shadow",
 ];
 const PRE_AUTH_IP_FIELDS: Array<string> = ["rate", "periodSeconds", "burst"];
 const LIMIT_STORES: Array<string> = ["local", "redis"];
@@ -609,6 +612,7 @@ export function parseRateLimit(errors: PolicyErrors, section: JsonValue, path: s
       else errors.expected(at, "structured-field token (1..64 characters)", value);
     } else if (key == "preAuthIp") parsePreAuthIp(errors, value, at, out.preAuthIp);
     else if (key == "limits") out.limits = parseLimits(errors, value, at);
+    else if (key == "shadow") out.shadow = readBool(errors, value, at, false);
     else out.status = readInt(errors, value, at, 400, 599, out.status);
   }
   const windowGiven = section.has("rate") || section.has("periodSeconds") || section.has("burst");

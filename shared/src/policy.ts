@@ -85,6 +85,8 @@ export class AuthPolicy {
   neededClaims: Array<string> = new Array<string>();
   /** Derived: whether any requirement exists (decisions then keep scopes and audiences). */
   keepsAuthorization: bool = false;
+  /** Shadow: decide (cache, auth calls) and record, never enforce (DECISIONS.md §10). */
+  shadow: bool = false;
 }
 
 export class KongCanaryTarget {
@@ -107,6 +109,8 @@ export class CanaryPolicy {
   /** W3C baggage member key set to `canary`/`stable`; empty = no baggage. */
   baggageKey: string = "";
   kong: KongCanaryTarget = new KongCanaryTarget();
+  /** Shadow: choose the variant and record it, never re-route or tag (DECISIONS.md §9). */
+  shadow: bool = false;
 }
 
 export class RedisSettings {
@@ -156,6 +160,8 @@ export class RateLimitPolicy {
   /** Every window enforced (`limits`, or the one `rate`/`periodSeconds`/`burst` window); rate, periodSeconds and
    *  burst above mirror the first one. Filled by the parser. */
   limits: Array<LimitWindow> = new Array<LimitWindow>();
+  /** Shadow: consume GCRA state as if enforcing and record, never refuse or add headers (DECISIONS.md §10). */
+  shadow: bool = false;
 }
 
 export const enum DecisionLogMode { Off = 0, Errors = 1, All = 2 }

@@ -228,11 +228,13 @@ describe.skipIf(!availability.available)(`redis policy${availability.available ?
   describe("Redis killed mid-test and brought back", () => {
     let tolerant: KongHost;
     let strict: KongHost;
+    let shadowed: KongHost;
 
     it("fault tolerant: falls back to the local limiter, marks the responses, logs once; recovers when Redis is back", async () => {
-      [tolerant, strict] = await Promise.all([
+      [tolerant, strict, shadowed] = await Promise.all([
         hosts.start(redisPolicy({ rate: 1000, faultTolerant: true }), upstream.url),
         hosts.start(redisPolicy({ rate: 1000, faultTolerant: false }), upstream.url),
+        hosts.start(redisPolicy({ rate: 1000, faultTolerant: true, shadow: true }), upstream.url),
       ]);
       const before = await tolerant.request({ path: "/", headers: { "x-client": "t" } });
       expect(before.status).toBe(200);
@@ -244,6 +246,14 @@ describe.skipIf(!availability.available)(`redis policy${availability.available ?
       for (let i = 0; i < 20; i++) during.push(await tolerant.request({ path: `/down/${i}`, headers: { "x-client": "t" } }));
       expect(during.map((r) => r.status)).toEqual(Array(20).fill(200));
       expect(during.every((r) => headerValue(r.headers, FALLBACK_HEADER) === "local-fallback")).toBe(true);
+      // A shadowed limit falls back the same way but leaves the response alone: no marker.
+      for (let i = 0; i < 2; i++) {
+        const shadowedDuring = await shadowed.request({ path: "/down/shadow", headers: { "x-client": "sh" } });
+        expect(shadowedDuring.status).toBe(200);
+        expect(headerValue(shadowedDuring.headers, FALLBACK_HEADER)).toBeUndefined();
+      }
+      // It did fall back: the outage line (queued by the first request, written by the second) says so.
+      expect(shadowed.logs().some((l) => l.message.includes("meshgate: redis") && l.message.includes("unavailable"))).toBe(true);
       // The local fallback still limits: a limit of 2 counts locally while Redis is away.
       tolerant.setConfig(redisPolicy({ rate: 2, periodSeconds: 3600, burst: 1, faultTolerant: true }));
       const local = [];
