@@ -160,6 +160,41 @@ describe.each(PLANES)("shadow mode on the %s plane", (planeName) => {
     expect(refused).toBe(7);
   });
 
+  it("a route with rateLimit {shadow: true} records but never refuses, while the default route enforces", async () => {
+    // Capacity 2 (burst 1 + 1) per client IP on both routes; the route's limit keeps its own keys (r:reports:).
+    const { plane, metrics } = await start({
+      ...policyFor(backends, { auth: { enabled: false }, rateLimit: { key: "ip", rate: 1, periodSeconds: 3600, burst: 1 } }),
+      routes: [{ name: "reports", match: { paths: ["/reports/*"] }, rateLimit: { shadow: true } }],
+    });
+    const send = (path: string, i: number) => plane.request({ path, clientIp: "10.4.4.4", worker: i % 2 });
+    const shadowed: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await send("/reports/q", i);
+      shadowed.push(r.status);
+      for (const name of RATELIMIT_HEADERS) expect(header(r, name)).toBeUndefined();
+    }
+    const enforced: number[] = [];
+    for (let i = 0; i < 4; i++) enforced.push((await send("/api", i)).status);
+    expect(shadowed).toEqual([200, 200, 200, 200]);
+    expect(enforced).toEqual([200, 200, 429, 429]);
+
+    // errors mode: every request here is anonymous, so each has its line, followed by its shadow line if any.
+    expect(shadowView(await linesAfter(plane, 8 + 4))).toEqual([
+      ...["allow", "allow", "deny", "deny"].map((outcome) => ({
+        plane: planeName, route: "reports", section: "rateLimit", shadow: true, outcome,
+        reason: outcome === "allow" ? "within_limit" : "rate_limited", would_status: outcome === "allow" ? 0 : 429,
+      })),
+    ]);
+    const samples = labeledSamples(await metrics());
+    expect(Object.fromEntries(samples)).toEqual({
+      [series("meshgate_decisions_total", "reports", "auth", "anonymous", "auth_disabled")]: 4,
+      [series("meshgate_shadow_decisions_total", "reports", "rateLimit", "allow", "within_limit")]: 2,
+      [series("meshgate_shadow_decisions_total", "reports", "rateLimit", "deny", "rate_limited")]: 2,
+      [decisionSeries("auth", "anonymous", "auth_disabled")]: 2,
+      [decisionSeries("rateLimit", "deny", "rate_limited")]: 2,
+    });
+  });
+
   it("shadowed canary never re-routes and records the would-be variants in the hash's exact proportion", async () => {
     const salt = "shadow-2026";
     const { plane, metrics } = await start(policyFor(backends, { auth: { enabled: false }, canary: { percentage: 30, salt, shadow: true } }));
