@@ -1074,8 +1074,7 @@ export const Schema: Array<Record<string, Record<string, unknown>>> = [
             }
           }
         ]
-      },
-      "default": []
+      }
     }
   }
 ];
