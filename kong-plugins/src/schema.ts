@@ -1107,8 +1107,7 @@ export const Schema: Array<Record<string, Record<string, unknown>>> = [
             }
           }
         ]
-      },
-      "default": []
+      }
     }
   }
 ];

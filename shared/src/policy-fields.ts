@@ -53,8 +53,8 @@ export interface PolicyField {
   orInstead?: string;
   /** Siblings that must not be given together with this field (`limits` with `rate`/`periodSeconds`/`burst`). */
   excludes?: string[];
-  /** `false`: no default in the Kong schema, where Kong would write it into every config and make a sibling that
-   *  excludes this field (`limits`) look given twice; the core fills it. */
+  /** `false`: no default in the Kong schema, where Kong would write it into every config (making a sibling that
+   *  excludes this field, `limits`, look given twice; or a section left out appear); the core fills it. */
   kongDefault?: false;
   description: string;
 }
@@ -298,7 +298,8 @@ export const POLICY_FIELDS: PolicyField[] = [
     description: "The accepted values of the claim named by the key (1..256 characters without control characters); numbers are integers." },
 
   // ------------------------------------------------------------------ routes
-  { path: "routes", type: "array", phrase: "array of at most 64 routes", length: [0, 64], default: [], planes: "both",
+  // No Kong default: a section left out stays out of the config Kong hands the plugin.
+  { path: "routes", type: "array", phrase: "array of at most 64 routes", length: [0, 64], default: [], kongDefault: false, planes: "both",
     description: "Per-route rules, in order: the first route that matches a request applies; the top-level sections are the default (route `default`)." },
   { path: "routes[]", type: "object", phrase: "object", planes: "both", description: "One route." },
   { path: "routes[].name", type: "string", phrase: "route name (1..64 of a-z, 0-9, \"_\", \"-\"; not \"default\")", phraseNote: ", unique",
