@@ -75,7 +75,7 @@ describe("meshgate validate", () => {
     expect(result.code).toBe(1);
     expect(lines(result.stderr)).toEqual([
       'rateLimit.perSecond: unknown field, did you mean "periodSeconds"? (known: enabled, key, rate, periodSeconds, burst, policy, ' +
-        "faultTolerant, redis, headers, name, status, preAuthIp, limits)",
+        "faultTolerant, redis, headers, name, status, preAuthIp, limits, shadow)",
     ]);
   });
 
