@@ -165,6 +165,15 @@ describe("npm start (build/dev/stack/main.mjs)", () => {
     expect(counts.every(([, status]) => status === "200" || status === "429"), shown).toBe(true);
     expect(shown).toMatch(/429 retry-after: 1 {2}ratelimit-policy: "default";q=20;w=1/);
 
+    // The routes demo of dev/policy.yaml as pasted: the admin route refuses alice (a tester, not an admin) with
+    // 403; the reports route's shadowed limit (1 per 10 s) lets all three through and records the two refusals.
+    const routeDemo = run.output.filter((l) => /^ {2}(ALICE=|curl -s -o \/dev\/null|for i in)/.test(l)).map((l) => l.trim());
+    expect(routeDemo).toHaveLength(3);
+    const routed = execFileSync("bash", ["-c", routeDemo.join("\n")], { encoding: "utf8", timeout: 60_000 });
+    expect(routed.trim().split("\n")).toEqual(["403", "200", "200", "200"]);
+    await run.waitForLine(/^decision \{"time":\d+,"plane":"kong",.*"route":"admin","section":"auth","shadow":false,"outcome":"deny","reason":"require_groups"/, 20_000);
+    await run.waitForLine(/^decision \{"time":\d+,"plane":"kong",.*"route":"reports","section":"rateLimit","shadow":true,"outcome":"deny","reason":"rate_limited","would_status":429\}$/, 20_000);
+
     run.process.kill("SIGINT");
     expect(await run.exit).toEqual({ code: 0, signal: null });
     await expectNothingLeft(run, Object.values(urls));
