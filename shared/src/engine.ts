@@ -255,7 +255,7 @@ export class Engine {
 
   private afterPreAuthIpLimit(flow: Flow, nowMs: f64): void {
     const limit = flow.route.rateLimit;
-    if (limit.enabled && limit.keyKind != LimitKeyKind.Subject && !shadowRefused(flow, SECTION_RATE_LIMIT)) {
+    if (limit.enabled && limit.keyKind != LimitKeyKind.Subject && !shadowRefused(flow, limit)) {
       flow.phase = Phase.PreAuthLimit;
       this.enterLimit(flow, Pending.PreAuthLimit);
       return;
@@ -485,7 +485,7 @@ export class Engine {
 
   private afterAuth(flow: Flow, nowMs: f64): void {
     const limit = flow.route.rateLimit;
-    if (limit.enabled && limit.keyKind == LimitKeyKind.Subject && !shadowRefused(flow, SECTION_RATE_LIMIT)) {
+    if (limit.enabled && limit.keyKind == LimitKeyKind.Subject && !shadowRefused(flow, limit)) {
       flow.phase = Phase.PostAuthLimit;
       this.enterLimit(flow, Pending.PostAuthLimit);
       return;
@@ -577,11 +577,13 @@ export class Engine {
   }
 }
 
-/** Whether a shadowed section already refused this request: an enforcing one would have stopped there, so its
- *  next check (the main limit after the pre-auth IP limit) is not made — counts and state stay as if enforcing. */
-function shadowRefused(flow: Flow, section: string): bool {
+/** Whether the shadowed pre-auth IP limit already refused this request while `limit` (the main one) is shadowed
+ *  too: an enforcing pair would have stopped there, so the main check is not made and counts and state stay as if
+ *  enforcing. A route whose own limit enforces still checks it (only the pre-auth IP limit was shadowed). */
+function shadowRefused(flow: Flow, limit: RateLimitPolicy): bool {
+  if (!limit.shadow) return false;
   const shadows = flow.shadows;
-  for (let i = 0; i < shadows.length; i++) if (shadows[i].section == section && shadows[i].wouldStatus != 0) return true;
+  for (let i = 0; i < shadows.length; i++) if (shadows[i].section == SECTION_RATE_LIMIT && shadows[i].wouldStatus != 0) return true;
   return false;
 }
 
