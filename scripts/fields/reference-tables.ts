@@ -68,9 +68,9 @@ function sameAsNote(field: PolicyField): string {
 function defaultCell(field: PolicyField): string {
   if (field.sameAs !== undefined) return `top-level \`${field.sameAs}\``;
   if (field.required === "always") return "— (required)";
-  if (field.required === "whenEnabled") return "— (required when enabled)";
+  if (field.required === "whenEnabled") return `— (required when enabled${field.orInstead ? `, or \`${field.orInstead}\`` : ""})`;
   if (field.default !== undefined) return `\`${JSON.stringify(field.default)}\``;
-  return field.path.endsWith("[]") ? "—" : "none";
+  return field.path.endsWith("[]") || field.path.endsWith(".*") ? "—" : "none";
 }
 
 function row(cells: string[]): string {
