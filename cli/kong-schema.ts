@@ -5,7 +5,7 @@
 import { deepCopy, isJsonObject, itemPath, memberOf, memberPath, setMember } from "./json-value";
 import type { JsonObject, JsonValue } from "./json-value";
 
-export type KongFieldType = "record" | "array" | "string" | "integer" | "number" | "boolean";
+export type KongFieldType = "record" | "array" | "map" | "string" | "integer" | "number" | "boolean";
 
 export interface KongField {
   name: string;
@@ -18,11 +18,13 @@ export interface KongField {
   fields?: KongField[];
   /** array only */
   elements?: KongField;
+  /** map only (keys are strings: a JSON object's member names) */
+  values?: KongField;
 }
 
-const TYPES: ReadonlySet<string> = new Set(["record", "array", "string", "integer", "number", "boolean"]);
+const TYPES: ReadonlySet<string> = new Set(["record", "array", "map", "string", "integer", "number", "boolean"]);
 /** Attributes this reader understands; any other makes readKongSchema fail instead of silently ignoring a rule. */
-const KNOWN_ATTRIBUTES: ReadonlySet<string> = new Set(["type", "required", "default", "one_of", "between", "fields", "elements", "referenceable", "description"]);
+const KNOWN_ATTRIBUTES: ReadonlySet<string> = new Set(["type", "required", "default", "one_of", "between", "fields", "elements", "keys", "values", "referenceable", "description"]);
 
 export class KongSchemaError extends Error {}
 
@@ -63,6 +65,11 @@ function readField(name: string, spec: unknown, path: string): KongField {
     if (attributes.elements === undefined) throw new KongSchemaError(`${path}: an array needs elements`);
     field.elements = readField("element", attributes.elements, `${path}[]`);
   }
+  if (type === "map") {
+    const keys = attributes.keys as Record<string, unknown> | undefined;
+    if (keys?.type !== "string" || attributes.values === undefined) throw new KongSchemaError(`${path}: a map needs string keys and values`);
+    field.values = readField("value", attributes.values, `${path}{}`);
+  }
   if (attributes.default !== undefined) {
     field.default = attributes.default as JsonValue;
     const problem = checkValue(field, deepCopy(field.default), path);
@@ -99,6 +106,9 @@ function check(field: KongField, value: JsonValue, path: string, errors: string[
     case "array":
       if (!Array.isArray(value)) { errors.push(`${path}: expected an array`); return value; }
       return value.map((item, index) => check(field.elements as KongField, item, itemPath(path, index), errors));
+    case "map":
+      if (!isJsonObject(value)) { errors.push(`${path}: expected a map`); return value; }
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, check(field.values as KongField, item, memberPath(path, key), errors)]));
     case "string":
       if (typeof value !== "string") { errors.push(`${path}: expected a string`); return value; }
       break;

@@ -21,6 +21,31 @@ function rateLimitSummary(policy: PolicyDocument): string {
   return `${rate} per ${period}s per ${typeof limit["key"] === "string" ? limit["key"] : "subject"}, ${capacity} at once`;
 }
 
+/** One example per route of the policy that matches on a path: what it does differently, and a request to it. */
+function routeLines(policy: PolicyDocument, kong: string): string[] {
+  const routes = Array.isArray(policy["routes"]) ? (policy["routes"] as unknown[]) : [];
+  const lines: string[] = [];
+  for (const route of routes) {
+    if (typeof route !== "object" || route === null) continue;
+    const r = route as Record<string, unknown>;
+    const match = section(r, "match");
+    const paths = Array.isArray(match["paths"]) ? match["paths"].filter((p): p is string => typeof p === "string") : [];
+    if (paths.length === 0) continue;
+    const path = paths[0]!.endsWith("*") ? paths[0]!.slice(0, -1) + "x" : paths[0]!;
+    const limit = section(r, "rateLimit");
+    const facts: string[] = [];
+    if (r["anonymous"] === true) facts.push("served without a token");
+    if (Object.keys(section(r, "require")).length > 0) facts.push(`requires ${JSON.stringify(r["require"])}: 403 insufficient_scope otherwise`);
+    if (limit["shadow"] === true) facts.push("its limit is shadowed: every request passes, the refusals it would make are recorded");
+    else if (Object.keys(limit).length > 0) facts.push("its own limit");
+    lines.push(`  # route ${String(r["name"])} (${paths.join(", ")}): ${facts.length > 0 ? facts.join("; ") : "its own sections"}`);
+    const request = `curl -s -o /dev/null -w '%{http_code}\\n' ${kong}${path} -H "authorization: Bearer $ALICE"`;
+    lines.push(limit["shadow"] === true ? `  for i in 1 2 3; do ${request}; done` : `  ${request}`);
+    lines.push("");
+  }
+  return lines;
+}
+
 export function stackBanner(urls: StackUrls, policy: PolicyDocument, policyFile: string, envoyWorkers: number): string {
   const kong = `localhost:${port(urls.kong)}`;
   const envoy = `localhost:${port(urls.envoy)}`;
@@ -45,6 +70,10 @@ export function stackBanner(urls: StackUrls, policy: PolicyDocument, policyFile:
     `  upstream stable      ${urls.stable}`,
     `  upstream canary      ${urls.canary}`,
     "",
+    "Metrics (Prometheus text; the same meshgate_* names on both planes):",
+    `  Kong plane   ${urls.kongMetrics}   the plugin server's endpoint, up from the first request through Kong`,
+    `  Envoy plane  ${urls.envoyMetrics}   the Envoy host's admin-style listener`,
+    "",
     "Try it (copy and paste):",
     "",
     "  # get a token (alice is a tester, bob is not)",
@@ -68,10 +97,16 @@ export function stackBanner(urls: StackUrls, policy: PolicyDocument, policyFile:
     `  ${burst(kong, "'%{http_code}\\n'")} | sort | uniq -c`,
     `  ${burst(envoy, "'%{http_code} retry-after: %header{retry-after}  ratelimit-policy: %header{ratelimit-policy}\\n'")} | sort | uniq -c`,
     "",
+    ...routeLines(policy, kong),
     "  # one auth call per distinct token (per plane), then the decision cache",
     `  curl -s ${auth}/stats`,
     "",
-    "One line per request follows: METHOD PATH STATUS PLANE VARIANT TIME. Ctrl-C stops everything.",
+    "  # what each plane decided and why: route, section, reason (shadow decisions too)",
+    `  curl -s ${urls.kongMetrics} | grep -E '^meshgate_(shadow_)?decisions_total'`,
+    `  curl -s ${urls.envoyMetrics} | grep -E '^meshgate_(shadow_)?decisions_total'`,
+    "",
+    "One line per request follows: METHOD PATH STATUS PLANE VARIANT TIME, and one `decision {…}` line per logged",
+    "decision of either plane (the same JSON on both). Ctrl-C stops everything.",
     "",
   ].join("\n");
 }

@@ -24,3 +24,9 @@ const watch = setInterval(() => {
 }, CHECK_INTERVAL_MS);
 // The watch alone must not keep a process alive that has nothing else to do.
 watch.unref();
+
+// Once the parent is gone, so is the reader of this process's stdout and stderr: a write then fails (EPIPE) with an
+// 'error' event that, unhandled, ends the process before its shutdown runs (the Kong host, which echoes its log at
+// log_level info, would leave its temp directory behind). Lost output is the lesser harm.
+process.stdout.on("error", () => undefined);
+process.stderr.on("error", () => undefined);

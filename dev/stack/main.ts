@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describeExit, type ChildExit } from "./child.js";
 import { formatAccessLine } from "./access-log.js";
+import { formatDecisionLine } from "./decision-lines.js";
 import { stackBanner } from "./banner.js";
 import { stackPaths } from "./paths.js";
 import { portsFromEnv, StackConfigError } from "./ports.js";
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     ports,
     policyFile,
     onAccess: (line) => process.stdout.write(`${formatAccessLine(line)}\n`),
+    onDecision: (_plane, json) => process.stdout.write(`${formatDecisionLine(json)}\n`),
     onOutput: (name, line) => process.stdout.write(`[${name}] ${line}\n`),
   });
   if (signals > 0) {

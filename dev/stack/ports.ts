@@ -7,12 +7,17 @@ export interface StackPorts {
   canary: number;
   kong: number;
   envoy: number;
+  /** The Kong plane's metrics: the plugin server's /metrics (MESHGATE_METRICS_PORT). */
+  kongMetrics: number;
+  /** The Envoy plane's admin-style listener: /stats/prometheus. */
+  envoyAdmin: number;
 }
 
-export const DEFAULT_PORTS: StackPorts = { auth: 9000, stable: 9101, canary: 9102, kong: 8000, envoy: 10000 };
+// 9542: meshgate's metrics port in kong-plugins/README.md; 15000: Envoy's admin port in an Istio sidecar.
+export const DEFAULT_PORTS: StackPorts = { auth: 9000, stable: 9101, canary: 9102, kong: 8000, envoy: 10000, kongMetrics: 9542, envoyAdmin: 15000 };
 
 /** Every process on a free port of the kernel's choosing (tests, benchmarks). */
-export const RANDOM_PORTS: StackPorts = { auth: 0, stable: 0, canary: 0, kong: 0, envoy: 0 };
+export const RANDOM_PORTS: StackPorts = { auth: 0, stable: 0, canary: 0, kong: 0, envoy: 0, kongMetrics: 0, envoyAdmin: 0 };
 
 export const PORT_VARIABLES: Record<keyof StackPorts, string> = {
   auth: "AUTH_PORT",
@@ -20,13 +25,15 @@ export const PORT_VARIABLES: Record<keyof StackPorts, string> = {
   canary: "CANARY_PORT",
   kong: "KONG_PORT",
   envoy: "ENVOY_PORT",
+  kongMetrics: "KONG_METRICS_PORT",
+  envoyAdmin: "ENVOY_ADMIN_PORT",
 };
 
 export class StackConfigError extends Error {
   override readonly name = "StackConfigError";
 }
 
-/** Ports from `AUTH_PORT`, `STABLE_PORT`, `CANARY_PORT`, `KONG_PORT`, `ENVOY_PORT`; throws naming a bad variable. */
+/** Ports from the PORT_VARIABLES (`AUTH_PORT` … `ENVOY_ADMIN_PORT`); throws naming a bad variable. */
 export function portsFromEnv(env: NodeJS.ProcessEnv, defaults: StackPorts = DEFAULT_PORTS): StackPorts {
   const ports = { ...defaults };
   for (const key of Object.keys(PORT_VARIABLES) as Array<keyof StackPorts>) {
@@ -58,6 +65,20 @@ function portFree(port: number, host: string): Promise<boolean> {
     const probe = createServer();
     probe.once("error", (err: NodeJS.ErrnoException) => (err.code === "EADDRINUSE" ? resolve(false) : reject(err)));
     probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
+}
+
+/** A port no one listens on now (for a process that cannot be told "0" and report back: the Kong plugin server's
+ *  metrics endpoint takes 1..65535 only). Another program may take it before the child binds it. */
+export function freePort(host = "127.0.0.1"): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, host, () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
   });
 }
 

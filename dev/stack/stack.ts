@@ -1,12 +1,14 @@
 // The local stack behind `npm start`: the reference auth service, the stable and canary echo upstreams, and
 // both plane gateways (meshgate in the real kong-js-pluginserver; meshgate.wasm on the proxy-wasm host), each
 // a child process on 127.0.0.1, all reading one policy.
+import { DECISION_LABELS } from "../../shared/src/metrics";
 import { type AccessLine, parseAccessLine, type PlaneName } from "./access-log.js";
 import { type ChildExit, StackChild } from "./child.js";
+import { decisionJson } from "./decision-lines.js";
 import { startEnvoyGateway, startKongGateway } from "./gateways.js";
 import { loadPolicyFile, planeSetups, type PolicyDocument } from "./policy.js";
 import { stackPaths, requireBuilt } from "./paths.js";
-import { assertPortsFree, portInUseMessage, RANDOM_PORTS, StackConfigError, type StackPorts } from "./ports.js";
+import { assertPortsFree, freePort, portInUseMessage, RANDOM_PORTS, StackConfigError, type StackPorts } from "./ports.js";
 
 export interface StackOptions {
   /** Ports per process; missing ones are 0 (any free port). `npm start` passes 9000/9101/9102/8000/10000. */
@@ -21,6 +23,9 @@ export interface StackOptions {
   readyTimeoutMs?: number;
   /** One call per request through either gateway. */
   onAccess?: (line: AccessLine) => void;
+  /** One call per decision-log line of either gateway: the core's JSON, the same form on both planes. Given, the
+   *  Kong host runs at log_level info (where Kong writes the plugin server's output); otherwise at Kong's default. */
+  onDecision?: (plane: PlaneName, json: string) => void;
   /** Whether the gateways print their per-request line at all (default true; benchmarks turn it off). */
   accessLog?: boolean;
   /** Every other output line of every process. */
@@ -33,6 +38,10 @@ export interface StackUrls {
   canary: string;
   kong: string;
   envoy: string;
+  /** The Kong plane's metrics (the plugin server's endpoint; it listens once the plugin has its first request). */
+  kongMetrics: string;
+  /** The Envoy plane's metrics on its admin-style listener. */
+  envoyMetrics: string;
 }
 
 export interface StackProcess {
@@ -93,9 +102,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const variantOf = variantMapper(stable!.url, canary!.url, Object.keys(setups.kong.upstreams));
   const gatewayLine = (plane: PlaneName) => (line: string, stream: "stdout" | "stderr"): void => {
     const access = stream === "stdout" ? parseAccessLine(line, plane, variantOf) : null;
-    if (access) options.onAccess?.(access);
+    if (access) {
+      options.onAccess?.(access);
+      return;
+    }
+    const decision = decisionJson(line, plane);
+    if (decision !== null) options.onDecision?.(plane, decision);
     else options.onOutput?.(plane, line, stream);
   };
+  // The plugin server's endpoint takes a port 1..65535, never "any": pick a free one for it.
+  const kongMetricsPort = ports.kongMetrics !== 0 ? ports.kongMetrics : await freePort();
 
   let gateways: StackChild[];
   let pluginServerPid: number | null = null;
@@ -104,7 +120,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       onPort("kong", startKongGateway({
         name: "kong", script: paths.kongHost, pluginsDir: paths.kongPluginsDir, config: setups.kong.config,
         serviceUrl: setups.kong.serviceUrl, upstreams: setups.kong.upstreams, port: ports.kong, accessLog,
-        readyTimeoutMs, onLine: gatewayLine("kong"),
+        // Kong writes the plugin server's output (decision logs) at INFO; without a reader for them, Kong's default.
+        metricsPort: kongMetricsPort, logLevel: options.onDecision ? "info" : undefined, readyTimeoutMs, onLine: gatewayLine("kong"),
       }).then((kong) => {
         pluginServerPid = kong.pluginServerPid;
         return kong.child;
@@ -112,7 +129,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       onPort("envoy", startEnvoyGateway({
         name: "envoy", script: paths.envoyHost, wasm: paths.meshgateWasm, pluginConfig: setups.envoy.pluginConfig,
         clusters: setups.envoy.clusters, routes: setups.envoy.routes, workers: envoyWorkers, port: ports.envoy,
-        accessLog, readyTimeoutMs, onLine: gatewayLine("envoy"),
+        adminPort: ports.envoyAdmin, statsTags: DECISION_LABELS, accessLog, readyTimeoutMs, onLine: gatewayLine("envoy"),
       })),
     ], (c) => c.stop());
   } catch (err) {
@@ -151,7 +168,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
 
   return {
-    urls: { auth: auth!.url, stable: stable!.url, canary: canary!.url, kong: kong!.url, envoy: envoy!.url },
+    urls: {
+      auth: auth!.url, stable: stable!.url, canary: canary!.url, kong: kong!.url, envoy: envoy!.url,
+      kongMetrics: `http://127.0.0.1:${kongMetricsPort}/metrics`, envoyMetrics: envoyAdminUrl(envoy!),
+    },
     policy: setups.policy,
     envoyWorkers,
     processes: () => {
@@ -175,6 +195,13 @@ function withPolicyHint<T>(read: () => T): T {
     if (err instanceof StackConfigError) throw new StackConfigError(`${err.message} (the policy file is set by ${POLICY_VARIABLE})`);
     throw err;
   }
+}
+
+const ENVOY_ADMIN_LINE = /envoy-host admin on (\S+)/;
+
+function envoyAdminUrl(envoy: StackChild): string {
+  const match = envoy.lastOutput().map((l) => ENVOY_ADMIN_LINE.exec(l)).find((m) => m !== null);
+  return match ? match[1]! : "";
 }
 
 function killQuietly(pid: number): void {

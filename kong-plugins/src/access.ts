@@ -1,10 +1,9 @@
 // The access phase: drives the core's flow with as few PDK round trips as the policy allows —
 // headers once, path/method/client IP only when a decision needs them, upstream and response
 // headers in one batch each.
-import { LogContext, decisionLogLine, wantsDecisionLog } from "../../shared/src/decision-log";
+import { LogContext, decisionLogLines, wantsDecisionLines } from "../../shared/src/decision-log";
 import { Engine, Flow, RequestView, Step } from "../../shared/src/engine";
 import { Header } from "../../shared/src/headers";
-import { LIMITER_MARKER_HEADER } from "../../shared/src/owned-headers";
 import { NO_CALL_MADE, callAuthService, type AuthAnswer } from "./auth-client";
 import { isAuthServiceFailure } from "./circuit-breaker";
 import { nowMs } from "./clock";
@@ -107,15 +106,14 @@ function feedAuthAnswer(engine: Engine, flow: Flow, answer: AuthAnswer, runtime:
  * is one. Kong writes the line at INFO whatever the policy's `log.level`.
  */
 function logDecision(engine: Engine, flow: Flow, authLatencyMs: number): void {
-  const policy = engine.policy;
   const requestId = firstValue(flow.request.headers, "x-request-id");
-  if (!wantsDecisionLog(policy.log, flow, requestId)) return;
+  if (!wantsDecisionLines(engine.policy.log, flow, requestId)) return;
   const context = new LogContext();
   context.plane = "kong";
   context.requestId = requestId;
   context.timeMs = nowMs();
   context.authLatencyMs = authLatencyMs;
-  writeDecisionLog(decisionLogLine(policy, flow, context));
+  for (const line of decisionLogLines(engine.policy, flow, context)) writeDecisionLog(line);
 }
 
 function firstValue(headers: Header[], name: string): string {
@@ -130,28 +128,20 @@ async function applyLimit(runtime: PolicyRuntime, flow: Flow): Promise<void> {
     runtime.engine.onLimitUnavailable(flow, now);
     return;
   }
-  runtime.engine.onLimitResult(flow, verdict.result, now);
-  if (verdict.fallback) {
-    flow.limiterDegraded = true;
-    const marker = new Header(LIMITER_MARKER_HEADER, "local-fallback");
-    if (flow.response) flow.response.headers.push(marker);
-    else flow.responseHeaders.push(marker);
-  }
+  runtime.engine.onLimitResult(flow, verdict.verdict, now, verdict.fallback);
 }
 
 async function forward(kong: KongPdk, runtime: PolicyRuntime, flow: Flow): Promise<void> {
   const upstream = toHeaderMap(flow.upstreamHeaders);
-  const sent = new Set(flow.request.headers.map((h) => h.name));
-  for (const name of flow.removeHeaders) {
-    if (sent.has(name) && upstream[name] === undefined) await kong.service.request.clearHeader(name);
-  }
+  // The core lists the owned headers the client sent that meshgate does not set again (a set replaces them).
+  for (const name of flow.stripHeaders) await kong.service.request.clearHeader(name);
   if (Object.keys(upstream).length > 0) await kong.service.request.setHeaders(upstream);
   if (flow.responseHeaders.length > 0) await kong.response.setHeaders(toHeaderMap(flow.responseHeaders));
   if (flow.canary?.canary) await routeToCanary(kong, runtime);
 }
 
 async function routeToCanary(kong: KongPdk, runtime: PolicyRuntime): Promise<void> {
-  const target = runtime.engine.policy.canary.kong;
+  const target = runtime.engine.policy.canary.kong; // routes may not override it (policy-routes.ts)
   if (target.upstream.length > 0) {
     const found = await kong.service.setUpstream(target.upstream);
     if (!found) await kong.log.err(`canary upstream '${target.upstream}' is not a Kong Upstream entity; request stays on the service`);

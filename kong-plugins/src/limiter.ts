@@ -1,13 +1,14 @@
 // Rate-limit stores of the Kong plane. `local`: GCRA state in this process (exact per Kong node).
 // `redis`: the same GCRA as an atomic Lua script shared by every gateway; when Redis fails and the
-// policy is fault tolerant, the local store decides instead and the response says so.
+// policy is fault tolerant, the local store decides instead and the engine is told so (it marks the response).
+// Every window of the flow's limit is judged and updated together (gcraStepAll / the script).
 import type { Flow, Engine } from "../../shared/src/engine";
-import { GcraResult } from "../../shared/src/gcra";
+import { GcraResult, type GcraVerdict, gcraVerdictOf } from "../../shared/src/gcra";
 import type { RedisSettings } from "../../shared/src/policy";
 import { LocalLimiterStore } from "./local-limiter";
 import { type GcraReply, type SharedRedis, sharedRedis } from "./redis-client";
 
-export type LimitVerdict = { result: GcraResult; fallback: boolean } | { unavailable: true };
+export type LimitVerdict = { verdict: GcraVerdict; fallback: boolean } | { unavailable: true };
 
 export interface Limiter {
   check(engine: Engine, flow: Flow, nowMs: number): Promise<LimitVerdict> | LimitVerdict;
@@ -16,10 +17,11 @@ export interface Limiter {
 export class LocalLimiter implements Limiter {
   readonly store = new LocalLimiterStore();
 
-  check(engine: Engine, flow: Flow, nowMs: number): { result: GcraResult; fallback: boolean } {
-    const result = engine.evaluateLimit(flow, this.store.get(flow.limitKey), nowMs);
-    if (result.allowed) this.store.set(flow.limitKey, result.newTatUs, nowMs);
-    return { result, fallback: false };
+  check(engine: Engine, flow: Flow, nowMs: number): { verdict: GcraVerdict; fallback: boolean } {
+    const stored = this.store.get(flow.limitKey);
+    const verdict = engine.evaluateLimit(flow, stored, nowMs);
+    if (verdict.allowed) this.store.set(flow.limitKey, verdict.tatsToStore(stored), nowMs);
+    return { verdict, fallback: false };
   }
 }
 
@@ -32,23 +34,28 @@ export class RedisLimiter implements Limiter {
   }
 
   async check(engine: Engine, flow: Flow, nowMs: number): Promise<LimitVerdict> {
-    const params = flow.limitParams;
     try {
-      const reply = await this.redis.gcra(this.settings.prefix + flow.limitKey, params.emissionUs, params.toleranceUs);
-      return { result: resultFromReply(reply), fallback: false };
+      const reply = await this.redis.gcra(this.settings.prefix + flow.limitKey, flow.limitWindows);
+      return { verdict: verdictFromReply(reply, flow.limitWindows.length), fallback: false };
     } catch {
       if (!this.faultTolerant) return { unavailable: true };
-      return { result: this.fallback.check(engine, flow, nowMs).result, fallback: true };
+      return { verdict: this.fallback.check(engine, flow, nowMs).verdict, fallback: true };
     }
   }
 }
 
-function resultFromReply(reply: GcraReply): GcraResult {
-  const result = new GcraResult();
-  result.allowed = Number(reply[0]) === 1;
-  result.newTatUs = Number(reply[1]);
-  result.remaining = Number(reply[2]);
-  result.resetUs = Number(reply[3]);
-  result.retryAfterUs = Number(reply[4]);
-  return result;
+/** The script's five values per window as the core's verdict. */
+export function verdictFromReply(reply: GcraReply, windows: number): GcraVerdict {
+  const results: GcraResult[] = [];
+  for (let w = 0; w < windows; w++) {
+    const at = w * 5;
+    const result = new GcraResult();
+    result.allowed = Number(reply[at]) === 1;
+    result.newTatUs = Number(reply[at + 1]);
+    result.remaining = Number(reply[at + 2]);
+    result.resetUs = Number(reply[at + 3]);
+    result.retryAfterUs = Number(reply[at + 4]);
+    results.push(result);
+  }
+  return gcraVerdictOf(results);
 }

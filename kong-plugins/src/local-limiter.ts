@@ -1,23 +1,26 @@
-// The `local` rate-limit store: GCRA state (the theoretical arrival time) per key, in this process.
+// The `local` rate-limit store: GCRA state (one theoretical arrival time per window) per key, in this process.
 // One kong-js-pluginserver process serves every Kong worker, so this is exact per Kong node, like
-// Kong's own `local` policy. Entries expire once their TAT has passed (the bucket is full again).
+// Kong's own `local` policy. Entries expire once every TAT has passed (every window is full again).
 import { LRUCache } from "lru-cache";
 import { lruClock } from "./clock";
 
+const NO_STATE: readonly number[] = [];
+
 export class LocalLimiterStore {
-  private readonly tats: LRUCache<string, number>;
+  private readonly tats: LRUCache<string, number[]>;
 
   constructor(maxKeys = 100_000) {
-    this.tats = new LRUCache<string, number>({ max: maxKeys, ttlAutopurge: false, ...lruClock });
+    this.tats = new LRUCache<string, number[]>({ max: maxKeys, ttlAutopurge: false, ...lruClock });
   }
 
-  get(key: string): number {
-    return this.tats.get(key) ?? 0;
+  /** The stored TATs, one per window (empty = no state). Read-only. */
+  get(key: string): number[] {
+    return this.tats.get(key) ?? (NO_STATE as number[]);
   }
 
-  set(key: string, tatUs: number, nowMs: number): void {
-    const ttlMs = Math.max(1, Math.ceil(tatUs / 1000 - nowMs));
-    this.tats.set(key, tatUs, { ttl: ttlMs });
+  set(key: string, tatsUs: number[], nowMs: number): void {
+    const ttlMs = Math.max(1, Math.ceil(Math.max(...tatsUs) / 1000 - nowMs));
+    this.tats.set(key, tatsUs, { ttl: ttlMs });
   }
 
   get size(): number {

@@ -1,10 +1,13 @@
 // Prometheus metrics of the plugin-server process, in the core's vocabulary (shared/src/metrics.ts) so a
 // decision counts the same on Kong and on Envoy. Recorded in-process (no PDK round trip) and served on a
-// loopback port of the plugin server (metrics-endpoint.ts). No series carries a label: never a subject,
-// token, IP or path.
+// loopback port of the plugin server (metrics-endpoint.ts). Labels carry only the policy's route names and the
+// core's fixed vocabulary of sections, outcomes and reasons: never a subject, token, IP or path.
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Flow } from "../../shared/src/engine";
-import { AUTH_CALL_DURATION_MS, CACHE_ENTRIES, authCallCounter, counterNames, decisionCounters } from "../../shared/src/metrics";
+import {
+  AUTH_CALL_DURATION_MS, CACHE_ENTRIES, DECISION_LABELS, DECISIONS_TOTAL, SHADOW_DECISIONS_TOTAL, authCallCounter, counterNames, decisionCounters,
+  labeledCounts,
+} from "../../shared/src/metrics";
 import type { AuthAnswer } from "./auth-client";
 import type { BreakerState } from "./circuit-breaker";
 
@@ -28,12 +31,20 @@ const AUTH_DURATION_BUCKETS_MS = [0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 25
 export class PluginMetrics {
   readonly registry = new Registry();
   private readonly counters = new Map<string, Counter>();
+  private readonly labeled = new Map<string, Counter<string>>();
   private readonly authDuration: Histogram;
 
   constructor(cacheEntries: () => number, breakersOpen: () => number = () => 0) {
     const kongCounters = [INTERNAL_ERRORS_TOTAL, ...Object.values(BREAKER_TRANSITION_COUNTERS), BREAKER_REJECTED_TOTAL];
     for (const name of [...counterNames(), ...kongCounters]) {
       this.counters.set(name, new Counter({ name, help: helpFor(name), registers: [this.registry] }));
+    }
+    const labeledHelp: Record<string, string> = {
+      [DECISIONS_TOTAL]: "Decisions by the policy route, section and reason that made them.",
+      [SHADOW_DECISIONS_TOTAL]: "Decisions of shadowed sections (recorded, not enforced) by route, section, outcome and reason.",
+    };
+    for (const [name, help] of Object.entries(labeledHelp)) {
+      this.labeled.set(name, new Counter({ name, help, labelNames: DECISION_LABELS, registers: [this.registry] }));
     }
     this.authDuration = new Histogram({
       name: AUTH_CALL_DURATION_MS,
@@ -66,6 +77,7 @@ export class PluginMetrics {
   /** One count per applicable counter of a finished decision (forwarded or rejected). */
   recordDecision(flow: Flow): void {
     for (const name of decisionCounters(flow)) this.increment(name);
+    for (const count of labeledCounts(flow)) this.labeled.get(count.name)?.labels(...count.values).inc();
   }
 
   /** One completed auth-service call (not one per request waiting on it). */

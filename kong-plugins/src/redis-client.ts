@@ -2,14 +2,16 @@
 // names it, so dropping a policy's runtime never closes a connection another instance still uses. It logs
 // an outage once per interval (MESHGATE_REDIS_LOG_INTERVAL_MS, default 60 s) and once when Redis is back.
 import { Redis } from "ioredis";
+import type { GcraParams } from "../../shared/src/gcra";
 import type { RedisSettings } from "../../shared/src/policy";
 import { nowMs } from "./clock";
 import { GCRA_SCRIPT } from "./gcra-script";
 
 /** `{allowed 0|1, tat µs, remaining, reset µs, retryAfter µs}` as the script returns it. */
-export type GcraReply = [number, number, number, number, number];
+/** Five values per window, in the order of the windows (gcra-script.ts). */
+export type GcraReply = number[];
 type RedisWithGcra = Redis & {
-  meshgateGcra(key: string, emissionUs: string, toleranceUs: string, nowUs: string): Promise<GcraReply>;
+  meshgateGcra(key: string, emissionUs: string, toleranceUs: string, nowUs: string, ...moreWindows: string[]): Promise<GcraReply>;
 };
 
 const DEFAULT_LOG_INTERVAL_MS = 60_000;
@@ -38,11 +40,13 @@ export class SharedRedis {
     this.firstReady = new Promise((resolve) => this.redis.once("ready", () => resolve()));
   }
 
-  /** Runs the GCRA script on the Redis server's clock; rejects on any Redis failure. */
-  async gcra(key: string, emissionUs: number, toleranceUs: number): Promise<GcraReply> {
+  /** Runs the GCRA script over every window on the Redis server's clock; rejects on any Redis failure. */
+  async gcra(key: string, windows: readonly GcraParams[]): Promise<GcraReply> {
     if (!this.everReady) await this.untilFirstReady();
     try {
-      const reply = await this.redis.meshgateGcra(key, String(emissionUs), String(toleranceUs), "");
+      const more: string[] = [];
+      for (const w of windows.slice(1)) more.push(String(w.emissionUs), String(w.toleranceUs));
+      const reply = await this.redis.meshgateGcra(key, String(windows[0].emissionUs), String(windows[0].toleranceUs), "", ...more);
       this.noteSuccess();
       return reply;
     } catch (error) {

@@ -307,6 +307,26 @@ export const Schema: Array<Record<string, Record<string, unknown>>> = [
             "between": [0, 300],
             "default": 0
           }
+        },
+        {
+          "claimHeaders": {
+            "type": "map",
+            "description": "`forward` mode: `{ claim: \"auth-response-header\" }`, the auth response's headers that carry `scope`, `aud` and any claim a `require` reads, e.g. `{ scope: x-auth-scope }`.",
+            "keys": {
+              "type": "string"
+            },
+            "values": {
+              "type": "string"
+            },
+            "default": {}
+          }
+        },
+        {
+          "shadow": {
+            "type": "boolean",
+            "description": "Shadow mode: auth decides in full (cache, auth-service calls, fail mode, requirements) and records what it would have done (a decision-log line with `shadow: true` and `would_status`; `meshgate_shadow_decisions_total`) but never refuses, sets no identity header and strips none a client sent; later sections see the request as anonymous. Top-level only: it applies on every route (DECISIONS.md §10, SECURITY.md).",
+            "default": false
+          }
         }
       ]
     }
@@ -400,6 +420,13 @@ export const Schema: Array<Record<string, Record<string, unknown>>> = [
               }
             ]
           }
+        },
+        {
+          "shadow": {
+            "type": "boolean",
+            "description": "Shadow mode: the variant is chosen as if enforcing and recorded (`meshgate_shadow_decisions_total{section=\"canary\"}`), but the request is never re-routed, tagged or given baggage, and a client's own tag or override header is not stripped. A route's `canary` may set it too (DECISIONS.md §10).",
+            "default": false
+          }
         }
       ]
     }
@@ -427,7 +454,7 @@ export const Schema: Array<Record<string, Record<string, unknown>>> = [
         {
           "rate": {
             "type": "integer",
-            "description": "Requests per period.",
+            "description": "Requests per period (one window; `limits` for several).",
             "between": [1, 1000000]
           }
         },
@@ -435,16 +462,14 @@ export const Schema: Array<Record<string, Record<string, unknown>>> = [
           "periodSeconds": {
             "type": "integer",
             "description": "Length of the period.",
-            "between": [1, 86400],
-            "default": 1
+            "between": [1, 86400]
           }
         },
         {
           "burst": {
             "type": "integer",
             "description": "Extra requests allowed at once; capacity is `burst + 1`.",
-            "between": [0, 1000000],
-            "default": 0
+            "between": [0, 1000000]
           }
         },
         {
@@ -580,6 +605,52 @@ export const Schema: Array<Record<string, Record<string, unknown>>> = [
               }
             ]
           }
+        },
+        {
+          "limits": {
+            "type": "array",
+            "description": "Several windows instead of `rate`/`periodSeconds`/`burst`, all enforced (e.g. 20/s and 1000/h, as Kong's rate-limiting takes second/minute/hour/day together): a request consumes from every window only when all of them allow it. `RateLimit-Policy` lists every window, `RateLimit` the binding one (DECISIONS.md §9).",
+            "elements": {
+              "type": "record",
+              "fields": [
+                {
+                  "rate": {
+                    "type": "integer",
+                    "description": "Requests per period.",
+                    "required": true,
+                    "between": [1, 1000000]
+                  }
+                },
+                {
+                  "periodSeconds": {
+                    "type": "integer",
+                    "description": "Length of the period.",
+                    "between": [1, 86400]
+                  }
+                },
+                {
+                  "burst": {
+                    "type": "integer",
+                    "description": "Extra requests allowed at once.",
+                    "between": [0, 1000000]
+                  }
+                },
+                {
+                  "name": {
+                    "type": "string",
+                    "description": "The window's name in the headers and the problem body. Left out: `<name>-second`, `-minute`, `-hour`, `-day` or `-<n>s` after its period."
+                  }
+                }
+              ]
+            }
+          }
+        },
+        {
+          "shadow": {
+            "type": "boolean",
+            "description": "Shadow mode: the limits (this one and `preAuthIp`) run and consume their state exactly as if enforcing, and every refusal they would make is recorded (`would_status` = `status`), but no request is refused and no RateLimit, `Retry-After` or fallback-marker header is added. A route's `rateLimit` may set it too (DECISIONS.md §10).",
+            "default": false
+          }
         }
       ]
     }
@@ -622,6 +693,421 @@ export const Schema: Array<Record<string, Record<string, unknown>>> = [
           }
         }
       ]
+    }
+  },
+  {
+    "require": {
+      "type": "record",
+      "description": "What an authenticated request must hold (every route's default; a route's `require` replaces it). Unmet: 403 `insufficient_scope`.",
+      "required": false,
+      "fields": [
+        {
+          "scopes": {
+            "type": "array",
+            "description": "Every one of these scopes.",
+            "elements": {
+              "type": "string"
+            },
+            "default": []
+          }
+        },
+        {
+          "anyScopes": {
+            "type": "array",
+            "description": "At least one of these scopes.",
+            "elements": {
+              "type": "string"
+            },
+            "default": []
+          }
+        },
+        {
+          "groups": {
+            "type": "array",
+            "description": "At least one of these groups.",
+            "elements": {
+              "type": "string"
+            },
+            "default": []
+          }
+        },
+        {
+          "audiences": {
+            "type": "array",
+            "description": "At least one of these audiences (`aud`).",
+            "elements": {
+              "type": "string"
+            },
+            "default": []
+          }
+        },
+        {
+          "claims": {
+            "type": "map",
+            "description": "`{ claim: value | [values] }`: the claim holds one of the values (compared as text; a list claim holds each item). Kong's schema takes lists only (`tenant: [acme]`).",
+            "keys": {
+              "type": "string"
+            },
+            "values": {
+              "type": "array",
+              "elements": {
+                "type": "string"
+              }
+            },
+            "default": {}
+          }
+        }
+      ]
+    }
+  },
+  {
+    "routes": {
+      "type": "array",
+      "description": "Per-route rules, in order: the first route that matches a request applies; the top-level sections are the default (route `default`).",
+      "elements": {
+        "type": "record",
+        "fields": [
+          {
+            "name": {
+              "type": "string",
+              "description": "Names the route in decision logs and metrics.",
+              "required": true
+            }
+          },
+          {
+            "match": {
+              "type": "record",
+              "description": "Every part given must hold; `{}` matches every request.",
+              "required": true,
+              "fields": [
+                {
+                  "paths": {
+                    "type": "array",
+                    "description": "Path rules as in `anonymousPaths`, matched against the canonical path; when any route matches on paths, an ambiguous path is refused with 400. Empty: every path.",
+                    "elements": {
+                      "type": "string"
+                    }
+                  }
+                },
+                {
+                  "methods": {
+                    "type": "array",
+                    "description": "Request methods, compared upper-cased. Empty: every method.",
+                    "elements": {
+                      "type": "string"
+                    }
+                  }
+                },
+                {
+                  "headers": {
+                    "type": "array",
+                    "description": "Header matches, all of which must hold.",
+                    "elements": {
+                      "type": "record",
+                      "fields": [
+                        {
+                          "name": {
+                            "type": "string",
+                            "description": "Request header, compared case-insensitively.",
+                            "required": true
+                          }
+                        },
+                        {
+                          "value": {
+                            "type": "string",
+                            "description": "Value the header's first value must equal, byte for byte."
+                          }
+                        }
+                      ]
+                    }
+                  }
+                }
+              ]
+            }
+          },
+          {
+            "anonymous": {
+              "type": "boolean",
+              "description": "Serve without a token (only when every reading of the path matches)."
+            }
+          },
+          {
+            "failure": {
+              "type": "record",
+              "description": "Auth-failure mode on this route: the members named override `auth.failure`.",
+              "required": false,
+              "fields": [
+                {
+                  "mode": {
+                    "type": "string",
+                    "description": "`closed`: answer `failure.status`. `open`: forward the request without identity, marked with `degradedHeader`. A recent cached allow (see `staleIfErrorSeconds`) is served first in both modes.",
+                    "one_of": ["closed", "open"]
+                  }
+                },
+                {
+                  "status": {
+                    "type": "integer",
+                    "description": "Status of a fail-closed answer.",
+                    "one_of": [401, 500, 501, 502, 503, 504, 505, 506, 507, 508, 509, 510, 511, 512, 513, 514, 515, 516, 517, 518, 519, 520, 521, 522, 523, 524, 525, 526, 527, 528, 529, 530, 531, 532, 533, 534, 535, 536, 537, 538, 539, 540, 541, 542, 543, 544, 545, 546, 547, 548, 549, 550, 551, 552, 553, 554, 555, 556, 557, 558, 559, 560, 561, 562, 563, 564, 565, 566, 567, 568, 569, 570, 571, 572, 573, 574, 575, 576, 577, 578, 579, 580, 581, 582, 583, 584, 585, 586, 587, 588, 589, 590, 591, 592, 593, 594, 595, 596, 597, 598, 599]
+                  }
+                },
+                {
+                  "openPaths": {
+                    "type": "array",
+                    "description": "Paths that fail open even when `mode` is `closed`.",
+                    "elements": {
+                      "type": "string"
+                    }
+                  }
+                },
+                {
+                  "degradedHeader": {
+                    "type": "string",
+                    "description": "Marks upstream a request that was forwarded because of fail-open; the value is the failure reason."
+                  }
+                }
+              ]
+            }
+          },
+          {
+            "require": {
+              "type": "record",
+              "description": "Replaces the top-level `require` on this route.",
+              "required": false,
+              "fields": [
+                {
+                  "scopes": {
+                    "type": "array",
+                    "description": "Every one of these scopes.",
+                    "elements": {
+                      "type": "string"
+                    }
+                  }
+                },
+                {
+                  "anyScopes": {
+                    "type": "array",
+                    "description": "At least one of these scopes.",
+                    "elements": {
+                      "type": "string"
+                    }
+                  }
+                },
+                {
+                  "groups": {
+                    "type": "array",
+                    "description": "At least one of these groups.",
+                    "elements": {
+                      "type": "string"
+                    }
+                  }
+                },
+                {
+                  "audiences": {
+                    "type": "array",
+                    "description": "At least one of these audiences (`aud`).",
+                    "elements": {
+                      "type": "string"
+                    }
+                  }
+                },
+                {
+                  "claims": {
+                    "type": "map",
+                    "description": "`{ claim: value | [values] }`: the claim holds one of the values (compared as text; a list claim holds each item). Kong's schema takes lists only (`tenant: [acme]`).",
+                    "keys": {
+                      "type": "string"
+                    },
+                    "values": {
+                      "type": "array",
+                      "elements": {
+                        "type": "string"
+                      }
+                    }
+                  }
+                }
+              ]
+            }
+          },
+          {
+            "rateLimit": {
+              "type": "record",
+              "description": "Own limits, in their own key namespace; the members named override the top-level `rateLimit` (the windows as a whole).",
+              "required": false,
+              "fields": [
+                {
+                  "enabled": {
+                    "type": "boolean",
+                    "description": "`false` switches rate limiting off."
+                  }
+                },
+                {
+                  "key": {
+                    "type": "string",
+                    "description": "What a limit counts: the verified subject (requests without one are counted by client IP), the client IP, or a request header (`header:x-api-key`; the name is a header name, lowercased; requests without it are counted by client IP). `ip` and `header:` limits run before auth; `subject` limits run after it. A `header:` value is the client's choice (a new value is a new bucket): pair it with `preAuthIp` to bound what one client costs the auth service."
+                  }
+                },
+                {
+                  "rate": {
+                    "type": "integer",
+                    "description": "Requests per period (one window; `limits` for several).",
+                    "between": [1, 1000000]
+                  }
+                },
+                {
+                  "periodSeconds": {
+                    "type": "integer",
+                    "description": "Length of the period.",
+                    "between": [1, 86400]
+                  }
+                },
+                {
+                  "burst": {
+                    "type": "integer",
+                    "description": "Extra requests allowed at once; capacity is `burst + 1`.",
+                    "between": [0, 1000000]
+                  }
+                },
+                {
+                  "headers": {
+                    "type": "string",
+                    "description": "`ietf`: the current IETF draft, `RateLimit-Policy: \"<name>\";q=<rate>;w=<period>` and `RateLimit: \"<name>\";r=<remaining>;t=<seconds>`. `legacy`: `X-RateLimit-Limit/Remaining/Reset` plus the older `RateLimit-Limit/Remaining/Reset` trio. `none`: only `Retry-After` on rejections.",
+                    "one_of": ["ietf", "legacy", "none"]
+                  }
+                },
+                {
+                  "name": {
+                    "type": "string",
+                    "description": "Policy name in the `ietf` headers: a letter or `*`, then token characters, `:` or `/`."
+                  }
+                },
+                {
+                  "status": {
+                    "type": "integer",
+                    "description": "Status of a rejection.",
+                    "between": [400, 599]
+                  }
+                },
+                {
+                  "limits": {
+                    "type": "array",
+                    "description": "Several windows instead of `rate`/`periodSeconds`/`burst`, all enforced (e.g. 20/s and 1000/h, as Kong's rate-limiting takes second/minute/hour/day together): a request consumes from every window only when all of them allow it. `RateLimit-Policy` lists every window, `RateLimit` the binding one (DECISIONS.md §9).",
+                    "elements": {
+                      "type": "record",
+                      "fields": [
+                        {
+                          "rate": {
+                            "type": "integer",
+                            "description": "Requests per period.",
+                            "required": true,
+                            "between": [1, 1000000]
+                          }
+                        },
+                        {
+                          "periodSeconds": {
+                            "type": "integer",
+                            "description": "Length of the period.",
+                            "between": [1, 86400]
+                          }
+                        },
+                        {
+                          "burst": {
+                            "type": "integer",
+                            "description": "Extra requests allowed at once.",
+                            "between": [0, 1000000]
+                          }
+                        },
+                        {
+                          "name": {
+                            "type": "string",
+                            "description": "The window's name in the headers and the problem body. Left out: `<name>-second`, `-minute`, `-hour`, `-day` or `-<n>s` after its period."
+                          }
+                        }
+                      ]
+                    }
+                  }
+                },
+                {
+                  "shadow": {
+                    "type": "boolean",
+                    "description": "Shadow mode: the limits (this one and `preAuthIp`) run and consume their state exactly as if enforcing, and every refusal they would make is recorded (`would_status` = `status`), but no request is refused and no RateLimit, `Retry-After` or fallback-marker header is added. A route's `rateLimit` may set it too (DECISIONS.md §10)."
+                  }
+                }
+              ]
+            }
+          },
+          {
+            "canary": {
+              "type": "record",
+              "description": "Own percentage, or `enabled: false` for none. On Kong the canary target stays the top-level `canary.kong` (set it there, with `enabled: false` when only routes use canary).",
+              "required": false,
+              "fields": [
+                {
+                  "enabled": {
+                    "type": "boolean",
+                    "description": "`false` switches canary routing off."
+                  }
+                },
+                {
+                  "overrideHeader": {
+                    "type": "string",
+                    "description": "Request header whose value `always` / `never` forces the choice — honoured only for the verified identities listed below."
+                  }
+                },
+                {
+                  "overrideGroups": {
+                    "type": "array",
+                    "description": "Groups (from the verified identity) allowed to override, e.g. `[\"testers\"]`.",
+                    "elements": {
+                      "type": "string"
+                    }
+                  }
+                },
+                {
+                  "overrideSubjects": {
+                    "type": "array",
+                    "description": "Subjects allowed to override.",
+                    "elements": {
+                      "type": "string"
+                    }
+                  }
+                },
+                {
+                  "percentage": {
+                    "type": "number",
+                    "description": "Share of the others sent to the canary, sticky by a hash of salt + subject (the client IP when anonymous). Hundredths allowed: `12.34` = 1234 of every 10000 buckets. `12.345` is rejected, not rounded.",
+                    "between": [0, 100]
+                  }
+                },
+                {
+                  "salt": {
+                    "type": "string",
+                    "description": "Mixed into the bucket hash; change it to reshuffle who is in the canary."
+                  }
+                },
+                {
+                  "tagHeader": {
+                    "type": "string",
+                    "description": "Set upstream to `true` (canary) or `false` (stable). `\"\"` = no tag header (e.g. on Kong when `kong` alone routes)."
+                  }
+                },
+                {
+                  "baggageKey": {
+                    "type": "string",
+                    "description": "When set, a W3C `baggage` member `<key>=canary` / `<key>=stable` is added upstream so the choice follows the request east-west (apps must propagate OpenTelemetry context). Empty = no baggage. Kept as written (baggage keys are case-sensitive)."
+                  }
+                },
+                {
+                  "shadow": {
+                    "type": "boolean",
+                    "description": "Shadow mode: the variant is chosen as if enforcing and recorded (`meshgate_shadow_decisions_total{section=\"canary\"}`), but the request is never re-routed, tagged or given baggage, and a client's own tag or override header is not stripped. A route's `canary` may set it too (DECISIONS.md §10)."
+                  }
+                }
+              ]
+            }
+          }
+        ]
+      }
     }
   }
 ];

@@ -2,7 +2,7 @@
 // `pluginConfig` — from the field table. Editors use it through `# yaml-language-server: $schema=…`; it checks
 // what one field can say about itself (type, range, choices, length, syntax) and `required` within an object.
 // The cross-field rules stay the core's (`npx meshgate validate`).
-import { POLICY_FIELDS, childFields, fieldName, itemField } from "../../shared/src/policy-fields";
+import { POLICY_FIELDS, fieldName, itemField, memberFields, valueField } from "../../shared/src/policy-fields";
 import type { PolicyField } from "../../shared/src/policy-fields";
 import { plainDescription } from "./descriptions";
 
@@ -16,34 +16,57 @@ export function policyJsonSchema(): Schema {
     title: "meshgate policy",
     description: "One policy for the meshgate Kong plugin (its config) and Envoy/Istio filter (WasmPlugin pluginConfig). " +
       "Generated from shared/src/policy-fields.ts; the reference is shared/README.md.",
-    ...objectSchema(""),
+    ...objectSchema(SECTIONS),
   };
 }
 
-function objectSchema(path: string): Schema {
-  const children = childFields(path);
+const SECTIONS: PolicyField = { path: "", type: "object", phrase: "object", planes: "both", description: "" };
+
+/** `withDefaults` false: inside an object that overrides another section, where a missing member is inherited. */
+function objectSchema(object: PolicyField, withDefaults = true): Schema {
+  const children = memberFields(object);
+  const overrides = object.sameAs !== undefined;
   const out: Schema = { type: "object", additionalProperties: false, properties: {} };
   const properties = out.properties as Schema;
-  for (const child of children) properties[fieldName(child)] = fieldSchema(child);
+  for (const child of children) properties[fieldName(child)] = fieldSchema(child, withDefaults && !overrides);
   const required = children.filter((child) => child.required === "always").map(fieldName);
   if (required.length > 0) out.required = required;
-  const whenEnabled = children.filter((child) => child.required === "whenEnabled").map(fieldName);
+  // A route's section inherits what it leaves out: "required when enabled" is the top-level section's rule.
+  const whenEnabled = overrides ? [] : children.filter((child) => child.required === "whenEnabled");
   if (whenEnabled.length > 0) {
     out.if = { not: { required: ["enabled"], properties: { enabled: { const: false } } } };
-    out.then = { required: whenEnabled };
+    const needs = whenEnabled.map((child) => child.orInstead
+      ? { anyOf: [{ required: [fieldName(child)] }, { required: [child.orInstead] }] }
+      : { required: [fieldName(child)] });
+    out.then = needs.length === 1 ? needs[0] : { allOf: needs };
+  }
+  const exclusive = children.filter((child) => child.excludes);
+  if (exclusive.length > 0) {
+    out.dependentSchemas = Object.fromEntries(exclusive.map((child) =>
+      [fieldName(child), { not: { anyOf: child.excludes!.map((name) => ({ required: [name] })) } }]));
   }
   return out;
 }
 
-function fieldSchema(field: PolicyField): Schema {
+const SCALAR = ["string", "number", "boolean"];
+
+function fieldSchema(field: PolicyField, withDefaults = true): Schema {
   const out: Schema = { description: description(field) };
-  if (field.type === "object") Object.assign(out, objectSchema(field.path));
+  if (field.type === "object") Object.assign(out, objectSchema(field, withDefaults));
   else if (field.type === "array") {
     out.type = "array";
     if (field.length && field.length[0] > 0) out.minItems = field.length[0];
     if (field.length) out.maxItems = field.length[1];
     const item = itemField(field);
-    out.items = item ? fieldSchema(item) : { type: "string" };
+    out.items = item ? fieldSchema(item, withDefaults) : { type: "string" };
+  } else if (field.type === "map") {
+    out.type = "object";
+    if (field.length) out.maxProperties = field.length[1];
+    out.propertyNames = { minLength: 1, maxLength: 256, pattern: "^[^\\u0000-\\u001f\\u007f]*$" };
+    out.additionalProperties = fieldSchema(valueField(field), withDefaults);
+  } else if (field.type === "scalarOrList") {
+    const [low, high] = field.length ?? [1, 64];
+    out.anyOf = [{ type: SCALAR }, { type: "array", minItems: low, maxItems: high, items: { type: SCALAR } }];
   } else if (field.type === "scalar") out.type = ["string", "number", "boolean", "null"];
   else if (field.range && field.alsoAllowed) {
     out.type = field.type;
@@ -58,7 +81,7 @@ function fieldSchema(field: PolicyField): Schema {
     }
     if (field.pattern) out.pattern = field.pattern;
   }
-  if (field.default !== undefined) out.default = structuredClone(field.default);
+  if (withDefaults && field.default !== undefined) out.default = structuredClone(field.default);
   return out;
 }
 

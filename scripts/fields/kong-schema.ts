@@ -2,7 +2,7 @@
 // `referenceable` for secrets and a `description` on every field, as Kong's bundled plugins have. Kong's metaschema
 // takes only declarative attributes from a plugin server (no Lua validators), so the core checks the rest at
 // StartInstance: string syntax, lengths and the cross-field rules.
-import { POLICY_FIELDS, childFields, fieldName, itemField } from "../../shared/src/policy-fields";
+import { POLICY_FIELDS, childFields, fieldName, itemField, memberFields, valueField } from "../../shared/src/policy-fields";
 import type { PolicyField } from "../../shared/src/policy-fields";
 import { plainDescription } from "./descriptions";
 
@@ -16,17 +16,26 @@ export function kongSchemaFields(): KongFieldList {
   return childFields("").map((section) => ({ [fieldName(section)]: kongField(section, true) }));
 }
 
-function kongField(field: PolicyField, named: boolean): KongFieldDefinition {
+/** `withDefaults` false: inside an object that overrides another section (a route's `rateLimit`), where a Kong
+ *  default would override the top-level value the route means to keep. */
+function kongField(field: PolicyField, named: boolean, withDefaults = true): KongFieldDefinition {
   const out: KongFieldDefinition = { type: kongType(field) };
   if (named) out.description = kongDescription(field);
+  const defaults = withDefaults && field.sameAs === undefined;
   if (field.type === "object") {
     if (named) out.required = false;
-    out.fields = childFields(field.path).map((child) => ({ [fieldName(child)]: kongField(child, true) }));
+    out.fields = memberFields(field).map((child) => ({ [fieldName(child)]: kongField(child, true, defaults) }));
   }
   if (field.type === "array") {
     const item = itemField(field);
-    out.elements = item ? kongField(item, false) : { type: "string" };
+    out.elements = item ? kongField(item, false, defaults) : { type: "string" };
   }
+  if (field.type === "map") {
+    out.keys = { type: "string" };
+    out.values = kongField(valueField(field), false, defaults);
+  }
+  // Kong cannot type "a scalar or a list": a list of strings (the core compares claim values as text).
+  if (field.type === "scalarOrList") out.elements = { type: "string" };
   if (field.required === "always") out.required = true;
   if (field.choices) out.one_of = [...field.choices];
   if (field.range && field.alsoAllowed) out.one_of = [...field.alsoAllowed, ...integersIn(field.range)];
@@ -34,7 +43,9 @@ function kongField(field: PolicyField, named: boolean): KongFieldDefinition {
   if (field.secret) out.referenceable = true;
   // Not inside array items: Kong would fill a default into every item whatever its variant (a `scheme` on a
   // cookie source, a header `name` where a cookie source must name its cookie); the core fills them per variant.
-  if (field.default !== undefined && field.type !== "object" && !field.path.includes("[]")) out.default = structuredClone(field.default);
+  if (defaults && field.default !== undefined && field.kongDefault !== false && field.type !== "object" && !field.path.includes("[]")) {
+    out.default = structuredClone(field.default);
+  }
   return out;
 }
 
@@ -42,6 +53,7 @@ function kongType(field: PolicyField): string {
   if (field.type === "object") return "record";
   // `bodyRule.equals` is any JSON scalar; Kong holds it as a string (JSON text for a non-string value).
   if (field.type === "scalar") return "string";
+  if (field.type === "scalarOrList") return "array";
   return field.type;
 }
 

@@ -14,7 +14,9 @@ export function renderReferenceTables(readme: string): string {
 
 /** `auth`: every row under the section except the items of `auth.tokenSources[]` (their own table). */
 function rowsUnder(path: string): PolicyField[] {
-  const rows = POLICY_FIELDS.filter((field) => field.path.startsWith(`${path}.`));
+  // A list section (`routes`) lists its own row and its items'.
+  const rows = POLICY_FIELDS.filter((field) => field.path.startsWith(`${path}.`) || field.path.startsWith(`${path}[]`)
+    || (field.path === path && field.type === "array"));
   if (path.endsWith("[]")) return rows;
   return rows.filter((field) => !POLICY_FIELDS.some((other) => other.path.endsWith("[]") && field.path.startsWith(`${other.path}.`) && tableOwn(other)));
 }
@@ -31,12 +33,11 @@ function table(path: string): string {
   const head = ["Field", "Type", "Default", "Constraints (error phrase)", "Meaning", ...(withPlane ? ["Plane"] : [])];
   const lines = [row(head), `|${head.map(() => "---").join("|")}|`];
   for (const field of rows) {
-    const name = field.path.slice(path.length + 1).replaceAll("[]", "[i]");
     lines.push(row([
-      `\`${name}\`${field.variant ? ` (${field.variant})` : ""}`,
-      field.typeLabel ?? field.type,
+      `\`${cellName(path, field)}\`${field.variant ? ` (${field.variant})` : ""}`,
+      field.typeLabel ?? typeCell(field),
       defaultCell(field),
-      `\`${field.phrase}\`${field.phraseNote ?? ""}`,
+      `\`${field.phrase}\`${field.phraseNote ?? ""}${sameAsNote(field)}`,
       field.description,
       ...(withPlane ? [field.planes === "kong" ? "Kong" : field.planes === "envoy" ? "Envoy" : "both"] : []),
     ]));
@@ -44,11 +45,32 @@ function table(path: string): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** Relative to the block (`preAuthIp.rate`); the items of a list section in full (`routes[i].name`); a map's
+ *  values as `claims.<name>`. */
+function cellName(block: string, field: PolicyField): string {
+  const rest = field.path.slice(block.length);
+  const name = rest.startsWith(".") ? rest.slice(1) : `${block}${rest}`;
+  return name.replaceAll("[]", "[i]").replace(/\.\*$/, ".<name>");
+}
+
+function typeCell(field: PolicyField): string {
+  if (field.type === "map") return "object";
+  if (field.type === "scalarOrList") return "scalar or array";
+  return field.type;
+}
+
+function sameAsNote(field: PolicyField): string {
+  if (field.sameAs === undefined) return "";
+  const except = (field.except ?? []).map((name) => `\`${name}\``).join(", ");
+  return `; members as \`${field.sameAs}\`${except ? `, without ${except}` : ""}`;
+}
+
 function defaultCell(field: PolicyField): string {
+  if (field.sameAs !== undefined) return `top-level \`${field.sameAs}\``;
   if (field.required === "always") return "— (required)";
-  if (field.required === "whenEnabled") return "— (required when enabled)";
+  if (field.required === "whenEnabled") return `— (required when enabled${field.orInstead ? `, or \`${field.orInstead}\`` : ""})`;
   if (field.default !== undefined) return `\`${JSON.stringify(field.default)}\``;
-  return field.path.endsWith("[]") ? "—" : "none";
+  return field.path.endsWith("[]") || field.path.endsWith(".*") ? "—" : "none";
 }
 
 function row(cells: string[]): string {

@@ -16,6 +16,7 @@ export const generators = {
   fnv1a32: anyText.map((text) => ({ text })),
   "gcra.params": limitsArbitraries().params,
   "gcra.sequence": limitsArbitraries().sequence,
+  "gcra.windows": limitsArbitraries().windows,
   "ratelimit.headers": limitsArbitraries().headers,
   "ratelimit.body": limitsArbitraries().body,
   "canary.decide": limitsArbitraries().canaryDecide,
@@ -29,6 +30,7 @@ export const generators = {
   "auth.cacheKey": authFlowArbitraries().cacheKey,
   "auth.challenge": authFlowArbitraries().challenge,
   flow: authFlowArbitraries().flow,
+  "flow.record": authFlowArbitraries().record,
   "auth.request": authFlowArbitraries().request,
   "decision.codec": authFlowArbitraries().codec,
   "path.read": pathArbitraries().read,
@@ -79,6 +81,11 @@ function limitsArbitraries() {
       tatUs: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 2e15 }), fc.double({ min: -10, max: 2e15, noNaN: true })),
       requestsAtMs: fc.array(nowMs, { maxLength: 30 }),
     }, { requiredKeys: ["rate", "periodSeconds", "burst", "requestsAtMs"] }),
+    windows: fc.record({
+      windows: fc.array(fc.record(shape), { minLength: 1, maxLength: 4 }),
+      tats: fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 2e15 })), { maxLength: 4 }),
+      requestsAtMs: fc.array(fc.oneof(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 0, max: 4000000 }).map((n) => 1.7e12 + n / 4)), { maxLength: 30 }),
+    }),
     headers: fc.record({
       policy: fc.record({
         rate: fc.integer({ min: 0, max: 2147483647 }), periodSeconds: period, burst: shape.burst,
@@ -227,6 +234,18 @@ function authFlowArbitraries() {
     { ...auth({ anonymousPaths: ["/public/*"] }), rateLimit: { key: "ip", rate: 2, burst: 1 }, canary: { overrideGroups: ["testers"], percentage: 50, baggageKey: "mg" } },
     { ...auth({}), rateLimit: { rate: 10, periodSeconds: 60, burst: 5, faultTolerant: false, headers: "legacy" }, canary: { overrideSubjects: ["alice"], percentage: 12.34, salt: "s1" } },
     { auth: { enabled: false, service: svc }, rateLimit: { key: "header:x-api-key", rate: 1 } },
+    // Policy v2: routes (path, method, header matches; overrides), requirements, several windows.
+    { ...auth({ anonymousPaths: ["/health"], headerMappings: [{ from: "tenant", to: "x-auth-tenant" }] }),
+      rateLimit: { limits: [{ rate: 2, periodSeconds: 1, burst: 1 }, { rate: 5, periodSeconds: 3600 }] },
+      require: { groups: ["testers", "beta"] },
+      routes: [
+        { name: "public", match: { paths: ["/public/*"] }, anonymous: true, rateLimit: { key: "ip", rate: 3 } },
+        { name: "orders-write", match: { paths: ["/orders*"], methods: ["POST"] }, require: { scopes: ["orders:write"], claims: { tenant: ["acme", 7, true] } } },
+        { name: "catalog", match: { paths: ["/catalog/*"], headers: [{ name: "x-api-key" }] }, failure: { mode: "open" }, require: {} },
+        { name: "tenant", match: { headers: [{ name: "x-request-id", value: "abc" }] }, require: { audiences: ["api"], anyScopes: ["a", "b"] }, canary: { percentage: 100 } },
+      ] },
+    { ...auth({ mode: "forward", claimHeaders: { scope: "x-auth-groups", aud: "x-user-email" } }), require: { scopes: ["testers"], audiences: ["alice"] },
+      rateLimit: { key: "ip", headers: "legacy", limits: [{ rate: 1, periodSeconds: 60 }, { rate: 10, periodSeconds: 86400, name: "daily" }] } },
   );
   const tokenText = fc.oneof(
     fc.stringMatching(/^[A-Za-z0-9._~+\/-]{1,40}=*$/),
@@ -250,6 +269,8 @@ function authFlowArbitraries() {
   const claimsBody = fc.record({
     active: fc.oneof(fc.boolean(), fc.constantFrom("true", 1, null)),
     sub: fc.oneof(fc.constantFrom("alice", "", "bob\n", "a\tb"), fc.string({ maxLength: 20 })),
+    scope: fc.oneof(fc.constantFrom("orders:write", "a b orders:write", "", "  a  "), fc.array(fc.constantFrom("a", "b", "orders:write", ""), { maxLength: 3 }), fc.integer()),
+    aud: fc.oneof(fc.constantFrom("api", "alice", ""), fc.array(fc.oneof(fc.constantFrom("api", "x"), fc.integer()), { maxLength: 3 })),
     groups: fc.oneof(fc.array(fc.oneof(fc.constantFrom("testers", "", "a,b"), fc.string({ maxLength: 8 })), { maxLength: 4 }), fc.string({ maxLength: 20 })),
     exp: fc.oneof(fc.integer({ min: 1767225500, max: 1767229200 }), fc.double({ min: 0, max: 2e9, noNaN: true }), fc.constant("soon")),
     nbf: fc.integer({ min: 1767225500, max: 1767225700 }),
@@ -271,6 +292,26 @@ function authFlowArbitraries() {
     fresh: nowMs, stale: nowMs, exp: fc.oneof(fc.constant(0), nowMs),
   }).map((e) => JSON.stringify({ v: 1, verdict: e.verdict, status: e.status, error: e.error, reason: "active", sub: "alice", groups: ["testers"],
     headers: [["x-auth-subject", "alice"], ["x-auth-groups", "testers"]], exp: e.exp, fresh: e.fresh, stale: e.stale }));
+  const flow = fc.record({
+    policy: policies,
+    request: fc.record({ method: fc.constantFrom("GET", "POST"), path, headers, clientIp: fc.oneof(fc.ipV4(), fc.ipV6()) }),
+    now: nowMs,
+    cache: fc.oneof(fc.constant(null), cacheEntry, fc.constant("{\"v\":2}")),
+    auth: fc.oneof(response, fc.constantFrom("timeout", "connect", "reset", "too_large", "weird").map((failure) => ({ failure }))),
+    limit: fc.oneof(
+      fc.constant({ unavailable: true }),
+      fc.record({ tatUs: fc.oneof(fc.constant(0), fc.integer({ min: 1767225500000000, max: 1767225800000000 })) }),
+      fc.record({ tats: fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 1767225500000000, max: 1767240000000000 })), { maxLength: 3 }), fallback: fc.boolean() }),
+    ),
+  });
+  // The same flows with any mix of shadowed sections (a section's `shadow` on a disabled section is inert).
+  const shadowed = (policy, [auth, limit, canary]) => ({
+    ...policy,
+    auth: { ...policy.auth, shadow: auth },
+    ...(policy.rateLimit ? { rateLimit: { ...policy.rateLimit, shadow: limit } } : {}),
+    ...(policy.canary ? { canary: { ...policy.canary, shadow: canary } } : {}),
+    log: { decisions: "errors" },
+  });
   return {
     tokenExtract: fc.record({ policy: policies, headers, path }),
     interpret: fc.record({ policy: policies, response, now: nowMs }),
@@ -281,13 +322,8 @@ function authFlowArbitraries() {
       realm: fc.oneof(fc.constantFrom("meshgate", "a\"b\\c", ""), fc.string({ unit: "binary", maxLength: 40 })),
       error: fc.constantFrom("", "invalid_token", "invalid_request", "insufficient_scope"),
     }),
-    flow: fc.record({
-      policy: policies,
-      request: fc.record({ method: fc.constantFrom("GET", "POST"), path, headers, clientIp: fc.oneof(fc.ipV4(), fc.ipV6()) }),
-      now: nowMs,
-      cache: fc.oneof(fc.constant(null), cacheEntry, fc.constant("{\"v\":2}")),
-      auth: fc.oneof(response, fc.constantFrom("timeout", "connect", "reset", "too_large", "weird").map((failure) => ({ failure }))),
-      limit: fc.oneof(fc.constant({ unavailable: true }), fc.record({ tatUs: fc.oneof(fc.constant(0), fc.integer({ min: 1767225500000000, max: 1767225800000000 })) })),
-    }),
+    flow,
+    record: fc.tuple(flow, fc.tuple(fc.boolean(), fc.boolean(), fc.boolean()), fc.constantFrom("kong", "envoy"))
+      .map(([input, flags, plane]) => ({ ...input, policy: shadowed(input.policy, flags), context: { plane, requestId: "r", timeMs: 1 } })),
   };
 }

@@ -3,20 +3,26 @@
 //   { policy, request: {method, path, headers: [[n,v]…], clientIp, headerLines?}, now,
 //     cache?: <encoded CachedDecision text> | null,          answer to LookupCache
 //     auth?: {status, headers, body} | {failure: "timeout"},  answer to CallAuth
-//     limit?: {tatUs} | {unavailable: true},                  state for Limit (default tatUs 0)
+//     limit?: {tatUs} | {tats: [tatUs…]} | {unavailable: true}, state for Limit (default no state);
+//             `fallback: true`: the shared store failed and the local one decided
 //     lateClientIp?: string }                                  answer to ClientIp (request.clientIp "" = unknown)
 // Output: the steps taken and everything the host would act on.
 import { CachedDecision, decodeCachedDecision, encodeCachedDecision } from "../src/decision";
 import { Engine, Flow, RequestView, Step, stepName } from "../src/engine";
-import { LogContext, decisionLogLine, wantsDecisionLog } from "../src/decision-log";
+import { LogContext, decisionLogLine, decisionLogLines, wantsDecisionLog } from "../src/decision-log";
 import { JsonValue } from "../src/json";
+import { envoyStatName, labeledCounts } from "../src/metrics";
 import { headersJson, headersOf, policyOf } from "./run-auth";
 import { boolean, num, str, stringArray } from "./inputs";
 
-// Kind `decision.log`: the same input plus `context: {plane, requestId, route, timeMs, authLatencyMs}`;
+// Kind `decision.log`: the same input plus `context: {plane, requestId, timeMs, authLatencyMs}`;
 // output `{wanted, line}` (the decision-log line, whether or not the policy wants it logged).
+// Kind `flow.record`: the same input; output what the decision records and what reaches the wire:
+// `{steps, route, section, outcome, reason, shadows: [{section, outcome, reason, wouldStatus}], status (null =
+//   forwarded), removeHeaders, stripHeaders, upstreamHeaders, responseHeaders, limitKey, limiterDegraded, canary,
+//   counts: [{name, values, envoy}], lines}`.
 export function runFlow(kind: string, input: JsonValue): JsonValue | null {
-  if (kind != "flow" && kind != "decision.log") return null;
+  if (kind != "flow" && kind != "decision.log" && kind != "flow.record") return null;
   const policy = policyOf(input);
   if (policy == null) return JsonValue.object().setString("harnessError", "invalid policy in input");
   const run = runRequest(new Engine(policy), input);
@@ -26,13 +32,39 @@ export function runFlow(kind: string, input: JsonValue): JsonValue | null {
   if (c != null) {
     context.plane = str(c, "plane", "");
     context.requestId = str(c, "requestId", "");
-    context.route = str(c, "route", "");
     context.timeMs = num(c, "timeMs", 0);
     context.authLatencyMs = num(c, "authLatencyMs", -1);
   }
+  if (kind == "flow.record") return record(run.flow, run.steps, decisionLogLines(policy, run.flow, context));
   return JsonValue.object()
     .setBool("wanted", wantsDecisionLog(policy.log, run.flow, context.requestId))
     .setString("line", decisionLogLine(policy, run.flow, context));
+}
+
+function record(flow: Flow, steps: JsonValue, lines: Array<string>): JsonValue {
+  const shadows = JsonValue.array();
+  for (let i = 0; i < flow.shadows.length; i++) {
+    const s = flow.shadows[i];
+    shadows.push(JsonValue.object().setString("section", s.section).setString("outcome", s.outcome).setString("reason", s.reason)
+      .setNumber("wouldStatus", f64(s.wouldStatus)));
+  }
+  const counts = JsonValue.array();
+  const labeled = labeledCounts(flow);
+  for (let i = 0; i < labeled.length; i++) {
+    counts.push(JsonValue.object().setString("name", labeled[i].name).set("values", stringArray(labeled[i].values))
+      .setString("envoy", envoyStatName(labeled[i])));
+  }
+  const response = flow.response;
+  const canary = flow.canary;
+  return JsonValue.object().set("steps", steps).setString("route", flow.route.name).setString("section", flow.section)
+    .setString("outcome", flow.outcome).setString("reason", flow.reason).set("shadows", shadows)
+    .set("status", response != null ? JsonValue.ofNumber(f64(response.status)) : JsonValue.nul())
+    .set("removeHeaders", stringArray(flow.removeHeaders)).set("stripHeaders", stringArray(flow.stripHeaders))
+    .set("upstreamHeaders", headersJson(flow.upstreamHeaders))
+    .set("responseHeaders", headersJson(flow.responseHeaders)).setString("limitKey", flow.limitKey)
+    .setBool("limiterDegraded", flow.limiterDegraded)
+    .set("canary", canary != null ? JsonValue.object().setBool("canary", canary.canary).setString("reason", canary.reason) : JsonValue.nul())
+    .set("counts", counts).set("lines", stringArray(lines));
 }
 
 class FlowRun {
@@ -76,10 +108,25 @@ function runRequest(engine: Engine, input: JsonValue): FlowRun {
     } else if (flow.step == Step.Limit) {
       const limit = input.get("limit");
       if (limit != null && boolean(limit, "unavailable", false)) engine.onLimitUnavailable(flow, now);
-      else engine.onLimitResult(flow, engine.evaluateLimit(flow, limit != null ? num(limit, "tatUs", 0) : 0, now), now);
+      else {
+        const tats = limitTats(limit);
+        engine.onLimitResult(flow, engine.evaluateLimit(flow, tats, now), now, limit != null && boolean(limit, "fallback", false));
+      }
     }
   }
   return new FlowRun(flow, steps, authRequestJson);
+}
+
+function limitTats(limit: JsonValue | null): Array<f64> {
+  const tats = new Array<f64>();
+  if (limit == null) return tats;
+  const list = limit.get("tats");
+  if (list != null && list.isArray()) {
+    for (let i = 0; i < list.items.length; i++) tats.push(list.items[i].isNumber() ? list.items[i].num : 0);
+  } else {
+    tats.push(num(limit, "tatUs", 0));
+  }
+  return tats;
 }
 
 function describe(flow: Flow, steps: JsonValue, authRequest: JsonValue): JsonValue {
@@ -90,15 +137,22 @@ function describe(flow: Flow, steps: JsonValue, authRequest: JsonValue): JsonVal
     out.set("response", JsonValue.object().setNumber("status", f64(response.status)).set("headers", headersJson(response.headers)).setString("body", response.body));
   } else {
     out.set("removeHeaders", stringArray(flow.removeHeaders)).set("upstreamHeaders", headersJson(flow.upstreamHeaders));
+    out.set("stripHeaders", stringArray(flow.stripHeaders));
   }
+  out.setString("route", flow.route.name);
   out.set("responseHeaders", headersJson(flow.responseHeaders));
   out.setString("limitKey", flow.limitKey);
   const limit = flow.limitResult;
-  out.set("newTatUs", limit != null && limit.allowed ? JsonValue.ofNumber(limit.newTatUs) : JsonValue.nul());
+  out.set("newTatUs", limit != null && limit.allowed ? JsonValue.ofNumber(limit.windows[0].newTatUs) : JsonValue.nul());
+  if (limit != null && limit.windows.length > 1) {
+    const tats = JsonValue.array();
+    for (let i = 0; i < limit.windows.length; i++) tats.push(JsonValue.ofNumber(limit.windows[i].newTatUs));
+    out.set("newTats", tats).setBool("allowed", limit.allowed);
+  }
   const toCache = flow.toCache;
   out.set("toCache", toCache != null ? JsonValue.ofString(encodeCachedDecision(toCache)) : JsonValue.nul());
   const canary = flow.canary;
   out.set("canary", canary != null ? JsonValue.object().setBool("canary", canary.canary).setString("reason", canary.reason) : JsonValue.nul());
-  out.setBool("degraded", flow.degraded).setString("subject", flow.subject);
+  out.setBool("degraded", flow.degraded).setString("subject", flow.subject).setBool("limiterDegraded", flow.limiterDegraded);
   return out;
 }

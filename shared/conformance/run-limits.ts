@@ -2,10 +2,10 @@
 // ratelimit.body, canary.decide, canary.headers. Policies are built straight from the input fields
 // (no policy parser), so these vectors test the decisions alone.
 import { CanaryDecision, canaryHeaders, decideCanary } from "../src/canary";
-import { GcraParams, GcraResult, gcraParams, gcraStep } from "../src/gcra";
+import { GcraParams, GcraResult, gcraParams, gcraStep, gcraStepAll, gcraWindows } from "../src/gcra";
 import { Header } from "../src/headers";
 import { JsonValue } from "../src/json";
-import { CanaryPolicy, LimitHeaders, RateLimitPolicy } from "../src/policy";
+import { CanaryPolicy, LimitHeaders, LimitWindow, RateLimitPolicy } from "../src/policy";
 import { RATE_LIMITED_CONTENT_TYPE, rateLimitHeaders, rateLimitedBody } from "../src/ratelimit-headers";
 import { boolean, num, str, strings } from "./inputs";
 
@@ -18,6 +18,11 @@ export function runLimits(kind: string, input: JsonValue): JsonValue | null {
   if (kind == "gcra.sequence") {
     // input: { rate, periodSeconds, burst, tatUs?, requestsAtMs: [..] } → { results: [..] }, state threaded
     return gcraSequence(gcraParams(rateLimitPolicyOf(input)), num(input, "tatUs", 0), input.get("requestsAtMs"));
+  }
+  if (kind == "gcra.windows") {
+    // input: { windows: [{rate, periodSeconds, burst}], tats?: [..], requestsAtMs: [..] }
+    //   → { results: [{allowed, binding, tats, windows: [{allowed, remaining, resetUs, retryAfterUs}]}] }, state threaded
+    return gcraWindowSequence(input);
   }
   if (kind == "ratelimit.headers") {
     // input: { policy: {rate, periodSeconds, burst, headers, name}, result: {allowed, remaining, resetUs, retryAfterUs} }
@@ -61,6 +66,43 @@ function gcraSequence(params: GcraParams, initialTat: f64, times: JsonValue | nu
       tat = r.newTatUs;
       results.push(JsonValue.object().setBool("allowed", r.allowed).setNumber("tatUs", r.newTatUs)
         .setNumber("remaining", f64(r.remaining)).setNumber("resetUs", r.resetUs).setNumber("retryAfterUs", r.retryAfterUs));
+    }
+  }
+  return JsonValue.object().set("results", results);
+}
+
+function gcraWindowSequence(input: JsonValue): JsonValue {
+  const policy = new RateLimitPolicy();
+  const list = input.get("windows");
+  if (list != null && list.isArray()) {
+    for (let i = 0; i < list.items.length; i++) {
+      const w = new LimitWindow();
+      const item = objectOf(list.items[i]);
+      w.rate = int(item, "rate", 1);
+      w.periodSeconds = int(item, "periodSeconds", 1);
+      w.burst = int(item, "burst", 0);
+      policy.limits.push(w);
+    }
+  }
+  const windows = gcraWindows(policy);
+  let tats = new Array<f64>();
+  const initial = input.get("tats");
+  if (initial != null && initial.isArray()) for (let i = 0; i < initial.items.length; i++) tats.push(initial.items[i].num);
+  const results = JsonValue.array();
+  const times = input.get("requestsAtMs");
+  if (times != null && times.isArray()) {
+    for (let i = 0; i < times.items.length; i++) {
+      const v = gcraStepAll(windows, tats, times.items[i].num);
+      tats = v.tatsToStore(tats);
+      const perWindow = JsonValue.array();
+      for (let j = 0; j < v.windows.length; j++) {
+        const r = v.windows[j];
+        perWindow.push(JsonValue.object().setBool("allowed", r.allowed).setNumber("remaining", f64(r.remaining))
+          .setNumber("resetUs", r.resetUs).setNumber("retryAfterUs", r.retryAfterUs));
+      }
+      const stored = JsonValue.array();
+      for (let j = 0; j < tats.length; j++) stored.push(JsonValue.ofNumber(tats[j]));
+      results.push(JsonValue.object().setBool("allowed", v.allowed).setNumber("binding", f64(v.binding)).set("tats", stored).set("windows", perWindow));
     }
   }
   return JsonValue.object().set("results", results);

@@ -128,7 +128,61 @@ function fromIntrospection(auth: AuthPolicy, status: i32, json: JsonValue | null
     const value = claimText(claim);
     if (value.length > 0) decision.upstreamHeaders.push(new Header(mapping.to, value));
   }
+  if (auth.keepsAuthorization) keepIntrospected(auth, json, decision);
   return checkedIdentity(decision);
+}
+
+/** What requirements read (requirements.ts): `scope` (RFC 7662: space-separated; an array is accepted too),
+ *  `aud` (string or array), and each needed claim (scalars as text, arrays as one value per scalar item). */
+function keepIntrospected(auth: AuthPolicy, json: JsonValue, decision: AuthDecision): void {
+  const scope = json.get("scope");
+  if (scope != null) decision.scopes = scope.isString() ? splitSpaces(scope.str) : claimValues(scope);
+  const aud = json.get("aud");
+  if (aud != null) decision.audiences = claimValues(aud);
+  for (let i = 0; i < auth.neededClaims.length; i++) {
+    const name = auth.neededClaims[i];
+    const claim = json.get(name);
+    if (claim == null) continue;
+    const values = claimValues(claim);
+    for (let j = 0; j < values.length; j++) decision.claims.push(new Header(name, values[j]));
+  }
+}
+
+/** Forward mode: the same from the auth-response headers `auth.claimHeaders` names (lists comma- or
+ *  space-separated). */
+function keepForwarded(auth: AuthPolicy, headers: Array<Header>, decision: AuthDecision): void {
+  for (let i = 0; i < auth.claimHeaders.length; i++) {
+    const claim = auth.claimHeaders[i].from;
+    const value = firstHeader(headers, auth.claimHeaders[i].to);
+    if (value == null) continue;
+    const values = splitList(value);
+    if (claim == "scope") decision.scopes = values;
+    else if (claim == "aud") decision.audiences = values;
+    if (!auth.neededClaims.includes(claim)) continue;
+    for (let j = 0; j < values.length; j++) decision.claims.push(new Header(claim, values[j]));
+  }
+}
+
+/** A claim's values as text: a string, a number or boolean as JSON prints it, or each scalar of an array. */
+export function claimValues(claim: JsonValue): Array<string> {
+  const out = new Array<string>();
+  if (claim.isString()) out.push(claim.str);
+  else if (claim.isNumber() || claim.isBool()) out.push(stringifyJson(claim));
+  else if (claim.isArray()) {
+    for (let i = 0; i < claim.items.length; i++) {
+      const item = claim.items[i];
+      if (item.isString()) out.push(item.str);
+      else if (item.isNumber() || item.isBool()) out.push(stringifyJson(item));
+    }
+  }
+  return out;
+}
+
+function splitSpaces(s: string): Array<string> {
+  const out = new Array<string>();
+  const parts = s.split(" ");
+  for (let i = 0; i < parts.length; i++) if (parts[i].length > 0) out.push(parts[i]);
+  return out;
 }
 
 function fromForward(auth: AuthPolicy, status: i32, headers: Array<Header>): AuthDecision {
@@ -158,6 +212,7 @@ function fromForward(auth: AuthPolicy, status: i32, headers: Array<Header>): Aut
     if (value == null) return authError("auth_bad_identity");
     if (value.length > 0) decision.upstreamHeaders.push(new Header(mapping.to, value));
   }
+  if (auth.keepsAuthorization) keepForwarded(auth, headers, decision);
   return checkedIdentity(decision);
 }
 

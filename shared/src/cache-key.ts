@@ -14,7 +14,15 @@ export function authFingerprint(auth: AuthPolicy): string {
     auth.service.url + "\n" + auth.service.cluster + "\n" + auth.service.authority + "\n" + auth.service.path + "\n" +
     auth.forwardHeaders.join(",") + "\n" +
     auth.introspectionAuthorization + "\n" +
-    (bodyRule != null ? bodyRule.pointer + "=" + bodyRule.equals : "");
+    (bodyRule != null ? bodyRule.pointer + "=" + bodyRule.equals : "") +
+    // What a decision keeps for requirements: an entry kept without them must not answer a policy that reads them.
+    (auth.keepsAuthorization ? "\nkeeps:" + auth.neededClaims.join(",") + ";" + claimHeadersText(auth) : "");
+}
+
+function claimHeadersText(auth: AuthPolicy): string {
+  let out = "";
+  for (let i = 0; i < auth.claimHeaders.length; i++) out += auth.claimHeaders[i].from + "=" + auth.claimHeaders[i].to + ",";
+  return out;
 }
 
 /** Hex SHA-256 of a string's UTF-8 bytes. The portable implementation serves both builds; a plane with a

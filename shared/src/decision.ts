@@ -20,6 +20,11 @@ export class AuthDecision {
   reason: string = "";
   subject: string = "";
   groups: Array<string> = new Array<string>();
+  /** Kept only when the policy has requirements (policy-routes.ts): the token's scopes and audiences, and the
+   *  claims a requirement reads (name → value; a multi-valued claim as one entry per value). */
+  scopes: Array<string> = new Array<string>();
+  audiences: Array<string> = new Array<string>();
+  claims: Array<Header> = new Array<Header>();
   /** Identity headers for the upstream request. */
   upstreamHeaders: Array<Header> = new Array<Header>();
   /** How long this decision may be cached, in ms (0 = do not cache). */
@@ -46,14 +51,22 @@ export function encodeCachedDecision(entry: CachedDecision): string {
   o.setString("error", d.errorCode);
   o.setString("reason", d.reason);
   o.setString("sub", d.subject);
-  const groups = JsonValue.array();
-  for (let i = 0; i < d.groups.length; i++) groups.push(JsonValue.ofString(d.groups[i]));
-  o.set("groups", groups);
+  o.set("groups", stringList(d.groups));
   const headers = JsonValue.array();
   for (let i = 0; i < d.upstreamHeaders.length; i++) {
     headers.push(JsonValue.array().push(JsonValue.ofString(d.upstreamHeaders[i].name)).push(JsonValue.ofString(d.upstreamHeaders[i].value)));
   }
   o.set("headers", headers);
+  // Present only when kept, so entries of policies without requirements stay as they were.
+  if (d.scopes.length > 0) o.set("scope", stringList(d.scopes));
+  if (d.audiences.length > 0) o.set("aud", stringList(d.audiences));
+  if (d.claims.length > 0) {
+    const claims = JsonValue.array();
+    for (let i = 0; i < d.claims.length; i++) {
+      claims.push(JsonValue.array().push(JsonValue.ofString(d.claims[i].name)).push(JsonValue.ofString(d.claims[i].value)));
+    }
+    o.set("claims", claims);
+  }
   o.setNumber("exp", d.tokenExpMs);
   o.setNumber("fresh", entry.freshUntilMs);
   o.setNumber("stale", entry.staleUntilMs);
@@ -93,14 +106,41 @@ export function decodeCachedDecision(text: string): CachedDecision | null {
     if (!groups.items[i].isString()) return null;
     d.groups.push(groups.items[i].str);
   }
-  for (let i = 0; i < headers.items.length; i++) {
-    const pair = headers.items[i];
-    if (!pair.isArray() || pair.items.length != 2 || !pair.items[0].isString() || !pair.items[1].isString()) return null;
-    d.upstreamHeaders.push(new Header(pair.items[0].str, pair.items[1].str));
-  }
+  if (!readPairs(headers, d.upstreamHeaders)) return null;
+  const scope = o.get("scope");
+  if (scope != null && !readStrings(scope, d.scopes)) return null;
+  const aud = o.get("aud");
+  if (aud != null && !readStrings(aud, d.audiences)) return null;
+  const claims = o.get("claims");
+  if (claims != null && !readPairs(claims, d.claims)) return null;
   entry.freshUntilMs = fresh;
   entry.staleUntilMs = stale;
   return entry;
+}
+
+function stringList(items: Array<string>): JsonValue {
+  const out = JsonValue.array();
+  for (let i = 0; i < items.length; i++) out.push(JsonValue.ofString(items[i]));
+  return out;
+}
+
+function readStrings(list: JsonValue, out: Array<string>): bool {
+  if (!list.isArray()) return false;
+  for (let i = 0; i < list.items.length; i++) {
+    if (!list.items[i].isString()) return false;
+    out.push(list.items[i].str);
+  }
+  return true;
+}
+
+function readPairs(list: JsonValue, out: Array<Header>): bool {
+  if (!list.isArray()) return false;
+  for (let i = 0; i < list.items.length; i++) {
+    const pair = list.items[i];
+    if (!pair.isArray() || pair.items.length != 2 || !pair.items[0].isString() || !pair.items[1].isString()) return false;
+    out.push(new Header(pair.items[0].str, pair.items[1].str));
+  }
+  return true;
 }
 
 function numberField(o: JsonValue, key: string): f64 {

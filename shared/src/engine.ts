@@ -4,16 +4,19 @@
 // step is Forward or Reject. The engine never waits, never reads a clock and never throws.
 import { AuthRequest, authFailure, buildAuthRequest, interpretAuthResponse } from "./auth";
 import { KeyDigest, authFingerprint, cacheKeyOfRange } from "./cache-key";
-import { CanaryDecision, CanaryPlan, appendCanaryHeaders, compileCanary, decideCanaryWith } from "./canary";
+import { CanaryDecision, appendCanaryHeaders, decideCanaryWith } from "./canary";
 import { bearerChallenge } from "./challenge";
 import { AuthDecision, CachedDecision, Verdict } from "./decision";
-import { GcraParams, GcraResult, gcraParams, gcraStep } from "./gcra";
+import { GcraParams, GcraVerdict, gcraParams, gcraStepAll } from "./gcra";
 import { Header, firstHeader } from "./headers";
-import { ownedHeaderNames, ownedHeadersSent } from "./owned-headers";
+import { LIMITER_MARKER_HEADER, ownedHeaderNames, ownedHeadersSent } from "./owned-headers";
 import { JsonValue, stringifyJson } from "./json";
 import { FailMode, LimitKeyKind, Policy, RateLimitPolicy } from "./policy";
-import { pathMatches, targetRefusal } from "./request-path";
-import { RATE_LIMITED_CONTENT_TYPE, RateLimitHeaderPlan, appendRateLimitHeaders, compileRateLimitHeaders, rateLimitedBody } from "./ratelimit-headers";
+import { Requirements } from "./policy-routes";
+import { pathMatches, readPath, targetRefusal } from "./request-path";
+import { RATE_LIMITED_CONTENT_TYPE, appendVerdictHeaders, compileRateLimitHeaders, rateLimitedBodyNaming } from "./ratelimit-headers";
+import { unmetRequirement } from "./requirements";
+import { RoutePlan, compileRoutes, routesMatchMethods, routesMatchPaths, selectRoute } from "./route-plan";
 import { CharScan, TokenOutcome, locateToken } from "./token";
 
 export const enum Step { Reject = 0, LookupCache = 1, CallAuth = 2, Limit = 3, Forward = 4, ClientIp = 5 }
@@ -30,7 +33,24 @@ export function stepName(step: i32): string {
 // Shared empty defaults for arrays that are only ever replaced, never written to (saves allocations per request).
 const NO_HEADERS: Array<Header> = new Array<Header>(0);
 const NO_STRINGS: Array<string> = new Array<string>(0);
-const NO_GCRA: GcraParams = new GcraParams();
+const NO_WINDOWS: Array<GcraParams> = new Array<GcraParams>(0);
+const NO_SHADOWS: Array<ShadowDecision> = new Array<ShadowDecision>(0);
+
+/** The policy sections a decision can come from (the `section` of logs and metric labels). */
+export const SECTION_BOUNDARY = "boundary";
+export const SECTION_AUTH = "auth";
+export const SECTION_RATE_LIMIT = "rateLimit";
+export const SECTION_CANARY = "canary";
+
+/** What a shadowed section decided and did not enforce (DECISIONS.md §10). */
+export class ShadowDecision {
+  section: string = "";
+  /** auth: allow, deny, error or anonymous; rateLimit: allow, deny or error; canary: canary or stable. */
+  outcome: string = "";
+  reason: string = "";
+  /** The status the client would have got from this section (0 = it would have let the request through). */
+  wouldStatus: i32 = 0;
+}
 
 /** The request as the client sent it. Every string is a byte string — one character per byte received, never
  *  the output of a UTF-8 decoder — so both planes judge the same bytes (DECISIONS.md §1.1). */
@@ -68,6 +88,11 @@ export class Flow {
   /** Client-sent headers the host must remove before forwarding: every name, exactly as sent, that folds to a
    *  name meshgate owns (owned-headers.ts). Read-only (the empty list is shared). */
   removeHeaders: Array<string> = NO_STRINGS;
+  /** Forward: of removeHeaders, those the host must clear because upstreamHeaders does not set them again (a set
+   *  replaces the client's value: strip unless re-set). Read-only. */
+  stripHeaders: Array<string> = NO_STRINGS;
+  /** The route whose rules apply ("default" = the top-level sections). */
+  route: RoutePlan;
   /** Headers the host sets on the upstream request when forwarding. */
   upstreamHeaders: Array<Header> = new Array<Header>();
   /** Headers the host adds to the response sent to the client (RateLimit fields). */
@@ -81,14 +106,19 @@ export class Flow {
   authRequest: AuthRequest | null = null;
   /** After CallAuth: what the host stores under cacheKey (null = nothing to cache). */
   toCache: CachedDecision | null = null;
-  /** Limit: the limiter key (already namespaced by kind) and the GCRA parameters that apply to it. */
+  /** Limit: the limiter key (already namespaced by route and kind) and the GCRA windows that apply to it, in
+   *  order; the host stores one TAT per window under the key and updates them together (all or none). */
   limitKey: string = "";
-  limitParams: GcraParams = NO_GCRA;
-  limitResult: GcraResult | null = null;
+  limitWindows: Array<GcraParams> = NO_WINDOWS;
+  limitResult: GcraVerdict | null = null;
 
   // For logs and metrics.
+  /** The section whose rule gave `outcome` and `reason` (SECTION_*). */
+  section: string = "";
   outcome: string = "";
   reason: string = "";
+  /** What shadowed sections decided, in flow order (read-only when empty: the list is shared). */
+  shadows: Array<ShadowDecision> = NO_SHADOWS;
   cacheState: string = "none";
   /** Status of the auth-service answer this flow used (0 = no call, or a transport failure). */
   authStatus: i32 = 0;
@@ -108,7 +138,10 @@ export class Flow {
   private tokenCopy: string | null = null;
   staleCandidate: CachedDecision | null = null;
 
-  constructor(request: RequestView) { this.request = request; }
+  constructor(request: RequestView, route: RoutePlan) {
+    this.request = request;
+    this.route = route;
+  }
 
   /** The bearer token of this request ("" before it was found). */
   get token(): string {
@@ -133,18 +166,18 @@ export class Engine {
   readonly fingerprint: string;
   /** Owned header names, folded (owned-headers.ts). */
   readonly ownedHeaders: Array<string>;
-  readonly gcra: GcraParams;
-  /** rateLimit.preAuthIp (null = none): its GCRA parameters, and the policy its 429 replies describe. */
-  readonly preAuthIpGcra: GcraParams | null;
-  private readonly preAuthIpPolicy: RateLimitPolicy | null;
-  private readonly preAuthIpHeaders: RateLimitHeaderPlan | null;
+  /** rateLimit.preAuthIp (null = none): the plan of the one window its 429 replies describe. */
+  private readonly preAuthIp: RoutePlan | null;
+  /** The top-level sections (route "default"), and the routes in order. */
+  readonly defaultRoute: RoutePlan;
+  readonly routes: Array<RoutePlan>;
+  private readonly routesByPath: bool;
   /** Whether decisions can depend on the method: hosts that pay per lookup skip it otherwise. (Every request
    *  needs its path: the request-target rule reads it.) */
   readonly needsMethod: bool;
   private readonly digest: KeyDigest;
-  private readonly limitHeaders: RateLimitHeaderPlan;
-  private readonly canaryPlan: CanaryPlan;
   private readonly scan: CharScan;
+  private readonly shadowAuth: bool;
 
   /** `digest`: the plane's SHA-256 for cache keys; `scan`: the plane's character scan (null = the portable ones). */
   constructor(policy: Policy, digest: KeyDigest | null = null, scan: CharScan | null = null) {
@@ -152,45 +185,52 @@ export class Engine {
     this.digest = digest != null ? digest : new KeyDigest();
     this.scan = scan != null ? scan : new CharScan();
     this.fingerprint = authFingerprint(policy.auth);
+    this.shadowAuth = policy.auth.enabled && policy.auth.shadow;
     this.ownedHeaders = ownedHeaderNames(policy);
-    this.gcra = gcraParams(policy.rateLimit);
-    // Lower-case names: the engine's headers, like the hosts', are compared and set by lower-case name.
-    this.limitHeaders = compileRateLimitHeaders(policy.rateLimit, true);
+    this.defaultRoute = new RoutePlan(policy, null);
+    this.routes = compileRoutes(policy);
+    this.routesByPath = routesMatchPaths(this.routes);
     const limit = policy.rateLimit;
     const pre = limit.enabled && limit.preAuthIp.rate > 0 && policy.auth.enabled ? preAuthIpPolicy(limit) : null;
-    this.preAuthIpPolicy = pre;
-    this.preAuthIpGcra = pre != null ? gcraParams(pre) : null;
-    this.preAuthIpHeaders = pre != null ? compileRateLimitHeaders(pre, true) : null;
-    this.canaryPlan = compileCanary(policy.canary);
+    let preAuthIp: RoutePlan | null = null;
+    if (pre != null) {
+      preAuthIp = new RoutePlan(policy, null);
+      preAuthIp.rateLimit = pre;
+      preAuthIp.windows = [gcraParams(pre)];
+      preAuthIp.windowNames = [pre.name];
+      preAuthIp.limitHeaders = compileRateLimitHeaders(pre, true);
+    }
+    this.preAuthIp = preAuthIp;
     const auth = policy.auth;
-    this.needsMethod = auth.enabled && auth.forwardHeaders.includes(":method");
+    this.needsMethod = (auth.enabled && auth.forwardHeaders.includes(":method")) || routesMatchMethods(this.routes);
   }
 
   begin(request: RequestView, nowMs: f64): Flow {
-    const flow = new Flow(request);
+    const flow = new Flow(request, this.defaultRoute);
     flow.removeHeaders = ownedHeadersSent(this.ownedHeaders, request.headers, NO_STRINGS);
     // What either proxy refuses before any plugin runs is refused on both planes, in the proxies' order
     // (DECISIONS.md §1.2).
     const refusal = targetRefusal(request.path);
     if (refusal.length > 0) {
-      this.reject(flow, jsonResponse(400, "invalid_request", "malformed request target"), "deny", "target_" + refusal);
+      this.reject(flow, SECTION_BOUNDARY, jsonResponse(400, "invalid_request", "malformed request target"), "deny", "target_" + refusal);
       return flow;
     }
     const repeated = repeatedUniqueHeader(request.headers);
     if (repeated == "authorization") {
       // Repeated credentials (RFC 6750 §3.1), on every path: anonymous ones too, as nginx refuses them.
-      this.reject(flow, challengeResponse(400, this.policy.auth.realm, "invalid_request", "invalid_request", "malformed or repeated bearer credentials"), "deny", "token_ambiguous");
+      this.reject(flow, SECTION_BOUNDARY, challengeResponse(400, this.policy.auth.realm, "invalid_request", "invalid_request", "malformed or repeated bearer credentials"), "deny", "token_ambiguous");
       return flow;
     }
     if (repeated.length > 0) {
-      this.reject(flow, jsonResponse(400, "invalid_request", "repeated request header"), "deny", "repeated_header");
+      this.reject(flow, SECTION_BOUNDARY, jsonResponse(400, "invalid_request", "repeated request header"), "deny", "repeated_header");
       return flow;
     }
     if (request.headerLines >= 0 && tooManyRequestHeaders(request.headerLines)) {
-      this.reject(flow, tooManyHeadersResponse(), "deny", "too_many_headers");
+      this.reject(flow, SECTION_BOUNDARY, tooManyHeadersResponse(), "deny", "too_many_headers");
       return flow;
     }
-    if (this.preAuthIpGcra != null) {
+    if (this.routes.length > 0 && !this.chooseRoute(flow)) return flow;
+    if (this.preAuthIp != null) {
       flow.phase = Phase.PreAuthIpLimit;
       this.enterLimit(flow, Pending.PreAuthIpLimit);
       return flow;
@@ -199,9 +239,23 @@ export class Engine {
     return flow;
   }
 
+  /** Picks the flow's route (DECISIONS.md §9); false when the request was refused because it cannot be routed. */
+  private chooseRoute(flow: Flow): bool {
+    const r = flow.request;
+    const reading = readPath(r.path);
+    if (reading.ambiguity.length > 0 && this.routesByPath) {
+      // Some upstream may read these bytes as a path another route (or none) governs: no route is safe to pick.
+      this.reject(flow, SECTION_BOUNDARY, jsonResponse(400, "invalid_request", "ambiguous request path"), "deny", "route_ambiguous");
+      return false;
+    }
+    const route = selectRoute(this.routes, r.method, reading.canonical, reading.literal, r.headers);
+    if (route != null) flow.route = route;
+    return true;
+  }
+
   private afterPreAuthIpLimit(flow: Flow, nowMs: f64): void {
-    const limit = this.policy.rateLimit;
-    if (limit.enabled && limit.keyKind != LimitKeyKind.Subject) {
+    const limit = flow.route.rateLimit;
+    if (limit.enabled && limit.keyKind != LimitKeyKind.Subject && !shadowRefused(flow, limit)) {
       flow.phase = Phase.PreAuthLimit;
       this.enterLimit(flow, Pending.PreAuthLimit);
       return;
@@ -252,42 +306,62 @@ export class Engine {
     this.onAuthError(flow, authFailure(kind), nowMs);
   }
 
-  /** Pure: what the limiter would decide for this stored state. The host may retry it on CAS conflicts. */
-  evaluateLimit(flow: Flow, tatUs: f64, nowMs: f64): GcraResult {
-    if (flow.step != Step.Limit) return new GcraResult();
-    return gcraStep(flow.limitParams, tatUs, nowMs);
+  /** Pure: what the limiter would decide for these stored TATs (one per window, missing = no state). The host
+   *  stores verdict.tatsToStore(tats) only when allowed, all windows at once; it may retry on CAS conflicts. */
+  evaluateLimit(flow: Flow, tatsUs: Array<f64>, nowMs: f64): GcraVerdict {
+    if (flow.step != Step.Limit) return new GcraVerdict();
+    return gcraStepAll(flow.limitWindows, tatsUs, nowMs);
   }
 
-  /** The verdict the host committed (for redis: what the script returned). */
-  onLimitResult(flow: Flow, result: GcraResult, nowMs: f64): void {
+  /** The verdict the host committed (for redis: what the script returned). `fallback`: the shared store failed
+   *  and the host's local store decided instead (fault-tolerant policies): the flow counts as limiter-degraded
+   *  and the response carries the limiter marker. */
+  onLimitResult(flow: Flow, verdict: GcraVerdict, nowMs: f64, fallback: bool = false): void {
     if (flow.step != Step.Limit) return;
     const preAuthIp = flow.phase == Phase.PreAuthIpLimit;
-    const limit = preAuthIp ? this.preAuthIpPolicy! : this.policy.rateLimit;
-    const headers = preAuthIp ? this.preAuthIpHeaders! : this.limitHeaders;
-    flow.limitResult = result;
-    if (!result.allowed) {
+    const plan = preAuthIp ? this.preAuthIp! : flow.route;
+    const limit = plan.rateLimit;
+    flow.limitResult = verdict;
+    if (fallback) flow.limiterDegraded = true;
+    if (limit.shadow) {
+      // The host committed the state as for an enforced limit; nothing reaches the request or the response
+      // (not the fallback marker either: a fallback is still counted and logged through limiterDegraded).
+      recordShadow(flow, SECTION_RATE_LIMIT, verdict.allowed ? "allow" : "deny", verdict.allowed ? "within_limit" : "rate_limited", verdict.allowed ? 0 : limit.status);
+      this.afterLimit(flow, nowMs);
+      return;
+    }
+    if (!verdict.allowed) {
       const response = new LocalResponse();
       response.status = limit.status;
-      appendRateLimitHeaders(headers, result, response.headers);
+      appendVerdictHeaders(plan.limitHeaders, verdict, response.headers);
       response.headers.push(new Header("content-type", RATE_LIMITED_CONTENT_TYPE));
-      response.body = rateLimitedBody(limit);
-      this.reject(flow, response, "deny", "rate_limited");
+      if (fallback) response.headers.push(new Header(LIMITER_MARKER_HEADER, LIMITER_FALLBACK));
+      response.body = rateLimitedBodyNaming(limit, plan.windowNames[verdict.binding]);
+      this.reject(flow, SECTION_RATE_LIMIT, response, "deny", "rate_limited");
       return;
     }
     // An allowed request advertises the main limit only: the pre-auth IP limit is a floor under it.
-    if (!preAuthIp) appendRateLimitHeaders(headers, result, flow.responseHeaders);
+    if (!preAuthIp) appendVerdictHeaders(plan.limitHeaders, verdict, flow.responseHeaders);
+    if (fallback) flow.responseHeaders.push(new Header(LIMITER_MARKER_HEADER, LIMITER_FALLBACK));
     this.afterLimit(flow, nowMs);
   }
 
   /** The limiter store could not be used (CAS kept failing, Redis down without a fallback). */
   onLimitUnavailable(flow: Flow, nowMs: f64): void {
     if (flow.step != Step.Limit) return;
-    if (this.policy.rateLimit.faultTolerant) {
+    const faultTolerant = this.policy.rateLimit.faultTolerant;
+    const plan = flow.phase == Phase.PreAuthIpLimit ? this.preAuthIp! : flow.route;
+    if (plan.rateLimit.shadow) {
+      recordShadow(flow, SECTION_RATE_LIMIT, "error", "limiter_unavailable", faultTolerant ? 0 : 503);
+      this.afterLimit(flow, nowMs);
+      return;
+    }
+    if (faultTolerant) {
       flow.limiterDegraded = true;
       this.afterLimit(flow, nowMs);
       return;
     }
-    this.reject(flow, jsonResponse(503, "limiter_unavailable", "rate limiter unavailable"), "error", "limiter_unavailable");
+    this.reject(flow, SECTION_RATE_LIMIT, jsonResponse(503, "limiter_unavailable", "rate limiter unavailable"), "error", "limiter_unavailable");
   }
 
   private afterLimit(flow: Flow, nowMs: f64): void {
@@ -300,24 +374,30 @@ export class Engine {
     flow.phase = Phase.Auth;
     const auth = this.policy.auth;
     const r = flow.request;
-    if (!auth.enabled || pathMatches(auth.anonymousPaths, r.path)) {
+    if (!auth.enabled || flow.route.anonymous || pathMatches(auth.anonymousPaths, r.path)) {
+      const reason = !auth.enabled ? "auth_disabled" : flow.route.anonymous ? "anonymous_route" : "anonymous_path";
+      if (this.shadowAuth) {
+        this.passAuthShadow(flow, "anonymous", reason, 0, nowMs);
+        return;
+      }
       flow.anonymous = true;
+      flow.section = SECTION_AUTH;
       flow.outcome = "anonymous";
-      flow.reason = auth.enabled ? "anonymous_path" : "auth_disabled";
+      flow.reason = reason;
       this.afterAuth(flow, nowMs);
       return;
     }
     const token = locateToken(auth, r.headers, r.path, this.scan);
     if (token.outcome == TokenOutcome.Missing) {
-      this.reject(flow, challengeResponse(401, auth.realm, "", "unauthorized", "missing bearer token"), "deny", "token_missing");
+      this.refuseAuth(flow, challengeResponse(401, auth.realm, "", "unauthorized", "missing bearer token"), "deny", "token_missing", nowMs);
       return;
     }
     if (token.outcome == TokenOutcome.InvalidToken) {
-      this.reject(flow, challengeResponse(401, auth.realm, "invalid_token", "invalid_token", "malformed bearer token"), "deny", "token_malformed");
+      this.refuseAuth(flow, challengeResponse(401, auth.realm, "invalid_token", "invalid_token", "malformed bearer token"), "deny", "token_malformed", nowMs);
       return;
     }
     if (token.outcome == TokenOutcome.InvalidRequest) {
-      this.reject(flow, challengeResponse(400, auth.realm, "invalid_request", "invalid_request", "malformed or repeated bearer credentials"), "deny", "token_ambiguous");
+      this.refuseAuth(flow, challengeResponse(400, auth.realm, "invalid_request", "invalid_request", "malformed or repeated bearer credentials"), "deny", "token_ambiguous", nowMs);
       return;
     }
     flow.setToken(token.text, token.start, token.end);
@@ -332,9 +412,17 @@ export class Engine {
       this.applyDecision(flow, stale.decision, nowMs);
       return;
     }
-    const failure = this.policy.auth.failure;
-    if (failure.mode == FailMode.Open || pathMatches(failure.openPaths, flow.request.path)) {
+    const failure = flow.route.failure;
+    // Requirements cannot be checked without an answer: a route that has them never fails open.
+    const mayOpen = flow.route.require.isEmpty() && (failure.mode == FailMode.Open || pathMatches(failure.openPaths, flow.request.path));
+    if (mayOpen) {
+      if (this.shadowAuth) {
+        // Failing open would have forwarded the request degraded: recorded as such, no degraded header.
+        this.passAuthShadow(flow, "error", decision.reason, 0, nowMs);
+        return;
+      }
       flow.degraded = true;
+      flow.section = SECTION_AUTH;
       flow.anonymous = true;
       flow.outcome = "error";
       flow.reason = decision.reason;
@@ -345,7 +433,7 @@ export class Engine {
     const response = failure.status == 401
       ? challengeResponse(401, this.policy.auth.realm, "", "auth_unavailable", "authentication unavailable")
       : jsonResponse(failure.status, "auth_unavailable", "authentication service unavailable");
-    this.reject(flow, response, "error", decision.reason);
+    this.refuseAuth(flow, response, "error", decision.reason, nowMs);
   }
 
   private applyDecision(flow: Flow, decision: AuthDecision, nowMs: f64): void {
@@ -354,9 +442,22 @@ export class Engine {
       const response = status == 401 || status == 403
         ? challengeResponse(status, this.policy.auth.realm, decision.errorCode, decision.errorCode, status == 401 ? "invalid bearer token" : "access denied")
         : jsonResponse(status, "access_denied", "access denied");
-      this.reject(flow, response, "deny", decision.reason);
+      this.refuseAuth(flow, response, "deny", decision.reason, nowMs);
       return;
     }
+    const require = flow.route.require;
+    if (!require.isEmpty()) {
+      const unmet = unmetRequirement(require, decision);
+      if (unmet.length > 0) {
+        this.refuseAuth(flow, insufficientScopeResponse(this.policy.auth.realm, require, unmet), "deny", "require_" + unmet, nowMs);
+        return;
+      }
+    }
+    if (this.shadowAuth) {
+      this.passAuthShadow(flow, "allow", decision.reason, 0, nowMs);
+      return;
+    }
+    flow.section = SECTION_AUTH;
     flow.outcome = "allow";
     flow.reason = decision.reason;
     flow.subject = decision.subject;
@@ -365,9 +466,26 @@ export class Engine {
     this.afterAuth(flow, nowMs);
   }
 
+  /** An auth refusal: enforced, or recorded and passed on when auth is shadowed. */
+  private refuseAuth(flow: Flow, response: LocalResponse, outcome: string, reason: string, nowMs: f64): void {
+    if (this.shadowAuth) this.passAuthShadow(flow, outcome, reason, response.status, nowMs);
+    else this.reject(flow, SECTION_AUTH, response, outcome, reason);
+  }
+
+  /** A shadowed auth hands nothing on: the request goes on as with auth disabled (no identity, no subject for the
+   *  enforcing sections' keys), and its decision is recorded. */
+  private passAuthShadow(flow: Flow, outcome: string, reason: string, wouldStatus: i32, nowMs: f64): void {
+    recordShadow(flow, SECTION_AUTH, outcome, reason, wouldStatus);
+    flow.anonymous = true;
+    flow.section = SECTION_AUTH;
+    flow.outcome = "anonymous";
+    flow.reason = "auth_shadow";
+    this.afterAuth(flow, nowMs);
+  }
+
   private afterAuth(flow: Flow, nowMs: f64): void {
-    const limit = this.policy.rateLimit;
-    if (limit.enabled && limit.keyKind == LimitKeyKind.Subject) {
+    const limit = flow.route.rateLimit;
+    if (limit.enabled && limit.keyKind == LimitKeyKind.Subject && !shadowRefused(flow, limit)) {
       flow.phase = Phase.PostAuthLimit;
       this.enterLimit(flow, Pending.PostAuthLimit);
       return;
@@ -382,7 +500,7 @@ export class Engine {
       return;
     }
     flow.limitKey = key;
-    flow.limitParams = flow.phase == Phase.PreAuthIpLimit ? this.preAuthIpGcra! : this.gcra;
+    flow.limitWindows = flow.phase == Phase.PreAuthIpLimit ? this.preAuthIp!.windows : flow.route.windows;
     flow.step = Step.Limit;
   }
 
@@ -392,7 +510,7 @@ export class Engine {
   }
 
   private finish(flow: Flow): void {
-    const canary = this.policy.canary;
+    const canary = flow.route.canary;
     const anonymous = flow.anonymous || flow.subject.length == 0;
     if (canary.enabled && anonymous && flow.request.clientIp.length == 0 && !flow.clientIpResolved) {
       this.askClientIp(flow, Pending.Finish);
@@ -402,17 +520,24 @@ export class Engine {
     if (canary.enabled) {
       const r = flow.request;
       const overrideValue = firstHeader(r.headers, canary.overrideHeader);
-      const plan = this.canaryPlan;
+      const plan = flow.route.canaryPlan;
       const decision = decideCanaryWith(canary, plan.saltState, flow.subject, flow.groups, anonymous, r.clientIp, overrideValue != null ? overrideValue : "");
-      flow.canary = decision;
-      const baggage = canary.baggageKey.length > 0 ? firstHeader(r.headers, "baggage") : null;
-      appendCanaryHeaders(plan, canary, decision, baggage != null ? baggage : "", flow.upstreamHeaders);
+      if (canary.shadow) {
+        // The variant is chosen as if enforcing; the request keeps its route and gets no canary header.
+        recordShadow(flow, SECTION_CANARY, decision.canary ? "canary" : "stable", decision.reason, 0);
+      } else {
+        flow.canary = decision;
+        const baggage = canary.baggageKey.length > 0 ? firstHeader(r.headers, "baggage") : null;
+        appendCanaryHeaders(plan, canary, decision, baggage != null ? baggage : "", flow.upstreamHeaders);
+      }
     }
+    flow.stripHeaders = notSetAgain(flow.removeHeaders, flow.upstreamHeaders);
     flow.step = Step.Forward;
   }
 
-  private reject(flow: Flow, response: LocalResponse, outcome: string, reason: string): void {
+  private reject(flow: Flow, section: string, response: LocalResponse, outcome: string, reason: string): void {
     flow.response = response;
+    flow.section = section;
     flow.outcome = outcome;
     flow.reason = reason;
     flow.step = Step.Reject;
@@ -421,20 +546,21 @@ export class Engine {
   /** Key namespaces keep a subject named like an IP from sharing its bucket. Empty = the client IP is
    *  needed and not known yet. */
   private limitKey(flow: Flow): string {
-    const limit = this.policy.rateLimit;
+    const limit = flow.route.rateLimit;
     const r = flow.request;
     if (flow.phase == Phase.PreAuthIpLimit) {
       if (r.clientIp.length == 0 && !flow.clientIpResolved) return "";
       return "pre:ip:" + r.clientIp;
     }
+    const prefix = flow.route.keyPrefix;
     if (limit.keyKind == LimitKeyKind.Header) {
       const value = firstHeader(r.headers, limit.keyHeader);
-      if (value != null && value.length > 0) return "h:" + limit.keyHeader + ":" + value;
+      if (value != null && value.length > 0) return prefix + "h:" + limit.keyHeader + ":" + value;
     } else if (limit.keyKind == LimitKeyKind.Subject && flow.subject.length > 0 && !flow.degraded) {
-      return "s:" + flow.subject;
+      return prefix + "s:" + flow.subject;
     }
     if (r.clientIp.length == 0 && !flow.clientIpResolved) return "";
-    return "ip:" + r.clientIp;
+    return prefix + "ip:" + r.clientIp;
   }
 
   private cacheEntry(decision: AuthDecision, nowMs: f64): CachedDecision {
@@ -451,6 +577,26 @@ export class Engine {
   }
 }
 
+/** Whether the shadowed pre-auth IP limit already refused this request while `limit` (the main one) is shadowed
+ *  too: an enforcing pair would have stopped there, so the main check is not made and counts and state stay as if
+ *  enforcing. A route whose own limit enforces still checks it (only the pre-auth IP limit was shadowed). */
+function shadowRefused(flow: Flow, limit: RateLimitPolicy): bool {
+  if (!limit.shadow) return false;
+  const shadows = flow.shadows;
+  for (let i = 0; i < shadows.length; i++) if (shadows[i].section == SECTION_RATE_LIMIT && shadows[i].wouldStatus != 0) return true;
+  return false;
+}
+
+function recordShadow(flow: Flow, section: string, outcome: string, reason: string, wouldStatus: i32): void {
+  const shadow = new ShadowDecision();
+  shadow.section = section;
+  shadow.outcome = outcome;
+  shadow.reason = reason;
+  shadow.wouldStatus = wouldStatus;
+  if (flow.shadows == NO_SHADOWS) flow.shadows = new Array<ShadowDecision>();
+  flow.shadows.push(shadow);
+}
+
 /** The rate-limit policy the pre-auth IP limit answers as: the main one's status, headers style and name (with
  *  an `-ip` suffix), its own rate. */
 function preAuthIpPolicy(limit: RateLimitPolicy): RateLimitPolicy {
@@ -463,7 +609,32 @@ function preAuthIpPolicy(limit: RateLimitPolicy): RateLimitPolicy {
   pre.headers = limit.headers;
   pre.name = limit.name.length <= 61 ? limit.name + "-ip" : limit.name;
   pre.status = limit.status;
+  pre.shadow = limit.shadow;
   return pre;
+}
+
+/** Value of the limiter marker when the local store decided because the shared one failed. */
+export const LIMITER_FALLBACK = "local-fallback";
+
+/** Names of `removed` that `set` does not set again (compared as the hosts compare them: lower-case names). */
+function notSetAgain(removed: Array<string>, set: Array<Header>): Array<string> {
+  let kept: i32 = 0;
+  for (let i = 0; i < removed.length; i++) if (firstHeader(set, removed[i]) == null) kept++;
+  if (kept == removed.length) return removed;
+  const out = new Array<string>();
+  for (let i = 0; i < removed.length; i++) if (firstHeader(set, removed[i]) == null) out.push(removed[i]);
+  return out;
+}
+
+/** 403 with `error="insufficient_scope"` (RFC 6750 §3.1); `scope` names the scopes the route asks for when the
+ *  unmet requirement is about scopes. */
+function insufficientScopeResponse(realm: string, require: Requirements, unmet: string): LocalResponse {
+  const response = jsonResponse(403, "insufficient_scope", "the token does not meet this route's requirements");
+  let scope = "";
+  if (unmet == "scopes") scope = require.scopes.join(" ");
+  else if (unmet == "any_scopes") scope = require.anyScopes.join(" ");
+  response.headers.unshift(new Header("www-authenticate", bearerChallenge(realm, "insufficient_scope", scope)));
+  return response;
 }
 
 /** Headers nginx refuses to see twice (ngx_http_headers_in: ngx_http_process_unique_header_line answers 400). */

@@ -45,3 +45,42 @@ export function authCallCounter(status: i32, failure: string): string {
   if (status >= 400 && status < 500) return "meshgate_auth_calls_4xx_total";
   return "meshgate_auth_calls_5xx_total";
 }
+
+// ---------------------------------------------------------------- labeled counters
+// Every decision names its rule: route (from the policy), section and reason. Every label value comes from the
+// policy or from the core's fixed vocabulary of reasons, so the number of series is bounded by the policy.
+
+/** One count per decision: {route, section, outcome, reason}. */
+export const DECISIONS_TOTAL: string = "meshgate_decisions_total";
+/** One count per shadowed section per decision: {route, section, outcome, reason}. */
+export const SHADOW_DECISIONS_TOTAL: string = "meshgate_shadow_decisions_total";
+/** The labels of both labeled counters, in this order. */
+export const DECISION_LABELS: Array<string> = ["route", "section", "outcome", "reason"];
+
+/** One labeled count: the counter and its label values (in DECISION_LABELS order). */
+export class LabeledCount {
+  constructor(public name: string, public values: Array<string>) {}
+}
+
+/** The labeled counts a finished flow adds: its decision, then each shadowed section's, in flow order. */
+export function labeledCounts(flow: Flow): Array<LabeledCount> {
+  const out = new Array<LabeledCount>();
+  out.push(new LabeledCount(DECISIONS_TOTAL, [flow.route.name, flow.section, flow.outcome, flow.reason]));
+  const shadows = flow.shadows;
+  for (let i = 0; i < shadows.length; i++) {
+    const s = shadows[i];
+    out.push(new LabeledCount(SHADOW_DECISIONS_TOTAL, [flow.route.name, s.section, s.outcome, s.reason]));
+  }
+  return out;
+}
+
+/** Proxy-wasm metrics carry no labels: Envoy extracts them from the stat name with `stats_tags` regexes. Each tag
+ *  is written in Istio's encoding, `<tag>=.=<value>;.;`, which the regex `(<tag>=\.=(.*?);\.;)` removes into the
+ *  tag (istio/istio tools/packaging/common/envoy_bootstrap.json). They follow the metric name with no separator, so
+ *  the name left is exactly the metric's, and the raw stat name still starts with `meshgate_` (what a mesh's
+ *  proxyStatsMatcher inclusion prefix matches). */
+export function envoyStatName(count: LabeledCount): string {
+  let name = count.name;
+  for (let i = 0; i < DECISION_LABELS.length; i++) name += DECISION_LABELS[i] + "=.=" + count.values[i] + ";.;";
+  return name;
+}

@@ -3,22 +3,32 @@
 // CGI, WSGI and Rack map `X.Auth_Groups` and `x-auth-groups` to the same variable.
 import { Header } from "./headers";
 import { identityHeaderNames } from "./identity-headers";
-import { Policy } from "./policy";
+import { CanaryPolicy, Policy, RateLimitPolicy } from "./policy";
 
 /** Marks responses whose limit the Kong plane decided locally while Redis was down. */
 export const LIMITER_MARKER_HEADER = "x-meshgate-limiter";
 
-/** Every name meshgate owns under this policy, folded: identity, groups, mapped claims, degraded marker,
- *  canary tag and override (when canary is on), limiter marker (when rate limiting is on). */
+/** Every name meshgate owns under this policy, folded: identity, groups, mapped claims, degraded marker (unless
+ *  auth is shadowed), canary tag and override (when canary is on and not shadowed), limiter marker (when rate
+ *  limiting is on and not shadowed) — on the top level or on any route. A name that one route enforces is owned
+ *  on every request, so a client cannot forge it for any route; a section shadowed on the top level and on every
+ *  route leaves the client's headers alone: the system it shadows may rely on them (SECURITY.md, "Shadow mode"). */
 export function ownedHeaderNames(policy: Policy): Array<string> {
   const names = new Array<string>();
-  const identity = identityHeaderNames(policy);
-  for (let i = 0; i < identity.length; i++) addFolded(names, identity[i]);
-  if (policy.canary.enabled) {
-    addFolded(names, policy.canary.tagHeader);
-    addFolded(names, policy.canary.overrideHeader);
+  const authEnforced = !(policy.auth.enabled && policy.auth.shadow);
+  if (authEnforced) {
+    const identity = identityHeaderNames(policy);
+    for (let i = 0; i < identity.length; i++) addFolded(names, identity[i]);
   }
-  if (policy.rateLimit.enabled) addFolded(names, LIMITER_MARKER_HEADER);
+  addCanaryNames(names, policy.canary);
+  let limited = enforcesLimit(policy.rateLimit);
+  for (let i = 0; i < policy.routes.length; i++) {
+    const route = policy.routes[i];
+    if (authEnforced) addFolded(names, route.failure.degradedHeader);
+    addCanaryNames(names, route.canary);
+    if (enforcesLimit(route.rateLimit)) limited = true;
+  }
+  if (limited) addFolded(names, LIMITER_MARKER_HEADER);
   return names;
 }
 
@@ -55,4 +65,14 @@ export function ownedHeadersSent(owned: Array<string>, headers: Array<Header>, n
 function addFolded(names: Array<string>, name: string): void {
   const folded = foldHeaderName(name);
   if (folded.length > 0 && !names.includes(folded)) names.push(folded);
+}
+
+function addCanaryNames(names: Array<string>, canary: CanaryPolicy): void {
+  if (!canary.enabled || canary.shadow) return;
+  addFolded(names, canary.tagHeader);
+  addFolded(names, canary.overrideHeader);
+}
+
+function enforcesLimit(limit: RateLimitPolicy): bool {
+  return limit.enabled && !limit.shadow;
 }

@@ -9,7 +9,7 @@
 // policy-parse.ts to read it, then `npm run gen:fields` and commit the regenerated files with the row.
 // This module is plain data for Node-side generators and tests; the wasm build never imports it.
 
-export type FieldType = "boolean" | "integer" | "number" | "string" | "object" | "array" | "scalar";
+export type FieldType = "boolean" | "integer" | "number" | "string" | "object" | "array" | "map" | "scalar" | "scalarOrList";
 /** Where a field has an effect: `kong`/`envoy` fields are accepted on both planes and ignored by the other. */
 export type FieldPlanes = "both" | "kong" | "envoy";
 
@@ -44,6 +44,18 @@ export interface PolicyField {
   typeLabel?: string;
   /** Rows that share a path and differ by a sibling's value (token source `name` per `type`). */
   variant?: string;
+  /** An object whose members are another section's (a route's `rateLimit` is `rateLimit`'s), without defaults:
+   *  what the object leaves out comes from that section. */
+  sameAs?: string;
+  /** With `sameAs`: members only that section may set (refused in this object). */
+  except?: string[];
+  /** `required: "whenEnabled"` is met by this sibling instead (`rateLimit.rate` or `rateLimit.limits`). */
+  orInstead?: string;
+  /** Siblings that must not be given together with this field (`limits` with `rate`/`periodSeconds`/`burst`). */
+  excludes?: string[];
+  /** `false`: no default in the Kong schema, where Kong would write it into every config (making a sibling that
+   *  excludes this field, `limits`, look given twice; or a section left out appear); the core fills it. */
+  kongDefault?: false;
   description: string;
 }
 
@@ -51,6 +63,8 @@ const HEADER_NAME = "header name (token characters, 1..256)";
 const HEADER_PATTERN = "^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$";
 const PATH_RULE = "path rule (starts with \"/\", optional trailing \"*\")";
 const PATH_RULE_PATTERN = "^/[!-)+-~]*\\*?$";
+const NAME_ITEM = "name (1..256 characters, no control characters)";
+const SF_TOKEN_PATTERN = "^[A-Za-z*][!#$%&'*+.^_`|~0-9A-Za-z:/-]{0,63}$";
 
 export const POLICY_FIELDS: PolicyField[] = [
   // ------------------------------------------------------------------ auth
@@ -152,6 +166,12 @@ export const POLICY_FIELDS: PolicyField[] = [
     default: "meshgate", planes: "both", description: "`realm` of `WWW-Authenticate: Bearer realm=\"…\"`. Printable ASCII = space to `~`." },
   { path: "auth.clockSkewSeconds", type: "number", phrase: "number 0..300", range: [0, 300], default: 0, planes: "both",
     description: "Tolerance when comparing `exp`/`nbf` with the plane's clock." },
+  { path: "auth.claimHeaders", type: "map", phrase: "object of at most 32 claim → header names", length: [0, 32], default: {}, planes: "both",
+    description: "`forward` mode: `{ claim: \"auth-response-header\" }`, the auth response's headers that carry `scope`, `aud` and any claim a `require` reads, e.g. `{ scope: x-auth-scope }`." },
+  { path: "auth.claimHeaders.*", type: "string", phrase: HEADER_NAME, length: [1, 256], pattern: HEADER_PATTERN, planes: "both",
+    description: "Auth-response header that carries the claim (the key, 1..256 characters without control characters), lowercased." },
+  { path: "auth.shadow", type: "boolean", phrase: "boolean", default: false, planes: "both",
+    description: "Shadow mode: auth decides in full (cache, auth-service calls, fail mode, requirements) and records what it would have done (a decision-log line with `shadow: true` and `would_status`; `meshgate_shadow_decisions_total`) but never refuses, sets no identity header and strips none a client sent; later sections see the request as anonymous. Top-level only: it applies on every route ([DECISIONS.md §10](DECISIONS.md#10-shadow-mode), [SECURITY.md](../SECURITY.md#shadow-mode))." },
 
   // ------------------------------------------------------------------ canary
   { path: "canary", type: "object", phrase: "object", planes: "both",
@@ -183,6 +203,8 @@ export const POLICY_FIELDS: PolicyField[] = [
     planes: "kong", description: "A Kong Upstream entity (`kong.service.setUpstream`)." },
   { path: "canary.kong.target", type: "string", phrase: "host:port (port 1..65535)", length: [3, 259], pattern: "^[A-Za-z0-9._-]{1,253}:[0-9]{1,5}$",
     planes: "kong", description: "A host (letters, digits, `-`, `.`, `_`; 1..253 characters; no IPv6 literal) and port (`kong.service.setTarget`)." },
+  { path: "canary.shadow", type: "boolean", phrase: "boolean", default: false, planes: "both",
+    description: "Shadow mode: the variant is chosen as if enforcing and recorded (`meshgate_shadow_decisions_total{section=\"canary\"}`), but the request is never re-routed, tagged or given baggage, and a client's own tag or override header is not stripped. A route's `canary` may set it too ([DECISIONS.md §10](DECISIONS.md#10-shadow-mode))." },
 
   // ------------------------------------------------------------------ rateLimit
   { path: "rateLimit", type: "object", phrase: "object", planes: "both", description: "Rate limiting (GCRA). Present = enabled." },
@@ -190,12 +212,12 @@ export const POLICY_FIELDS: PolicyField[] = [
   { path: "rateLimit.key", type: "string", phrase: "\"subject\", \"ip\" or \"header:<name>\"", pattern: "^(subject|ip|header:[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256})$",
     default: "subject", planes: "both",
     description: "What a limit counts: the verified subject (requests without one are counted by client IP), the client IP, or a request header (`header:x-api-key`; the name is a header name, lowercased; requests without it are counted by client IP). `ip` and `header:` limits run before auth; `subject` limits run after it. A `header:` value is the client's choice (a new value is a new bucket): pair it with `preAuthIp` to bound what one client costs the auth service." },
-  { path: "rateLimit.rate", type: "integer", phrase: "integer 1..1000000", range: [1, 1000000], required: "whenEnabled", planes: "both",
-    description: "Requests per period." },
-  { path: "rateLimit.periodSeconds", type: "integer", phrase: "integer 1..86400", range: [1, 86400], default: 1, planes: "both",
+  { path: "rateLimit.rate", type: "integer", phrase: "integer 1..1000000", range: [1, 1000000], required: "whenEnabled", orInstead: "limits", planes: "both",
+    description: "Requests per period (one window; `limits` for several)." },
+  { path: "rateLimit.periodSeconds", type: "integer", phrase: "integer 1..86400", range: [1, 86400], default: 1, kongDefault: false, planes: "both",
     description: "Length of the period." },
   { path: "rateLimit.burst", type: "integer", phrase: "integer >= 0", phraseNote: " (wrong type, fraction or negative); `integer <= 1000000` (too large)",
-    range: [0, 1000000], phraseAbove: "integer <= 1000000", default: 0, planes: "both",
+    range: [0, 1000000], phraseAbove: "integer <= 1000000", default: 0, kongDefault: false, planes: "both",
     description: "Extra requests allowed at once; capacity is `burst + 1`." },
   { path: "rateLimit.policy", type: "string", phrase: "one of \"local\", \"redis\"", choices: ["local", "redis"], default: "local", planes: "both",
     description: "`local`: state in the plane — one Node process serves every Kong worker; on Envoy the state is proxy-wasm shared data, shared by the workers of one proxy (a limit per replica). `redis`: one limit across all Kong nodes (atomic GCRA script). **Kong only**: the Envoy plane treats `redis` as `local`." },
@@ -217,7 +239,7 @@ export const POLICY_FIELDS: PolicyField[] = [
     description: "Prefix of every key meshgate writes." },
   { path: "rateLimit.headers", type: "string", phrase: "one of \"ietf\", \"legacy\", \"none\"", choices: ["ietf", "legacy", "none"], default: "ietf", planes: "both",
     description: "`ietf`: the current IETF draft, `RateLimit-Policy: \"<name>\";q=<rate>;w=<period>` and `RateLimit: \"<name>\";r=<remaining>;t=<seconds>`. `legacy`: `X-RateLimit-Limit/Remaining/Reset` plus the older `RateLimit-Limit/Remaining/Reset` trio. `none`: only `Retry-After` on rejections." },
-  { path: "rateLimit.name", type: "string", phrase: "structured-field token (1..64 characters)", length: [1, 64], pattern: "^[A-Za-z*][!#$%&'*+.^_`|~0-9A-Za-z:/-]{0,63}$",
+  { path: "rateLimit.name", type: "string", phrase: "structured-field token (1..64 characters)", length: [1, 64], pattern: SF_TOKEN_PATTERN,
     default: "default", planes: "both", description: "Policy name in the `ietf` headers: a letter or `*`, then token characters, `:` or `/`." },
   { path: "rateLimit.status", type: "integer", phrase: "integer 400..599", range: [400, 599], default: 429, planes: "both", description: "Status of a rejection." },
   { path: "rateLimit.preAuthIp", type: "object", phrase: "object", planes: "both",
@@ -228,6 +250,21 @@ export const POLICY_FIELDS: PolicyField[] = [
     description: "Length of the period." },
   { path: "rateLimit.preAuthIp.burst", type: "integer", phrase: "integer 0..1000000", range: [0, 1000000], default: 0, planes: "both",
     description: "Extra requests allowed at once." },
+  { path: "rateLimit.limits", type: "array", phrase: "array of 1..8 limits", length: [1, 8], excludes: ["rate", "periodSeconds", "burst"],
+    phraseNote: "; not with `rate`/`periodSeconds`/`burst` (`expected \"limits\" or \"rate\" (+ \"periodSeconds\", \"burst\"), got both`)", planes: "both",
+    description: "Several windows instead of `rate`/`periodSeconds`/`burst`, all enforced (e.g. 20/s and 1000/h, as Kong's rate-limiting takes second/minute/hour/day together): a request consumes from every window only when all of them allow it. `RateLimit-Policy` lists every window, `RateLimit` the binding one ([DECISIONS.md §9](DECISIONS.md#9-routes-requirements-several-windows-policy-v2))." },
+  { path: "rateLimit.limits[]", type: "object", phrase: "object", planes: "both", description: "One window." },
+  { path: "rateLimit.limits[].rate", type: "integer", phrase: "integer 1..1000000", range: [1, 1000000], required: "always", planes: "both",
+    description: "Requests per period." },
+  { path: "rateLimit.limits[].periodSeconds", type: "integer", phrase: "integer 1..86400", range: [1, 86400], default: 1, planes: "both",
+    description: "Length of the period." },
+  { path: "rateLimit.limits[].burst", type: "integer", phrase: "integer 0..1000000", range: [0, 1000000], default: 0, planes: "both",
+    description: "Extra requests allowed at once." },
+  { path: "rateLimit.limits[].name", type: "string", phrase: "structured-field token (1..64 characters)", phraseNote: ", unique", length: [1, 64],
+    pattern: SF_TOKEN_PATTERN, planes: "both",
+    description: "The window's name in the headers and the problem body. Left out: `<name>-second`, `-minute`, `-hour`, `-day` or `-<n>s` after its period." },
+  { path: "rateLimit.shadow", type: "boolean", phrase: "boolean", default: false, planes: "both",
+    description: "Shadow mode: the limits (this one and `preAuthIp`) run and consume their state exactly as if enforcing, and every refusal they would make is recorded (`would_status` = `status`), but no request is refused and no RateLimit, `Retry-After` or fallback-marker header is added. A route's `rateLimit` may set it too ([DECISIONS.md §10](DECISIONS.md#10-shadow-mode))." },
 
   // ------------------------------------------------------------------ log
   { path: "log", type: "object", phrase: "object", planes: "both", description: "Decision logs (on for errors when left out)." },
@@ -239,6 +276,64 @@ export const POLICY_FIELDS: PolicyField[] = [
     planes: "envoy", description: "Log level of the lines. On Kong every line is at INFO, the level Kong gives the plugin server's output." },
   { path: "log.includeSubject", type: "boolean", phrase: "boolean", default: false, planes: "both",
     description: "The verified subject is personal data: it appears in the line only when this is `true`. Tokens and paths never appear." },
+
+  // ------------------------------------------------------------------ require
+  { path: "require", type: "object", phrase: "object", planes: "both",
+    description: "What an authenticated request must hold (every route's default; a route's `require` replaces it). Unmet: 403 `insufficient_scope`." },
+  { path: "require.scopes", type: "array", typeLabel: "array of strings", phrase: "array of at most 64 names", length: [0, 64], default: [], planes: "both",
+    description: "Every one of these scopes." },
+  { path: "require.scopes[]", type: "string", phrase: NAME_ITEM, length: [1, 256], planes: "both", description: "" },
+  { path: "require.anyScopes", type: "array", typeLabel: "array of strings", phrase: "array of at most 64 names", length: [0, 64], default: [], planes: "both",
+    description: "At least one of these scopes." },
+  { path: "require.anyScopes[]", type: "string", phrase: NAME_ITEM, length: [1, 256], planes: "both", description: "" },
+  { path: "require.groups", type: "array", typeLabel: "array of strings", phrase: "array of at most 64 names", length: [0, 64], default: [], planes: "both",
+    description: "At least one of these groups." },
+  { path: "require.groups[]", type: "string", phrase: NAME_ITEM, length: [1, 256], planes: "both", description: "" },
+  { path: "require.audiences", type: "array", typeLabel: "array of strings", phrase: "array of at most 64 names", length: [0, 64], default: [], planes: "both",
+    description: "At least one of these audiences (`aud`)." },
+  { path: "require.audiences[]", type: "string", phrase: NAME_ITEM, length: [1, 256], planes: "both", description: "" },
+  { path: "require.claims", type: "map", phrase: "object of at most 32 claims", length: [0, 32], default: {}, planes: "both",
+    description: "`{ claim: value | [values] }`: the claim holds one of the values (compared as text; a list claim holds each item). Kong's schema takes lists only (`tenant: [acme]`)." },
+  { path: "require.claims.*", type: "scalarOrList", phrase: "string, number, boolean or array of 1..64 of them", length: [1, 64], planes: "both",
+    description: "The accepted values of the claim named by the key (1..256 characters without control characters); numbers are integers." },
+
+  // ------------------------------------------------------------------ routes
+  // No Kong default: a section left out stays out of the config Kong hands the plugin.
+  { path: "routes", type: "array", phrase: "array of at most 64 routes", length: [0, 64], default: [], kongDefault: false, planes: "both",
+    description: "Per-route rules, in order: the first route that matches a request applies; the top-level sections are the default (route `default`)." },
+  { path: "routes[]", type: "object", phrase: "object", planes: "both", description: "One route." },
+  { path: "routes[].name", type: "string", phrase: "route name (1..64 of a-z, 0-9, \"_\", \"-\"; not \"default\")", phraseNote: ", unique",
+    length: [1, 64], pattern: "^(?!default$)[a-z0-9_-]{1,64}$", required: "always", planes: "both",
+    description: "Names the route in decision logs and metrics." },
+  { path: "routes[].match", type: "object", phrase: "object", required: "always", planes: "both",
+    description: "Every part given must hold; `{}` matches every request." },
+  { path: "routes[].match.paths", type: "array", typeLabel: "array of strings", phrase: "array of at most 256 path rules", length: [0, 256], default: [],
+    planes: "both",
+    description: "Path rules as in `anonymousPaths`, matched against the canonical path; when any route matches on paths, an ambiguous path is refused with 400. Empty: every path." },
+  { path: "routes[].match.paths[]", type: "string", phrase: PATH_RULE, length: [1, 1024], pattern: PATH_RULE_PATTERN, planes: "both",
+    description: "See [Path rules](#path-rules)." },
+  { path: "routes[].match.methods", type: "array", typeLabel: "array of strings", phrase: "array of at most 16 methods", length: [0, 16], default: [],
+    planes: "both", description: "Request methods, compared upper-cased. Empty: every method." },
+  { path: "routes[].match.methods[]", type: "string", phrase: "method (token characters, 1..32)", length: [1, 32], pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}$",
+    planes: "both", description: "" },
+  { path: "routes[].match.headers", type: "array", phrase: "array of at most 16 header matches", length: [0, 16], default: [], planes: "both",
+    description: "Header matches, all of which must hold." },
+  { path: "routes[].match.headers[]", type: "object", phrase: "object", planes: "both",
+    description: "`{ name, value? }`: the header's first value equals `value` exactly or, without `value`, the header is present." },
+  { path: "routes[].match.headers[].name", type: "string", phrase: HEADER_NAME, length: [1, 256], pattern: HEADER_PATTERN, required: "always", planes: "both",
+    description: "Request header, compared case-insensitively." },
+  { path: "routes[].match.headers[].value", type: "string", phrase: "exact value (1..1024 visible ASCII characters)", length: [1, 1024], pattern: "^[!-~]{1,1024}$",
+    planes: "both", description: "Value the header's first value must equal, byte for byte." },
+  { path: "routes[].anonymous", type: "boolean", phrase: "boolean", phraseNote: "; no `require` with it", default: false, planes: "both",
+    description: "Serve without a token (only when every reading of the path matches)." },
+  { path: "routes[].failure", type: "object", phrase: "object", sameAs: "auth.failure", planes: "both",
+    description: "Auth-failure mode on this route: the members named override `auth.failure`." },
+  { path: "routes[].require", type: "object", phrase: "object", sameAs: "require", planes: "both",
+    description: "Replaces the top-level `require` on this route." },
+  { path: "routes[].rateLimit", type: "object", phrase: "object", sameAs: "rateLimit", except: ["policy", "faultTolerant", "redis", "preAuthIp"], planes: "both",
+    description: "Own limits, in their own key namespace; the members named override the top-level `rateLimit` (the windows as a whole)." },
+  { path: "routes[].canary", type: "object", phrase: "object", sameAs: "canary", except: ["kong"], planes: "both",
+    description: "Own percentage, or `enabled: false` for none. On Kong the canary target stays the top-level `canary.kong` (set it there, with `enabled: false` when only routes use canary)." },
 ];
 
 /** Rows directly below `parent` ("" = the sections), one per path (variants collapsed to their first row). */
@@ -248,10 +343,24 @@ export function childFields(parent: string): PolicyField[] {
   return POLICY_FIELDS.filter((field) => {
     if (!field.path.startsWith(prefix) || field.path === parent) return false;
     const rest = field.path.slice(prefix.length);
-    if (rest.includes(".") || rest.includes("[]") || seen.has(field.path)) return false;
+    if (rest.includes(".") || rest.includes("[]") || rest === "*" || seen.has(field.path)) return false;
     seen.add(field.path);
     return true;
   });
+}
+
+/** The members an object may have: its own rows, or for `sameAs` the other section's rows minus `except`. */
+export function memberFields(object: PolicyField): PolicyField[] {
+  if (object.sameAs === undefined) return childFields(object.path);
+  const except = object.except ?? [];
+  return childFields(object.sameAs).filter((field) => !except.includes(fieldName(field)));
+}
+
+/** The value row of a map field (`require.claims.*`: every member's value). */
+export function valueField(map: PolicyField): PolicyField {
+  const row = POLICY_FIELDS.find((field) => field.path === `${map.path}.*`);
+  if (row === undefined) throw new Error(`${map.path}: a map row needs a value row ${map.path}.*`);
+  return row;
 }
 
 /** The item row of an array field (`auth.forwardHeaders[]`), if it has one. */

@@ -2,16 +2,58 @@
 // (shared/README.md, "For developers"). Used by conformance and by planes that log their configuration.
 import { JsonValue, parseJson } from "./json";
 import {
-  AuthMode, AuthPolicy, CanaryPolicy, FailMode, LimitHeaders, LimitKeyKind, LimitStore, LogPolicy, Policy, RateLimitPolicy,
+  AuthMode, AuthPolicy, CanaryPolicy, FailMode, FailureSettings, LimitHeaders, LimitKeyKind, LimitStore, LogPolicy, Policy, RateLimitPolicy,
   TokenSourceKind,
 } from "./policy";
+import { Requirements, Route } from "./policy-routes";
 
 export function policyToJson(policy: Policy): JsonValue {
+  const routes = JsonValue.array();
+  for (let i = 0; i < policy.routes.length; i++) routes.push(routeToJson(policy.routes[i]));
   return JsonValue.object()
     .set("auth", authToJson(policy.auth))
     .set("canary", canaryToJson(policy.canary))
     .set("rateLimit", rateLimitToJson(policy.rateLimit))
-    .set("log", logToJson(policy.log));
+    .set("log", logToJson(policy.log))
+    .set("require", requireToJson(policy.require))
+    .set("routes", routes);
+}
+
+/** A route with the sections that apply on it (its overrides over the top-level ones). */
+function routeToJson(route: Route): JsonValue {
+  const headers = JsonValue.array();
+  for (let i = 0; i < route.match.headers.length; i++) {
+    const h = route.match.headers[i];
+    const item = JsonValue.object().setString("name", h.name);
+    headers.push(h.present ? item : item.setString("value", h.value));
+  }
+  return JsonValue.object()
+    .setString("name", route.name)
+    .set("match", JsonValue.object().set("paths", strings(route.match.paths)).set("methods", strings(route.match.methods)).set("headers", headers))
+    .setBool("anonymous", route.anonymous)
+    .set("failure", failureToJson(route.failure))
+    .set("require", requireToJson(route.require))
+    .set("rateLimit", rateLimitToJson(route.rateLimit))
+    .set("canary", canaryToJson(route.canary));
+}
+
+function requireToJson(require: Requirements): JsonValue {
+  const claims = JsonValue.object();
+  for (let i = 0; i < require.claimNames.length; i++) claims.set(require.claimNames[i], strings(require.claimValues[i]));
+  return JsonValue.object()
+    .set("scopes", strings(require.scopes))
+    .set("anyScopes", strings(require.anyScopes))
+    .set("groups", strings(require.groups))
+    .set("audiences", strings(require.audiences))
+    .set("claims", claims);
+}
+
+function failureToJson(failure: FailureSettings): JsonValue {
+  return JsonValue.object()
+    .setString("mode", failure.mode == FailMode.Open ? "open" : "closed")
+    .setNumber("status", f64(failure.status))
+    .set("openPaths", strings(failure.openPaths))
+    .setString("degradedHeader", failure.degradedHeader);
 }
 
 function strings(values: Array<string>): JsonValue {
@@ -54,11 +96,9 @@ function authToJson(auth: AuthPolicy): JsonValue {
       .setString("pointer", rule.pointer)
       .set("equals", expected.ok() ? expected.value! : JsonValue.nul());
   }
-  const failure = JsonValue.object()
-    .setString("mode", auth.failure.mode == FailMode.Open ? "open" : "closed")
-    .setNumber("status", f64(auth.failure.status))
-    .set("openPaths", strings(auth.failure.openPaths))
-    .setString("degradedHeader", auth.failure.degradedHeader);
+  const failure = failureToJson(auth.failure);
+  const claimHeaders = JsonValue.object();
+  for (let i = 0; i < auth.claimHeaders.length; i++) claimHeaders.setString(auth.claimHeaders[i].from, auth.claimHeaders[i].to);
   return JsonValue.object()
     .setBool("enabled", auth.enabled)
     .setString("mode", auth.mode == AuthMode.Forward ? "forward" : "introspection")
@@ -75,7 +115,9 @@ function authToJson(auth: AuthPolicy): JsonValue {
     .set("failure", failure)
     .set("anonymousPaths", strings(auth.anonymousPaths))
     .setString("realm", auth.realm)
-    .setNumber("clockSkewSeconds", auth.clockSkewSeconds);
+    .setNumber("clockSkewSeconds", auth.clockSkewSeconds)
+    .set("claimHeaders", claimHeaders)
+    .setBool("shadow", auth.shadow);
 }
 
 function canaryToJson(canary: CanaryPolicy): JsonValue {
@@ -89,7 +131,8 @@ function canaryToJson(canary: CanaryPolicy): JsonValue {
     .setString("salt", canary.salt)
     .setString("tagHeader", canary.tagHeader)
     .setString("baggageKey", canary.baggageKey)
-    .set("kong", JsonValue.object().setString("upstream", canary.kong.upstream).setString("target", target));
+    .set("kong", JsonValue.object().setString("upstream", canary.kong.upstream).setString("target", target))
+    .setBool("shadow", canary.shadow);
 }
 
 function rateLimitToJson(limit: RateLimitPolicy): JsonValue {
@@ -119,10 +162,23 @@ function rateLimitToJson(limit: RateLimitPolicy): JsonValue {
     .setString("headers", headers)
     .setString("name", limit.name)
     .setNumber("status", f64(limit.status));
+  const limits = JsonValue.array();
+  if (limit.limits.length == 0) {
+    limits.push(JsonValue.object().setNumber("rate", f64(limit.rate)).setNumber("periodSeconds", f64(limit.periodSeconds))
+      .setNumber("burst", f64(limit.burst)).setString("name", ""));
+  }
+  for (let i = 0; i < limit.limits.length; i++) {
+    const w = limit.limits[i];
+    limits.push(JsonValue.object().setNumber("rate", f64(w.rate)).setNumber("periodSeconds", f64(w.periodSeconds))
+      .setNumber("burst", f64(w.burst)).setString("name", w.name));
+  }
+  // Every window enforced (one window: the rate/periodSeconds/burst above).
+  out.set("limits", limits);
   const pre = limit.preAuthIp;
   out.set("preAuthIp", pre.rate > 0
     ? JsonValue.object().setNumber("rate", f64(pre.rate)).setNumber("periodSeconds", f64(pre.periodSeconds)).setNumber("burst", f64(pre.burst))
     : JsonValue.nul());
+  out.setBool("shadow", limit.shadow);
   return out;
 }
 

@@ -3,11 +3,12 @@
 import { JsonValue, parseJson, stringifyJson } from "./json";
 import {
   AuthMode, AuthPolicy, AuthServiceAddress, BodyRule, CanaryPolicy, DecisionCacheSettings, FailMode, FailureSettings,
-  HeaderMapping, KongCanaryTarget, LimitKeyKind, LogPolicy, Policy, PreAuthIpLimit, RateLimitPolicy, RedisSettings, TokenSource, TokenSourceKind,
+  HeaderMapping, KongCanaryTarget, LimitKeyKind, LimitWindow, LogPolicy, Policy, PreAuthIpLimit, RateLimitPolicy, RedisSettings, TokenSource, TokenSourceKind,
 } from "./policy";
 import {
   MemberWalk, PolicyErrors, choicePhrase, describeValue, isIntegerIn, itemPath, memberPath, readBool, readChoice, readInt, readNumber,
 } from "./policy-reader";
+import { deriveAuthorizationNeeds, parseClaimHeaders, parseLimits, parseRequire, parseRoutes } from "./policy-routes";
 import {
   hasNoControl, isAuthority, isHeaderName, isHttpUrl, isJsonPointer, isPathRule, isRealm, isRequestPath, isSfToken,
   isTargetHost, isToken, isUnreservedName, isVisibleAscii, parsePort,
@@ -35,6 +36,7 @@ export function policyFromJson(doc: JsonValue): PolicyResult {
     errors.expected("$", "object", doc);
   } else {
     const walk = new MemberWalk(errors, TOP_FIELDS);
+    let routes: JsonValue | null = null;
     for (let i = 0; i < doc.keys.length; i++) {
       const key = doc.keys[i];
       const path = memberPath("", key);
@@ -43,8 +45,13 @@ export function policyFromJson(doc: JsonValue): PolicyResult {
       if (key == "auth") parseAuth(errors, value, path, policy.auth);
       else if (key == "canary") parseCanary(errors, value, path, policy.canary);
       else if (key == "rateLimit") parseRateLimit(errors, value, path, policy.rateLimit);
+      else if (key == "require") parseRequire(errors, value, path, policy.require);
+      else if (key == "routes") routes = value;
       else parseLog(errors, value, path, policy.log);
     }
+    // Routes build on the top-level sections, wherever the document puts them.
+    if (routes != null) parseRoutes(errors, routes, "routes", doc, policy);
+    deriveAuthorizationNeeds(policy);
   }
   const result = new PolicyResult();
   result.errors = errors.list;
@@ -52,7 +59,7 @@ export function policyFromJson(doc: JsonValue): PolicyResult {
   return result;
 }
 
-const TOP_FIELDS: Array<string> = ["auth", "canary", "rateLimit", "log"];
+const TOP_FIELDS: Array<string> = ["auth", "canary", "rateLimit", "log", "require", "routes"];
 
 const HEADER_NAME = "header name (token characters, 1..256)";
 const OWNED_HEADER = "header name meshgate can own (not a token source or reserved header)";
@@ -115,6 +122,11 @@ function readStringList(
   return out;
 }
 
+/** Array of at most `maxItems` names (1..256 characters, no control characters). */
+export function readStringListOf(errors: PolicyErrors, value: JsonValue, path: string, maxItems: i32, arrayWhat: string, itemWhat: string): Array<string> {
+  return readStringList(errors, value, path, maxItems, arrayWhat, LIST_NAMES, itemWhat);
+}
+
 const LIST_FORWARDED: i32 = 0;
 const LIST_PATH_RULES: i32 = 1;
 const LIST_NAMES: i32 = 2;
@@ -130,7 +142,7 @@ function listItemOk(kind: i32, s: string): bool {
 const AUTH_FIELDS: Array<string> = [
   "enabled", "mode", "service", "timeoutMs", "tokenSources", "maxTokenLength", "forwardHeaders",
   "introspectionAuthorization", "identityHeaders", "headerMappings", "cache", "bodyRule", "failure",
-  "anonymousPaths", "realm", "clockSkewSeconds",
+  "anonymousPaths", "realm", "clockSkewSeconds", "claimHeaders", "shadow",
 ];
 const AUTH_MODES: Array<string> = ["introspection", "forward"];
 
@@ -170,7 +182,9 @@ function parseAuth(errors: PolicyErrors, section: JsonValue, path: string, out: 
     } else if (key == "realm") {
       if (value.isString() && isRealm(value.str)) out.realm = value.str;
       else errors.expected(at, "realm (at most 256 printable ASCII characters, no \" or \\)", value);
-    } else out.clockSkewSeconds = readNumber(errors, value, at, 0, 300, out.clockSkewSeconds);
+    } else if (key == "claimHeaders") out.claimHeaders = parseClaimHeaders(errors, value, at);
+    else if (key == "shadow") out.shadow = readBool(errors, value, at, false);
+    else out.clockSkewSeconds = readNumber(errors, value, at, 0, 300, out.clockSkewSeconds);
   }
   if (!serviceGiven && enabled) errors.expectedGot(memberPath(path, "service"), SERVICE_EITHER, "nothing");
   checkForwardMappings(errors, path, out);
@@ -418,7 +432,7 @@ function parseBodyRule(errors: PolicyErrors, value: JsonValue, path: string): Bo
 const FAILURE_FIELDS: Array<string> = ["mode", "status", "openPaths", "degradedHeader"];
 const FAIL_MODES: Array<string> = ["closed", "open"];
 
-function parseFailure(errors: PolicyErrors, value: JsonValue, path: string, out: FailureSettings): void {
+export function parseFailure(errors: PolicyErrors, value: JsonValue, path: string, out: FailureSettings): void {
   if (!isObjectOrReport(errors, value, path)) return;
   const walk = new MemberWalk(errors, FAILURE_FIELDS);
   for (let i = 0; i < value.keys.length; i++) {
@@ -444,9 +458,10 @@ function parseFailure(errors: PolicyErrors, value: JsonValue, path: string, out:
 
 const CANARY_FIELDS: Array<string> = [
   "enabled", "overrideHeader", "overrideGroups", "overrideSubjects", "percentage", "salt", "tagHeader", "baggageKey", "kong",
+  "shadow",
 ];
 
-function parseCanary(errors: PolicyErrors, section: JsonValue, path: string, out: CanaryPolicy): void {
+export function parseCanary(errors: PolicyErrors, section: JsonValue, path: string, out: CanaryPolicy): void {
   if (!isObjectOrReport(errors, section, path)) return;
   out.enabled = true;
   const walk = new MemberWalk(errors, CANARY_FIELDS);
@@ -476,7 +491,8 @@ function parseCanary(errors: PolicyErrors, section: JsonValue, path: string, out
     else if (key == "baggageKey") {
       if (value.isString() && isToken(value.str, 0, 256)) out.baggageKey = value.str;
       else errors.expected(at, "baggage key (empty or token characters, at most 256)", value);
-    } else parseKongTarget(errors, value, at, out.kong);
+    } else if (key == "shadow") out.shadow = readBool(errors, value, at, false);
+    else parseKongTarget(errors, value, at, out.kong);
   }
 }
 
@@ -556,7 +572,7 @@ function readTarget(value: JsonValue, out: KongCanaryTarget): bool {
 
 const RATE_LIMIT_FIELDS: Array<string> = [
   "enabled", "key", "rate", "periodSeconds", "burst", "policy", "faultTolerant", "redis", "headers", "name", "status",
-  "preAuthIp",
+  "preAuthIp", "limits", "shadow",
 ];
 const PRE_AUTH_IP_FIELDS: Array<string> = ["rate", "periodSeconds", "burst"];
 const LIMIT_STORES: Array<string> = ["local", "redis"];
@@ -564,7 +580,7 @@ const LIMIT_HEADER_STYLES: Array<string> = ["ietf", "legacy", "none"];
 const RATE = "integer 1..1000000";
 const MAX_BURST: f64 = 1000000;
 
-function parseRateLimit(errors: PolicyErrors, section: JsonValue, path: string, out: RateLimitPolicy): void {
+export function parseRateLimit(errors: PolicyErrors, section: JsonValue, path: string, out: RateLimitPolicy): void {
   if (!isObjectOrReport(errors, section, path)) return;
   out.enabled = true;
   const enabled = sectionEnabled(section);
@@ -595,9 +611,26 @@ function parseRateLimit(errors: PolicyErrors, section: JsonValue, path: string, 
       if (value.isString() && isSfToken(value.str)) out.name = value.str;
       else errors.expected(at, "structured-field token (1..64 characters)", value);
     } else if (key == "preAuthIp") parsePreAuthIp(errors, value, at, out.preAuthIp);
+    else if (key == "limits") out.limits = parseLimits(errors, value, at);
+    else if (key == "shadow") out.shadow = readBool(errors, value, at, false);
     else out.status = readInt(errors, value, at, 400, 599, out.status);
   }
-  if (enabled && !section.has("rate")) errors.expected(memberPath(path, "rate"), RATE, null);
+  const windowGiven = section.has("rate") || section.has("periodSeconds") || section.has("burst");
+  if (section.has("limits")) {
+    if (windowGiven) errors.expectedGot(path, "\"limits\" or \"rate\" (+ \"periodSeconds\", \"burst\")", "both");
+  } else {
+    if (enabled && !section.has("rate")) errors.expected(memberPath(path, "rate"), RATE, null);
+    const only = new LimitWindow();
+    only.rate = out.rate;
+    only.periodSeconds = out.periodSeconds;
+    only.burst = out.burst;
+    out.limits = [only];
+  }
+  if (out.limits.length > 0) {
+    out.rate = out.limits[0].rate;
+    out.periodSeconds = out.limits[0].periodSeconds;
+    out.burst = out.limits[0].burst;
+  }
 }
 
 function parsePreAuthIp(errors: PolicyErrors, value: JsonValue, path: string, out: PreAuthIpLimit): void {

@@ -3,6 +3,8 @@
 // Every field's facts (range, default, …) are in the field table, policy-fields.ts; test/core/policy-fields.test.ts
 // fails when a default here disagrees with it.
 
+import { Requirements, Route } from "./policy-routes";
+
 export const enum AuthMode { Introspection = 0, Forward = 1 }
 export const enum TokenSourceKind { Header = 0, Cookie = 1, Query = 2 }
 export const enum FailMode { Closed = 0, Open = 1 }
@@ -77,6 +79,14 @@ export class AuthPolicy {
   anonymousPaths: Array<string> = new Array<string>();
   realm: string = "meshgate";
   clockSkewSeconds: f64 = 0;
+  /** Forward mode: the auth-response header holding each claim a requirement reads (claim name → header). */
+  claimHeaders: Array<HeaderMapping> = new Array<HeaderMapping>();
+  /** Derived, not parsed: every claim a requirement of the policy reads, so decisions (and the cache) keep it. */
+  neededClaims: Array<string> = new Array<string>();
+  /** Derived: whether any requirement exists (decisions then keep scopes and audiences). */
+  keepsAuthorization: bool = false;
+  /** Shadow: decide (cache, auth calls) and record, never enforce (DECISIONS.md §10). */
+  shadow: bool = false;
 }
 
 export class KongCanaryTarget {
@@ -99,6 +109,8 @@ export class CanaryPolicy {
   /** W3C baggage member key set to `canary`/`stable`; empty = no baggage. */
   baggageKey: string = "";
   kong: KongCanaryTarget = new KongCanaryTarget();
+  /** Shadow: choose the variant and record it, never re-route or tag (DECISIONS.md §10). */
+  shadow: bool = false;
 }
 
 export class RedisSettings {
@@ -120,6 +132,15 @@ export class PreAuthIpLimit {
   burst: i32 = 0;
 }
 
+/** One GCRA window of `rateLimit.limits` (policy-routes.ts). */
+export class LimitWindow {
+  rate: i32 = 0;
+  periodSeconds: i32 = 1;
+  burst: i32 = 0;
+  /** Its name in RateLimit-Policy / RateLimit; "" = derived from the policy name (ratelimit-headers.ts). */
+  name: string = "";
+}
+
 export class RateLimitPolicy {
   enabled: bool = false;
   keyKind: i32 = LimitKeyKind.Subject;
@@ -136,6 +157,11 @@ export class RateLimitPolicy {
   name: string = "default";
   status: i32 = 429;
   preAuthIp: PreAuthIpLimit = new PreAuthIpLimit();
+  /** Every window enforced (`limits`, or the one `rate`/`periodSeconds`/`burst` window); rate, periodSeconds and
+   *  burst above mirror the first one. Filled by the parser. */
+  limits: Array<LimitWindow> = new Array<LimitWindow>();
+  /** Shadow: consume GCRA state as if enforcing and record, never refuse or add headers (DECISIONS.md §10). */
+  shadow: bool = false;
 }
 
 export const enum DecisionLogMode { Off = 0, Errors = 1, All = 2 }
@@ -157,6 +183,10 @@ export class Policy {
   canary: CanaryPolicy = new CanaryPolicy();
   rateLimit: RateLimitPolicy = new RateLimitPolicy();
   log: LogPolicy = new LogPolicy();
+  /** Authorization requirements after authentication (the default for routes; empty = any valid token). */
+  require: Requirements = new Requirements();
+  /** Ordered; the first route that matches a request applies, else the sections above (route "default"). */
+  routes: Array<Route> = new Array<Route>();
 }
 
 function defaultTokenSources(): Array<TokenSource> {

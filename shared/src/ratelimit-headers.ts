@@ -14,7 +14,7 @@
 // Seconds: on an allowed request the reset value is ceil(resetUs / 1e6), the time until the key is
 // idle again. On a rejection every reset value equals Retry-After = max(1, ceil(retryAfterUs / 1e6)),
 // because the drafts ask that reset and Retry-After reference the same point in time.
-import { GcraResult, ceilDiv } from "./gcra";
+import { GcraResult, GcraVerdict, ceilDiv } from "./gcra";
 import { Header } from "./headers";
 import { formatNumber, quoteJson } from "./json";
 import { LimitHeaders, RateLimitPolicy } from "./policy";
@@ -32,15 +32,26 @@ export class RateLimitHeaderPlan {
   remainingNames: Array<string> = new Array<string>();
   resetNames: Array<string> = new Array<string>();
   retryAfterName: string = "";
+  /** Several windows: per window its name, ietf `"<name>";r=`, rate, and Kong per-period pair. */
+  windowNames: Array<string> = new Array<string>();
+  windowPrefixes: Array<string> = new Array<string>();
+  windowRates: Array<string> = new Array<string>();
+  windowPeriodLimits: Array<Header | null> = new Array<Header | null>();
+  windowPeriodRemaining: Array<string> = new Array<string>();
 }
 
 export function compileRateLimitHeaders(p: RateLimitPolicy, lowercase: bool): RateLimitHeaderPlan {
   const plan = new RateLimitHeaderPlan();
   plan.kind = p.headers;
   plan.retryAfterName = caseOf("Retry-After", lowercase);
+  const windows = p.limits.length;
+  if (windows > 1) {
+    compileWindows(plan, p, lowercase);
+    return plan;
+  }
   const rate = formatNumber(f64(p.rate));
   if (p.headers == LimitHeaders.Ietf) {
-    const name = sfString(p.name);
+    const name = sfString(windowName(p, 0));
     plan.fixed.push(new Header(caseOf("RateLimit-Policy", lowercase), name + ";q=" + rate + ";w=" + formatNumber(f64(p.periodSeconds))));
     plan.rateLimitName = caseOf("RateLimit", lowercase);
     plan.remainingPrefix = name + ";r=";
@@ -60,10 +71,87 @@ export function compileRateLimitHeaders(p: RateLimitPolicy, lowercase: bool): Ra
   return plan;
 }
 
+/** Several windows: RateLimit-Policy lists every one (draft-ietf-httpapi-ratelimit-headers §4: a List of
+ *  policies); legacy style shows the binding window in the unsuffixed fields and Kong's per-period pair for
+ *  every window whose period is a second, minute, hour or day. */
+function compileWindows(plan: RateLimitHeaderPlan, p: RateLimitPolicy, lowercase: bool): void {
+  let policyField = "";
+  for (let i = 0; i < p.limits.length; i++) {
+    const w = p.limits[i];
+    const name = windowName(p, i);
+    const rate = formatNumber(f64(w.rate));
+    plan.windowNames.push(name);
+    plan.windowPrefixes.push(sfString(name) + ";r=");
+    plan.windowRates.push(rate);
+    if (i > 0) policyField += ", ";
+    policyField += sfString(name) + ";q=" + rate + ";w=" + formatNumber(f64(w.periodSeconds));
+    const period = kongPeriodName(w.periodSeconds);
+    plan.windowPeriodLimits.push(period.length > 0 ? new Header(caseOf("X-RateLimit-Limit-" + period, lowercase), rate) : null);
+    plan.windowPeriodRemaining.push(period.length > 0 ? caseOf("X-RateLimit-Remaining-" + period, lowercase) : "");
+  }
+  if (p.headers == LimitHeaders.Ietf) {
+    plan.fixed.push(new Header(caseOf("RateLimit-Policy", lowercase), policyField));
+    plan.rateLimitName = caseOf("RateLimit", lowercase);
+  } else if (p.headers == LimitHeaders.Legacy) {
+    const prefixes = ["X-RateLimit-", "RateLimit-"];
+    for (let i = 0; i < prefixes.length; i++) {
+      plan.fixed.push(new Header(caseOf(prefixes[i] + "Limit", lowercase), ""));
+      plan.remainingNames.push(caseOf(prefixes[i] + "Remaining", lowercase));
+      plan.resetNames.push(caseOf(prefixes[i] + "Reset", lowercase));
+    }
+  }
+}
+
+/** A window's name in the fields and the problem body: its own `name`, else the policy's name (one window) or
+ *  the policy's name with the period (`default-second`, `default-hour`, `default-90s`). */
+export function windowName(p: RateLimitPolicy, index: i32): string {
+  if (p.limits.length == 0) return p.name;
+  const w = p.limits[index];
+  if (w.name.length > 0) return w.name;
+  if (p.limits.length == 1) return p.name;
+  const period = kongPeriodName(w.periodSeconds);
+  return p.name + "-" + (period.length > 0 ? period.toLowerCase() : w.periodSeconds.toString() + "s");
+}
+
 export function rateLimitHeaders(p: RateLimitPolicy, r: GcraResult): Array<Header> {
   const out = new Array<Header>();
   appendRateLimitHeaders(compileRateLimitHeaders(p, false), r, out);
   return out;
+}
+
+/** The headers of a verdict over all of the policy's windows (one window: exactly appendRateLimitHeaders). */
+export function appendVerdictHeaders(plan: RateLimitHeaderPlan, v: GcraVerdict, out: Array<Header>): void {
+  if (plan.windowNames.length == 0) {
+    appendRateLimitHeaders(plan, v.result, out);
+    return;
+  }
+  const r = v.result;
+  const b = v.binding;
+  const retryAfter = retryAfterSeconds(r);
+  const reset = integerText(r.allowed ? microsToSeconds(r.resetUs) : retryAfter);
+  if (plan.kind == LimitHeaders.Ietf) {
+    out.push(plan.fixed[0]);
+    out.push(new Header(plan.rateLimitName, plan.windowPrefixes[b] + remainingOf(r).toString() + ";t=" + reset));
+  } else if (plan.kind == LimitHeaders.Legacy) {
+    const limit = plan.windowRates[b];
+    const remainingText = remainingOf(r).toString();
+    for (let i = 0; i < 2; i++) {
+      out.push(new Header(plan.fixed[i].name, limit));
+      out.push(new Header(plan.remainingNames[i], remainingText));
+      out.push(new Header(plan.resetNames[i], reset));
+    }
+    for (let i = 0; i < plan.windowNames.length; i++) {
+      const periodLimit = plan.windowPeriodLimits[i];
+      if (periodLimit == null) continue;
+      out.push(periodLimit);
+      out.push(new Header(plan.windowPeriodRemaining[i], remainingOf(v.windows[i]).toString()));
+    }
+  }
+  if (!r.allowed) out.push(new Header(plan.retryAfterName, integerText(retryAfter)));
+}
+
+function remainingOf(r: GcraResult): i32 {
+  return r.allowed && r.remaining > 0 ? r.remaining : 0;
 }
 
 /** Appends the headers of a verdict to `out`, in the order rateLimitHeaders lists them. */
@@ -106,11 +194,16 @@ function integerText(n: f64): string {
  * `application/problem+json` (RATE_LIMITED_CONTENT_TYPE). `detail` carries Kong's default message.
  */
 export function rateLimitedBody(p: RateLimitPolicy): string {
+  return rateLimitedBodyNaming(p, p.name);
+}
+
+/** rateLimitedBody naming the window that refused (several windows). */
+export function rateLimitedBodyNaming(p: RateLimitPolicy, violated: string): string {
   return "{\"type\":\"https://iana.org/assignments/http-problem-types#quota-exceeded\"," +
     "\"title\":\"Request cannot be satisfied as assigned quota has been exceeded\"," +
     "\"status\":" + p.status.toString() + "," +
     "\"detail\":\"API rate limit exceeded\"," +
-    "\"violated-policies\":[" + quoteJson(p.name) + "]}";
+    "\"violated-policies\":[" + quoteJson(violated) + "]}";
 }
 
 function retryAfterSeconds(r: GcraResult): f64 {

@@ -113,7 +113,8 @@ export function pathMatches(rules: Array<string>, pathWithQuery: string): bool {
   return matchesAny(rules, reading.canonical) && matchesAny(rules, reading.literal);
 }
 
-function matchesAny(rules: Array<string>, path: string): bool {
+/** Whether one reading matches a rule (exact, or prefix for a rule ending in `*`). */
+export function matchesAny(rules: Array<string>, path: string): bool {
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i];
     if (rule.endsWith("*")) {

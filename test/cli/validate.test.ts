@@ -10,7 +10,7 @@ const BAD_FIELD_ERRORS = [
   'auth.service: expected "url" (Kong) or "cluster" + "authority" + "path" (Envoy), got nothing',
   "rateLimit.burst: expected integer >= 0, got -1",
   "rateLimit.rate: expected integer 1..1000000, got nothing",
-  "extra: unknown field (known: auth, canary, rateLimit, log)",
+  "extra: unknown field (known: auth, canary, rateLimit, log, require, routes)",
 ];
 
 function lines(text: string): string[] {
@@ -75,7 +75,7 @@ describe("meshgate validate", () => {
     expect(result.code).toBe(1);
     expect(lines(result.stderr)).toEqual([
       'rateLimit.perSecond: unknown field, did you mean "periodSeconds"? (known: enabled, key, rate, periodSeconds, burst, policy, ' +
-        "faultTolerant, redis, headers, name, status, preAuthIp)",
+        "faultTolerant, redis, headers, name, status, preAuthIp, limits, shadow)",
     ]);
   });
 

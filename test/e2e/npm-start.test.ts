@@ -34,7 +34,7 @@ function startMain(ports: Record<string, string> = {}): MainRun {
   const marker = randomUUID();
   const tmp = mkdtempSync(join(tmpdir(), "mg-npm-start-test-"));
   const child = spawn(process.execPath, [join(root, "build/dev/stack/main.mjs")], {
-    env: { ...process.env, AUTH_PORT: "0", STABLE_PORT: "0", CANARY_PORT: "0", KONG_PORT: "0", ENVOY_PORT: "0", ...ports, [MARKER]: marker, TMPDIR: tmp },
+    env: { ...process.env, AUTH_PORT: "0", STABLE_PORT: "0", CANARY_PORT: "0", KONG_PORT: "0", ENVOY_PORT: "0", KONG_METRICS_PORT: "0", ENVOY_ADMIN_PORT: "0", ...ports, [MARKER]: marker, TMPDIR: tmp },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const output: string[] = [];
@@ -145,6 +145,16 @@ describe("npm start (build/dev/stack/main.mjs)", () => {
     expect((await client.get(urls.envoy, "/from-npm-start")).status).toBe(401);
     await run.waitForLine(/^GET \/from-npm-start 200 kong (stable|canary) \d+\.\dms$/, 5_000);
     await run.waitForLine(/^GET \/from-npm-start 401 envoy local \d+\.\dms$/, 5_000);
+    // Both planes' decision logs in one form, and metrics on by default where the banner says.
+    await run.waitForLine(/^decision \{"time":\d+,"plane":"envoy",.*"section":"auth","shadow":false,"outcome":"deny","reason":"token_missing"/, 5_000);
+    await run.waitForLine(/^decision \{"time":\d+,"plane":"kong",.*"outcome":"allow","reason":"active"/, 20_000);
+    const [, kongMetrics] = await run.waitForLine(/Kong plane\s+(http:\/\/127\.0\.0\.1:\d+\/metrics)/, 1_000);
+    const [, envoyMetrics] = await run.waitForLine(/Envoy plane\s+(http:\/\/127\.0\.0\.1:\d+\/stats\/prometheus)/, 1_000);
+    for (const url of [kongMetrics!, envoyMetrics!]) {
+      const scraped = await fetch(url);
+      expect(scraped.status, url).toBe(200);
+      expect(await scraped.text(), url).toContain("# TYPE meshgate_cache_hit_total counter");
+    }
 
     // The rate-limit demo as a user pastes it: the token lines, then one burst per plane; each shows 429s.
     const demo = run.output.filter((l) => /^ {2}(BOB=|curl .*--parallel)/.test(l)).map((l) => l.trim());
@@ -154,6 +164,15 @@ describe("npm start (build/dev/stack/main.mjs)", () => {
     expect(counts.filter(([, status]) => status === "429").length, shown).toBe(2);
     expect(counts.every(([, status]) => status === "200" || status === "429"), shown).toBe(true);
     expect(shown).toMatch(/429 retry-after: 1 {2}ratelimit-policy: "default";q=20;w=1/);
+
+    // The routes demo of dev/policy.yaml as pasted: the admin route refuses alice (a tester, not an admin) with
+    // 403; the reports route's shadowed limit (1 per 10 s) lets all three through and records the two refusals.
+    const routeDemo = run.output.filter((l) => /^ {2}(ALICE=|curl -s -o \/dev\/null|for i in)/.test(l)).map((l) => l.trim());
+    expect(routeDemo).toHaveLength(3);
+    const routed = execFileSync("bash", ["-c", routeDemo.join("\n")], { encoding: "utf8", timeout: 60_000 });
+    expect(routed.trim().split("\n")).toEqual(["403", "200", "200", "200"]);
+    await run.waitForLine(/^decision \{"time":\d+,"plane":"kong",.*"route":"admin","section":"auth","shadow":false,"outcome":"deny","reason":"require_groups"/, 20_000);
+    await run.waitForLine(/^decision \{"time":\d+,"plane":"kong",.*"route":"reports","section":"rateLimit","shadow":true,"outcome":"deny","reason":"rate_limited","would_status":429\}$/, 20_000);
 
     run.process.kill("SIGINT");
     expect(await run.exit).toEqual({ code: 0, signal: null });

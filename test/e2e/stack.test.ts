@@ -13,6 +13,7 @@ const STARTUP_MS = 120_000;
 let stack: Stack;
 const client = new StackClient();
 const accessLines: AccessLine[] = [];
+const decisionLines: Array<{ plane: string; json: string }> = [];
 
 function section(name: string): Record<string, unknown> {
   return stack.policy[name] as Record<string, unknown>;
@@ -44,7 +45,7 @@ async function authStats(): Promise<Record<string, number>> {
 }
 
 beforeAll(async () => {
-  stack = await startStack({ onAccess: (line) => accessLines.push(line) });
+  stack = await startStack({ onAccess: (line) => accessLines.push(line), onDecision: (plane, json) => decisionLines.push({ plane, json }) });
 }, STARTUP_MS);
 
 afterAll(async () => {
@@ -58,6 +59,21 @@ describe.each(PLANES)("the %s plane of the running stack", (plane) => {
     expect(r.status).toBe(401);
     expect(r.headers["www-authenticate"]).toMatch(/^Bearer realm="/);
     expect(r.echo).toBeNull();
+  });
+
+  it("shows the decision in the stack's output and counts it on the plane's metrics, naming route, section and reason", async () => {
+    const r = await client.get(gateway(plane), "/observed", { "x-request-id": `observed-${plane}` });
+    expect(r.status).toBe(401);
+    // Kong's line arrives on the plugin server's output, asynchronously: wait for it by its request id.
+    await expect.poll(() => decisionLines.find((l) => l.json.includes(`"request_id":"observed-${plane}"`)), { timeout: 20_000, interval: 100 })
+      .toBeTruthy();
+    const line = JSON.parse(decisionLines.find((l) => l.json.includes(`"request_id":"observed-${plane}"`))!.json) as Record<string, unknown>;
+    expect(line).toMatchObject({ plane, route: "default", section: "auth", shadow: false, outcome: "deny", reason: "token_missing", status: 401 });
+    const url = plane === "kong" ? stack.urls.kongMetrics : stack.urls.envoyMetrics;
+    const series = 'meshgate_decisions_total{route="default",section="auth",outcome="deny",reason="token_missing"}';
+    // Envoy's filter writes its counts at the latest on its next tick (1 s).
+    await expect.poll(async () => (await (await fetch(url)).text()).split("\n").some((l) => l.startsWith(`${series} `)), { timeout: 20_000, interval: 200 })
+      .toBe(true);
   });
 
   it("forwards a good token to stable with the identity headers", async () => {

@@ -94,8 +94,18 @@ describe("metrics of the Kong plane", () => {
     });
     expect(backends.auth.stats().introspect).toBe(3);
 
-    // Only the histogram's `le` label exists on meshgate's own series; nothing that identifies a request.
-    const labelled = text.split("\n").filter((l) => /^meshgate_[a-z0-9_]+\{/.test(l) && !l.startsWith("meshgate_pluginserver_"));
+    // Every decision names its rule: the policy's route, the section and the reason, as labels.
+    const decisions = text.split("\n").filter((l) => l.startsWith("meshgate_decisions_total{"));
+    const rule = (section: string, outcome: string, reason: string, n: number): string =>
+      `meshgate_decisions_total{route="default",section="${section}",outcome="${outcome}",reason="${reason}"} ${n}`;
+    expect(decisions.sort()).toEqual([
+      rule("auth", "allow", "active", 2), rule("auth", "deny", "inactive", 2), rule("auth", "deny", "token_missing", 1),
+      rule("auth", "error", "auth_status_500", 1), rule("rateLimit", "deny", "rate_limited", 1),
+    ].sort());
+
+    // Besides those, only the histogram's `le` label exists on meshgate's own series; nothing that identifies a request.
+    const labelled = text.split("\n").filter((l) => /^meshgate_[a-z0-9_]+\{/.test(l) && !l.startsWith("meshgate_pluginserver_") &&
+      !l.startsWith("meshgate_decisions_total{"));
     expect(labelled.length).toBeGreaterThan(0);
     expect(labelled.every((l) => /^meshgate_auth_call_duration_ms_bucket\{le="[^"]+"\} \d+$/.test(l))).toBe(true);
     for (const secret of [alice, "revoked-token-7", "alice", "bob", "/orders", "127.0.0.1"]) expect(text).not.toContain(secret);

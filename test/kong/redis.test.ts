@@ -7,8 +7,9 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KongHost } from "../../dev/hosts/kong/gateway.js";
 import { GCRA_SCRIPT } from "../../kong-plugins/src/gcra-script";
-import { gcraParams, gcraStep } from "../../shared/src/gcra";
-import { RateLimitPolicy } from "../../shared/src/policy";
+import { gcraParams, gcraStep, gcraStepAll, gcraWindows } from "../../shared/src/gcra";
+import { LimitWindow, RateLimitPolicy } from "../../shared/src/policy";
+import { verdictFromReply } from "../../kong-plugins/src/limiter";
 import { startEcho, type EchoServer } from "../hosts/kong/helpers.js";
 import { redisAvailability, startRedis, type RedisProcess } from "../support/redis.js";
 import { KongHosts, eventually, headerValue, type Doc } from "./support.js";
@@ -33,6 +34,28 @@ interface SequenceVector {
 
 const vectors = (JSON.parse(readFileSync(join(import.meta.dirname, "../../shared/vectors/limits.json"), "utf8")) as SequenceVector[])
   .filter((v) => v.kind === "gcra.sequence");
+
+interface WindowsVector {
+  name: string;
+  kind: string;
+  input: { windows: { rate: number; periodSeconds: number; burst?: number }[]; tats?: number[]; requestsAtMs: number[] };
+  expected: { results: { allowed: boolean; binding: number; tats: number[]; windows: { allowed: boolean; remaining: number; resetUs: number; retryAfterUs: number }[] }[] };
+}
+
+const windowVectors = (JSON.parse(readFileSync(join(import.meta.dirname, "../../shared/vectors/limits.json"), "utf8")) as WindowsVector[])
+  .filter((v) => v.kind === "gcra.windows");
+
+function windowParams(windows: { rate: number; periodSeconds: number; burst?: number }[]) {
+  const policy = new RateLimitPolicy();
+  for (const w of windows) {
+    const window = new LimitWindow();
+    window.rate = w.rate;
+    window.periodSeconds = w.periodSeconds;
+    window.burst = w.burst ?? 0;
+    policy.limits.push(window);
+  }
+  return gcraWindows(policy);
+}
 
 function params(rate: number, periodSeconds: number, burst: number): { emissionUs: number; toleranceUs: number } {
   const policy = new RateLimitPolicy();
@@ -102,6 +125,57 @@ describe.skipIf(!availability.available)(`redis policy${availability.available ?
         }), { numRuns: 150 });
     });
 
+    async function runWindows(key: string, windows: ReturnType<typeof windowParams>, nowMs: number) {
+      const more = windows.slice(1).flatMap((w) => [String(w.emissionUs), String(w.toleranceUs)]);
+      const reply = (await client.eval(GCRA_SCRIPT, 1, key, String(windows[0]!.emissionUs), String(windows[0]!.toleranceUs),
+        String(Math.floor(nowMs * 1000)), ...more)) as number[];
+      return verdictFromReply(reply, windows.length);
+    }
+
+    it(`matches every gcra.windows vector (${windowVectors.length}): several windows consumed together or not at all`, async () => {
+      expect(windowVectors.length).toBeGreaterThanOrEqual(5);
+      for (const [index, vector] of windowVectors.entries()) {
+        const key = `windows:${index}`;
+        const windows = windowParams(vector.input.windows);
+        if (vector.input.tats?.length) await client.set(key, vector.input.tats.join(","));
+        for (const [step, at] of vector.input.requestsAtMs.entries()) {
+          const verdict = await runWindows(key, windows, at);
+          const want = vector.expected.results[step]!;
+          expect({
+            allowed: verdict.allowed, binding: verdict.binding,
+            windows: verdict.windows.map((w) => ({ allowed: w.allowed, remaining: w.remaining, resetUs: w.resetUs, retryAfterUs: w.retryAfterUs })),
+          }, `${vector.name} #${step}`).toEqual({ allowed: want.allowed, binding: want.binding, windows: want.windows });
+          // A TAT not stored (the key never allowed a request, or was seeded with fewer) is no state: 0.
+          const stored = ((await client.get(key)) ?? "").split(",").filter((t) => t.length > 0).map(Number);
+          expect(stored.length).toBeLessThanOrEqual(want.tats.length);
+          expect(want.tats.map((_, i) => stored[i] ?? 0), `${vector.name} #${step} stored`).toEqual(want.tats);
+        }
+      }
+    });
+
+    it("agrees with the core's gcraStepAll on generated multi-window sequences", async () => {
+      let run = 0;
+      const window = fc.record({ rate: fc.integer({ min: 1, max: 1000 }), periodSeconds: fc.constantFrom(1, 60, 3600, 86_400, 7), burst: fc.integer({ min: 0, max: 20 }) });
+      await fc.assert(fc.asyncProperty(
+        fc.array(window, { minLength: 1, maxLength: 4 }),
+        fc.array(fc.oneof(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 100_000_000 })).map((us) => 1_700_000_000_000 + us / 1000),
+          { minLength: 1, maxLength: 12 }),
+        async (shape, times) => {
+          const key = `generated-windows:${run++}`;
+          const windows = windowParams(shape);
+          let tats: number[] = [];
+          for (const at of times) {
+            const core = gcraStepAll(windows, tats, at);
+            const script = await runWindows(key, windows, at);
+            expect(script.allowed).toBe(core.allowed);
+            expect(script.binding).toBe(core.binding);
+            expect(script.windows.map((w) => [w.allowed, w.remaining, w.resetUs, w.retryAfterUs]))
+              .toEqual(core.windows.map((w) => [w.allowed, w.remaining, w.resetUs, w.retryAfterUs]));
+            tats = core.tatsToStore(tats);
+          }
+        }), { numRuns: 100 });
+    });
+
     it("on the Redis clock, keeps a key exactly until its bucket is full again", async () => {
       const { emissionUs, toleranceUs } = params(1, 10, 0); // one per 10 s
       const reply = (await client.eval(GCRA_SCRIPT, 1, "expiry", String(emissionUs), String(toleranceUs), "")) as number[];
@@ -119,6 +193,21 @@ describe.skipIf(!availability.available)(`redis policy${availability.available ?
     // busy test machine from turning a slow answer into a fallback.
     return { rateLimit: { key: "header:x-client", policy: "redis", redis: { port: redisServer.port, timeoutMs: 1000 }, ...extra } };
   }
+
+  it("several windows on Redis: three gateways allow exactly the tighter window of a concurrent burst, RateLimit names it", async () => {
+    const limits = [{ rate: 50, periodSeconds: 1, burst: 49 }, { rate: 8, periodSeconds: 3600, burst: 7 }];
+    const gateways = await Promise.all([0, 1, 2].map(() => hosts.start(redisPolicy({ limits }), upstream.url)));
+    const results = await Promise.all(Array.from({ length: 24 }, (_, i) =>
+      gateways[i % 3]!.request({ path: `/windows/${i}`, headers: { "x-client": "windows-client" } })));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(8);
+    const refused = results.filter((r) => r.status === 429);
+    expect(refused).toHaveLength(16);
+    expect(headerValue(refused[0]!.headers, "ratelimit-policy")).toBe("\"default-second\";q=50;w=1, \"default-hour\";q=8;w=3600");
+    expect(headerValue(refused[0]!.headers, "ratelimit")).toMatch(/^"default-hour";r=0;t=\d+$/);
+    // Both windows live in one key: the refused requests consumed from neither.
+    const stored = (await client.get(`meshgate:rl:h:x-client:windows-client`))!.split(",");
+    expect(stored).toHaveLength(2);
+  });
 
   it("three gateways sharing one Redis allow exactly the limit of a concurrent burst (30 requests, limit 10)", async () => {
     const gateways = await Promise.all([0, 1, 2].map(() => hosts.start(redisPolicy({ rate: 10, periodSeconds: 3600, burst: 9 }), upstream.url)));
@@ -139,11 +228,13 @@ describe.skipIf(!availability.available)(`redis policy${availability.available ?
   describe("Redis killed mid-test and brought back", () => {
     let tolerant: KongHost;
     let strict: KongHost;
+    let shadowed: KongHost;
 
     it("fault tolerant: falls back to the local limiter, marks the responses, logs once; recovers when Redis is back", async () => {
-      [tolerant, strict] = await Promise.all([
+      [tolerant, strict, shadowed] = await Promise.all([
         hosts.start(redisPolicy({ rate: 1000, faultTolerant: true }), upstream.url),
         hosts.start(redisPolicy({ rate: 1000, faultTolerant: false }), upstream.url),
+        hosts.start(redisPolicy({ rate: 1000, faultTolerant: true, shadow: true }), upstream.url),
       ]);
       const before = await tolerant.request({ path: "/", headers: { "x-client": "t" } });
       expect(before.status).toBe(200);
@@ -155,6 +246,14 @@ describe.skipIf(!availability.available)(`redis policy${availability.available ?
       for (let i = 0; i < 20; i++) during.push(await tolerant.request({ path: `/down/${i}`, headers: { "x-client": "t" } }));
       expect(during.map((r) => r.status)).toEqual(Array(20).fill(200));
       expect(during.every((r) => headerValue(r.headers, FALLBACK_HEADER) === "local-fallback")).toBe(true);
+      // A shadowed limit falls back the same way but leaves the response alone: no marker.
+      for (let i = 0; i < 2; i++) {
+        const shadowedDuring = await shadowed.request({ path: "/down/shadow", headers: { "x-client": "sh" } });
+        expect(shadowedDuring.status).toBe(200);
+        expect(headerValue(shadowedDuring.headers, FALLBACK_HEADER)).toBeUndefined();
+      }
+      // It did fall back: the outage line (queued by the first request, written by the second) says so.
+      expect(shadowed.logs().some((l) => l.message.includes("meshgate: redis") && l.message.includes("unavailable"))).toBe(true);
       // The local fallback still limits: a limit of 2 counts locally while Redis is away.
       tolerant.setConfig(redisPolicy({ rate: 2, periodSeconds: 3600, burst: 1, faultTolerant: true }));
       const local = [];

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../../dev/hosts/kong/repo-paths.js";
 import { startEcho } from "../hosts/kong/helpers.js";
-import { bearer, policyFor, startBackends, type Backends } from "../planes/support.js";
+import { bearer, policyFor as basePolicyFor, startBackends, type Backends } from "../planes/support.js";
 import { KongHosts, byHostname, headerValue } from "./support.js";
 
 const hosts = new KongHosts();
@@ -21,6 +21,12 @@ afterEach(async () => {
 afterAll(async () => {
   await backends?.close();
 });
+
+/** No test here is about the auth deadline: the default 200 ms of wall clock for a round trip between the plugin
+ *  server and the auth mock in this process was missed on a busy 2-core machine (a 503, a different test each run). */
+const AUTH_TIMEOUT_MS = 5000;
+const policyFor: typeof basePolicyFor = (backends, sections = {}) =>
+  basePolicyFor(backends, { ...sections, auth: { timeoutMs: AUTH_TIMEOUT_MS, ...sections.auth } });
 
 function variantOf(body: string): string | undefined {
   return (JSON.parse(body) as { variant?: string }).variant;

@@ -116,11 +116,13 @@ describe("the base: filter placement and canary routing", () => {
     expect(text).toContain("# Without a registry: url: file:///var/local/wasm/meshgate.wasm");
   });
 
-  it("runs a caller-side (match: CLIENT) filter for east-west canary, with policy.yaml minus rateLimit", async () => {
+  it("runs a caller-side (match: CLIENT) filter for east-west canary, with policy.yaml minus rateLimit (routes' too)", async () => {
     const caller = find(base, "WasmPlugin", "meshgate-caller");
     expect(at(caller, "spec", "match")).toEqual([{ mode: "CLIENT", ports: [{ number: 8080 }] }]);
     expect(at(caller, "spec", "selector", "matchLabels")).toEqual({ app: "frontend" });
-    const { rateLimit: _limits, ...withoutLimits } = policy;
+    const { rateLimit: _limits, ...rest } = policy;
+    const routes = (rest.routes as unknown as Array<Record<string, unknown>> | undefined)?.map(({ rateLimit: _routeLimits, ...route }) => route);
+    const withoutLimits = routes ? { ...rest, routes } : rest;
     expect(readPolicy("istio-manifests/policy-caller.yaml")).toEqual(withoutLimits);
     expect(at(caller, "spec", "pluginConfig")).toEqual(withoutLimits);
     expect(await effectivePolicy(at(caller, "spec", "pluginConfig"))).toBeTruthy();

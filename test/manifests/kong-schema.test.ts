@@ -5,7 +5,7 @@ import { checkKongConfig, KongSchemaError, readKongSchema } from "../../cli/kong
 describe("the Kong schema DSL reader and checker", () => {
   it("understands every attribute kong-plugins/src/schema.ts uses, and every default there passes its own field's rules", () => {
     expect(() => readKongSchema(Schema)).not.toThrow();
-    expect(readKongSchema(Schema).map((field) => field.name)).toEqual(["auth", "canary", "rateLimit", "log"]);
+    expect(readKongSchema(Schema).map((field) => field.name)).toEqual(["auth", "canary", "rateLimit", "log", "require", "routes"]);
   });
 
   it("refuses schema attributes it does not implement instead of ignoring them", () => {

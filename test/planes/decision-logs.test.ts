@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PLANES, bearer, policyFor, startBackends, startPlane, type Backends, type Plane } from "./support.js";
 
-const FIELDS = ["time", "plane", "request_id", "route", "outcome", "reason", "status", "cache", "auth_status",
+const FIELDS = ["time", "plane", "request_id", "route", "section", "shadow", "outcome", "reason", "status", "cache", "auth_status",
   "auth_latency_ms", "limiter", "degraded", "canary", "canary_reason"];
 
 function capturedLines(plane: Plane): string[] {
@@ -75,5 +75,45 @@ describe.each(PLANES)("decision logs on the %s plane", (planeName) => {
       expect(line.message).toMatch(/^\[meshgate:\d+\] \{"time":/);
       expect(line.message).not.toMatch(/request: "|host: "|referrer: "/);
     }
+  });
+});
+
+describe("the same decision gives the same line on both planes", () => {
+  let backends: Backends;
+  let planes: Plane[] = [];
+
+  beforeAll(async () => {
+    backends = await startBackends();
+    const policy = policyFor(backends, {
+      auth: { shadow: true },
+      rateLimit: { key: "ip", rate: 1, periodSeconds: 3600, burst: 1 }, // s3 is the third request: refused
+      canary: { percentage: 50, shadow: true },
+    });
+    planes = await Promise.all(PLANES.map((name) => startPlane(name, backends, policy, { kongLogLevel: "info", manualClock: true })));
+  });
+  afterAll(async () => {
+    await Promise.all(planes.map((p) => p.close()));
+    await backends?.close();
+  });
+
+  it("equal but for the plane, the time and the auth latency, shadow lines included", async () => {
+    const token = await backends.token("sam");
+    const script = [
+      { headers: { "x-request-id": "s1" } },
+      { headers: { ...bearer(token), "x-request-id": "s2" } },
+      { headers: { ...bearer("not-a-known-token"), "x-request-id": "s3" } },
+    ];
+    const byPlane: Record<string, unknown>[][] = [];
+    for (const plane of planes) {
+      for (const r of script) await plane.request({ path: "/same", clientIp: "10.3.3.3", worker: 0, ...r });
+      await (plane.kong?.idle() ?? Promise.resolve());
+      await plane.kong?.waitForLog((entry) => entry.message.includes('"request_id":"s3"'));
+      byPlane.push(decisionLines(plane).map(({ time: _t, plane: _p, auth_latency_ms: _l, ...rest }) => rest));
+    }
+    // s1: its line, auth's shadow refusal and the canary's choice; s2: the same with auth's allow; s3: the 429.
+    expect(byPlane[0]!.map((l) => `${l.request_id as string} ${l.section as string} ${String(l.shadow)}`)).toEqual([
+      "s1 auth false", "s1 auth true", "s1 canary true", "s2 auth false", "s2 auth true", "s2 canary true", "s3 rateLimit false",
+    ]);
+    expect(byPlane[0]).toEqual(byPlane[1]);
   });
 });

@@ -82,7 +82,7 @@ describe("start-up errors on both planes", () => {
     const bad = policyFor(backends, { rateLimit: { rate: 5, perSecond: 1 } });
     expect(await envoyRefusal(bad)).toEqual([
       'rateLimit.perSecond: unknown field, did you mean "periodSeconds"? (known: enabled, key, rate, periodSeconds, burst, policy, ' +
-        "faultTolerant, redis, headers, name, status, preAuthIp)",
+        "faultTolerant, redis, headers, name, status, preAuthIp, limits, shadow)",
     ]);
     expect(await kongRefusal(bad)).toBe("schema violation (config.rateLimit.perSecond: unknown field)");
   });

@@ -9,6 +9,7 @@ import { EnvoyHost } from "../../dev/hosts/envoy/host.js";
 import { KongHost } from "../../dev/hosts/kong/gateway.js";
 import { PluginServerClock } from "../../dev/hosts/kong/plugin-clock.js";
 import type { KongLogLevelName } from "../../dev/hosts/kong/kong-log.js";
+import { DECISION_LABELS } from "../../shared/src/metrics";
 
 export type PlaneName = "kong" | "envoy";
 export const PLANES: PlaneName[] = ["kong", "envoy"];
@@ -137,6 +138,8 @@ export async function startPlane(name: PlaneName, backends: Backends, policy: Do
     workers: options.workers ?? 2,
     clusters: { "auth-service": backends.authUrl, stable: backends.stableUrl, canary: backends.canaryUrl },
     routes: [{ match: { headers: { "x-canary": { exact: "true" } } }, cluster: "canary" }, { cluster: "stable" }],
+    // The stats_tags istio-manifests/ adds, so labeled counters come out labeled as on a configured Envoy.
+    statsTags: [...DECISION_LABELS],
   });
   return {
     name, envoy,

@@ -11,6 +11,8 @@ export interface CliOptions {
   bind: string;
   /** Print one access-log line per request on stdout. */
   accessLog: boolean;
+  /** Port of the admin-style /stats/prometheus listener; undefined = none. */
+  adminPort?: number;
 }
 
 export class CliError extends Error {}
@@ -30,7 +32,9 @@ export const USAGE = `usage: main.mjs --wasm FILE (--config FILE | --config-text
   --stream-timeout-ms N   504 when a stream is not answered in time (default 15000)
   --worker-header NAME    request header that pins a worker index
   --port N                listen port (default 10000; 0 = random)   --host ADDR (default 127.0.0.1)
-  --access-log            one stdout line per request: access METHOD PATH STATUS CLUSTER|- MSms`;
+  --access-log            one stdout line per request: access METHOD PATH STATUS CLUSTER|- MSms
+  --admin-port N          admin-style listener with GET /stats/prometheus (0 = random; default none)
+  --stats-tag NAME        a tag Envoy's stats_tags extract from metric names, Istio's encoding (repeatable)`;
 
 function parseRoute(spec: string): RouteRule {
   const eq = spec.lastIndexOf("=");
@@ -84,6 +88,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
   let port: number | undefined;
   let bind: string | undefined;
   let accessLog = false;
+  let adminPort: number | undefined;
+  const statsTags: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] ?? "";
     const next = (): string => {
@@ -121,6 +127,13 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
       case "--port": port = intArg(flag, next()); break;
       case "--host": bind = next(); break;
       case "--access-log": accessLog = true; break;
+      case "--admin-port": adminPort = intArg(flag, next()); break;
+      case "--stats-tag": {
+        const tag = next();
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(tag)) throw new CliError(`--stats-tag must be a Prometheus label name, got '${tag}'`);
+        statsTags.push(tag);
+        break;
+      }
       case "-h": case "--help": throw new CliError(USAGE);
       default: throw new CliError(`unknown option '${flag}'\n${USAGE}`);
     }
@@ -128,6 +141,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
   const merged: Partial<EnvoyHostOptions> = { ...file, ...o };
   merged.clusters = { ...(file.clusters ?? {}), ...clusters };
   if (routes.length) merged.routes = routes;
+  if (statsTags.length) merged.statsTags = statsTags;
   if (merged.wasm === undefined) throw new CliError(`--wasm is required\n${USAGE}`);
   if (merged.pluginConfig === undefined) throw new CliError(`--config or --config-text is required\n${USAGE}`);
   return {
@@ -135,5 +149,6 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
     port: port ?? file.port ?? 10000,
     bind: bind ?? file.host ?? "127.0.0.1",
     accessLog,
+    adminPort,
   };
 }

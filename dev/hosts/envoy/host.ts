@@ -10,6 +10,7 @@ import { listenGateway, type AccessLogEntry, type GatewayHandle } from "./gatewa
 import { collectBody, HttpStream, type DownstreamRequest } from "./http-stream.js";
 import { loadWasmModule, type LoadedModule } from "./load.js";
 import { MetricStore } from "./metrics.js";
+import { type AdminHandle, listenAdmin } from "./admin.js";
 import { RouteTable, type RouteRule } from "./router.js";
 import { acquireVmId, globalSharedData, globalSharedQueues } from "./shared-data.js";
 import { WasmVm, type HostCounters, type VmEnvironment } from "./vm.js";
@@ -45,6 +46,8 @@ export interface EnvoyHostOptions {
   onLog?: (entry: LogEntry) => void;
   /** Wall-clock time and plugin ticks (Envoy's TimeSource). Default: the system clock; tests pass a ManualClock. */
   clock?: HostClock;
+  /** Tag names Envoy's stats_tags extract from stat names in Istio's encoding (metrics.ts). Default none. */
+  statsTags?: string[];
 }
 
 export interface LogEntry {
@@ -105,7 +108,7 @@ function validateOptions(o: EnvoyHostOptions): void {
 export class EnvoyHost {
   private readonly logEntries: LogEntry[] = [];
   private readonly logWaiters = new Set<{ pred: (e: LogEntry) => boolean; resolve: (e: LogEntry) => void }>();
-  private readonly metrics = new MetricStore();
+  private readonly metrics: MetricStore;
   private readonly counters: HostCounters = { hostCalls: 0, hostNs: 0n, guestNs: 0n };
   private requestCount = 0;
   private nextWorker = 0;
@@ -119,6 +122,7 @@ export class EnvoyHost {
   private constructor(private readonly options: EnvoyHostOptions, private readonly clusters: ClusterManager,
     private readonly releaseVmId: () => void) {
     this.router = new RouteTable(options.routes ?? []);
+    this.metrics = new MetricStore(options.statsTags ?? []);
     const host = this;
     const rootId = options.rootId ?? "meshgate";
     this.env = {
@@ -319,6 +323,13 @@ export class EnvoyHost {
   }
 
   prometheusText(): string { return this.metrics.prometheusText(); }
+
+  /** Starts the admin-style listener (admin.ts): GET /stats/prometheus. */
+  async listenAdmin(port = 0, host = "127.0.0.1"): Promise<AdminHandle> {
+    const handle = await listenAdmin(() => this.prometheusText(), port, host);
+    this.gateways.add(handle);
+    return handle;
+  }
   metric(name: string): number | undefined { return this.metrics.value(name); }
 
   stats(): HostStats {

@@ -22,6 +22,11 @@ async function main(): Promise<void> {
   const onAccess = cli.accessLog
     ? (e: AccessLogEntry): void => { process.stdout.write(`access ${e.method} ${e.path} ${e.status} ${e.cluster ?? "-"} ${e.ms.toFixed(1)}ms\n`); }
     : undefined;
+  // Before the `listening on` line: whoever waits for that one finds the admin address already printed.
+  if (cli.adminPort !== undefined) {
+    const admin = await host.listenAdmin(cli.adminPort, cli.bind);
+    process.stdout.write(`envoy-host admin on http://${cli.bind}:${admin.port}/stats/prometheus\n`);
+  }
   const listener = await host.listen(cli.port, cli.bind, onAccess);
   process.stdout.write(`envoy-host listening on http://${cli.bind}:${listener.port}\n`);
   let stopping = false;

@@ -2,6 +2,12 @@
 // name map to one stat (`wasmcustom.<name>`). Prometheus output follows Envoy PR #17357: the
 // `wasmcustom` namespace is stripped, no `envoy_` prefix is added, characters outside
 // [a-zA-Z0-9_] become `_`, and names that would start with a digit are left out.
+//
+// Proxy-wasm has no labels: Envoy extracts them from stat names with the bootstrap's `stats_config.stats_tags`
+// (envoy/config/metrics/v3/stats.proto, TagSpecifier: the first capture group is removed from the name, the
+// second is the value). The host takes tag names and applies Istio's form of that rule, `(<tag>=\.=(.*?);\.;)`
+// (istio/istio tools/packaging/common/envoy_bootstrap.json), which is what istio-manifests/ configures for
+// meshgate's tags. Without them a tagged name comes out sanitised, as from an Envoy without the rules.
 
 export type MetricKind = "counter" | "gauge" | "histogram";
 
@@ -34,8 +40,33 @@ export function prometheusName(name: string): string | null {
   return sanitized;
 }
 
+/** A stat name split by the tag rules: the name left over and the extracted labels, in rule order. */
+export interface TaggedName {
+  name: string;
+  labels: Array<[string, string]>;
+}
+
+export function extractTags(name: string, tags: readonly string[]): TaggedName {
+  let rest = name;
+  const labels: Array<[string, string]> = [];
+  for (const tag of tags) {
+    const rule = new RegExp(`(${tag.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}=\\.=(.*?);\\.;)`);
+    const match = rule.exec(rest);
+    if (!match) continue;
+    rest = rest.slice(0, match.index) + rest.slice(match.index + (match[1] ?? "").length);
+    labels.push([tag, match[2] ?? ""]);
+  }
+  return { name: rest, labels };
+}
+
+function labelText(labels: Array<[string, string]>): string {
+  return labels.map(([k, v]) => `${k}="${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`).join(",");
+}
+
 export class MetricStore {
   private readonly stats = new Map<string, Stat>();
+  /** Tag names extracted from stat names (see above); empty = none. */
+  constructor(private readonly statsTags: readonly string[] = []) {}
 
   define(kind: MetricKind, name: string): Stat {
     const key = `${kind}\u0000${name}`;
@@ -58,13 +89,18 @@ export class MetricStore {
     for (const kind of ["counter", "gauge", "histogram"] as const) {
       const ofKind = [...this.stats.values()]
         .filter((s) => s.kind === kind)
-        .map((s) => ({ stat: s, prom: prometheusName(s.name) }))
-        .filter((x): x is { stat: Stat; prom: string } => x.prom !== null)
-        .sort((a, b) => a.prom.localeCompare(b.prom));
-      for (const { stat, prom } of ofKind) {
-        lines.push(`# TYPE ${prom} ${kind}`);
+        .map((s) => {
+          const tagged = extractTags(s.name, this.statsTags);
+          return { stat: s, prom: prometheusName(tagged.name), labels: labelText(tagged.labels) };
+        })
+        .filter((x): x is { stat: Stat; prom: string; labels: string } => x.prom !== null)
+        .sort((a, b) => a.prom.localeCompare(b.prom) || a.labels.localeCompare(b.labels));
+      let typed = "";
+      for (const { stat, prom, labels } of ofKind) {
+        if (prom !== typed) lines.push(`# TYPE ${prom} ${kind}`);
+        typed = prom;
         if (kind !== "histogram") {
-          lines.push(`${prom}{} ${stat.value}`);
+          lines.push(`${prom}{${labels}} ${stat.value}`);
           continue;
         }
         DEFAULT_HISTOGRAM_BUCKETS.forEach((bound, i) => {

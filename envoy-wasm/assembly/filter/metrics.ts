@@ -6,8 +6,14 @@
 // called the auth service (it already paid a network round trip), when PENDING_FLUSH counts are waiting,
 // and on every tick (FLUSH_PERIOD_MS). A cache hit therefore costs no metric host call, and a count is
 // at most one tick late.
+//
+// The labeled counters (meshgate_decisions_total, meshgate_shadow_decisions_total) are defined on first use, one
+// stat per label combination, named in Istio's tag encoding (shared/src/metrics.ts envoyStatName); Envoy's
+// stats_tags turn the name back into labels. Their number is bounded by the policy's routes and the core's reasons.
 import { Flow } from "../../../shared/src/engine";
-import { AUTH_CALL_DURATION_MS, CACHE_ENTRIES, authCallCounter, counterNames, decisionCounters } from "../../../shared/src/metrics";
+import {
+  AUTH_CALL_DURATION_MS, CACHE_ENTRIES, authCallCounter, counterNames, decisionCounters, envoyStatName, labeledCounts,
+} from "../../../shared/src/metrics";
 import { defineMetric, incrementMetric, MetricType, recordMetric } from "../abi";
 
 export const FLUSH_PERIOD_MS: u32 = 1000;
@@ -22,6 +28,13 @@ export class FilterMetrics {
   private durationId: u32 = 0;
   private entriesId: u32 = 0;
   private entriesDelta: i64 = 0;
+  /** Envoy stat name of a labeled count → its index in counterIds/pending (defined on first use). */
+  private readonly labeledIndex: Map<string, i32> = new Map<string, i32>();
+  private lastDecisionIndex: i32 = -1;
+  private lastRoute: string = "";
+  private lastSection: string = "";
+  private lastOutcome: string = "";
+  private lastReason: string = "";
 
   static defineAll(): FilterMetrics {
     const metrics = new FilterMetrics();
@@ -42,11 +55,44 @@ export class FilterMetrics {
     if (shape < 0) {
       const names = decisionCounters(flow);
       for (let i = 0; i < names.length; i++) this.count(names[i]);
+      this.recordLabeled(flow);
       return;
     }
     if (!this.countersByShape.has(shape)) this.countersByShape.set(shape, this.indicesOf(decisionCounters(flow)));
     const indices = this.countersByShape.get(shape);
     for (let i = 0; i < indices.length; i++) this.countIndex(unchecked(indices[i]));
+    this.recordLabeled(flow);
+  }
+
+  private recordLabeled(flow: Flow): void {
+    // labeledCounts' first count depends on these four fields only: a flow like the previous one, without shadow
+    // decisions, replays its index and builds no stat name (the usual cache-hit request).
+    if (flow.shadows.length == 0 && this.lastDecisionIndex >= 0 && flow.reason == this.lastReason && flow.outcome == this.lastOutcome
+      && flow.section == this.lastSection && flow.route.name == this.lastRoute) {
+      this.countIndex(this.lastDecisionIndex);
+      return;
+    }
+    const counts = labeledCounts(flow);
+    for (let i = 0; i < counts.length; i++) {
+      const index = this.labeledCounterIndex(envoyStatName(counts[i]));
+      this.countIndex(index);
+      if (i == 0) {
+        this.lastDecisionIndex = index;
+        this.lastRoute = flow.route.name;
+        this.lastSection = flow.section;
+        this.lastOutcome = flow.outcome;
+        this.lastReason = flow.reason;
+      }
+    }
+  }
+
+  private labeledCounterIndex(name: string): i32 {
+    if (this.labeledIndex.has(name)) return this.labeledIndex.get(name);
+    const index = this.counterIds.length;
+    this.counterIds.push(defineMetric(MetricType.Counter, name).id);
+    this.pending.push(0);
+    this.labeledIndex.set(name, index);
+    return index;
   }
 
   /** One completed auth call: its counter and its duration (the histogram is written at once). */

@@ -2,7 +2,7 @@
 // service is asked, and applies the outcome (headers upstream, a local reply, response headers).
 // Host calls on a cache hit: read the request map, the clock, the limiter slot (read + CAS write), write
 // the request map once, one add per RateLimit response header.
-import { LogContext, decisionLogLine, wantsDecisionLog } from "../../../shared/src/decision-log";
+import { LogContext, decisionLogLines, wantsDecisionLines } from "../../../shared/src/decision-log";
 import { Engine, Flow, LocalResponse, RequestView, Step, tooManyHeadersResponse } from "../../../shared/src/engine";
 import { Header, firstHeader } from "../../../shared/src/headers";
 import {
@@ -139,7 +139,7 @@ export class MeshgateStream extends HttpContext {
   private forward(flow: Flow): void {
     const received = this.received;
     if (received != null) {
-      writeRequestHeaders(received, flow.removeHeaders, flow.upstreamHeaders);
+      writeRequestHeaders(received, flow.stripHeaders, flow.upstreamHeaders);
       received.release();
     }
     // Header changes first: continue nulls the request header map (Envoy defers the resume itself).
@@ -184,14 +184,16 @@ function clientIp(): string {
 /** Decision logs go through proxy_log at access-log time (after the response), as DECISIONS.md §8 says. */
 function writeDecisionLog(root: MeshgateRoot, flow: Flow, authLatencyMs: f64): void {
   const policy = root.engine!.policy;
-  const requestId = firstHeader(flow.request.headers, "x-request-id");
-  if (!wantsDecisionLog(policy.log, flow, requestId != null ? requestId : "")) return;
+  const header = firstHeader(flow.request.headers, "x-request-id");
+  const requestId = header != null ? header : "";
+  if (!wantsDecisionLines(policy.log, flow, requestId)) return; // no clock read for a request that logs nothing
   const context = new LogContext();
   context.plane = "envoy";
-  context.requestId = requestId != null ? requestId : "";
+  context.requestId = requestId;
   context.timeMs = nowMs();
   context.authLatencyMs = authLatencyMs;
+  const lines = decisionLogLines(policy, flow, context);
   const level = policy.log.level;
   const logLevel = level == "debug" ? LogLevel.Debug : level == "warn" ? LogLevel.Warn : LogLevel.Info;
-  log(logLevel, decisionLogLine(policy, flow, context));
+  for (let i = 0; i < lines.length; i++) log(logLevel, lines[i]);
 }
