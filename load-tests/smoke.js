@@ -144,7 +144,9 @@ export default function (tokens) {
   });
 
   group('rate limit', () => {
-    const burst = LIMIT_CAPACITY + 10;
+    // Three times the capacity: the limit refills at its rate while the batch runs (k6 sends 6 at a time per host,
+    // `batchPerHost`), so the excess must outlast two seconds of refill on a slow gateway, not half a second.
+    const burst = LIMIT_CAPACITY * 3;
     /** @type {import('k6/http').ObjectBatchRequest[]} */
     const requests = [];
     for (let i = 0; i < burst; i += 1) {
