@@ -10,9 +10,10 @@ export const LIMITER_MARKER_HEADER = "x-meshgate-limiter";
 
 /** Every name meshgate owns under this policy, folded: identity, groups, mapped claims, degraded marker (unless
  *  auth is shadowed everywhere), canary tag and override (when canary is on and not shadowed), limiter marker
- *  (when rate limiting is on and not shadowed) — on the top level or on any route. A name that one route enforces is owned
- *  on every request, so a client cannot forge it for any route; a section shadowed on the top level and on every
- *  route leaves the client's headers alone: the system it shadows may rely on them (SECURITY.md, "Shadow mode"). */
+ *  (when rate limiting is on and not shadowed) — on the top level or on any route. A name that one route
+ *  enforces is owned on every request, so a client cannot forge it for any route; a section shadowed on the top
+ *  level and on every route leaves the client's headers alone: the system it shadows may rely on them
+ *  (SECURITY.md, "Shadow mode"). */
 export function ownedHeaderNames(policy: Policy): Array<string> {
   const names = new Array<string>();
   const authEnforced = enforcesAuth(policy);
