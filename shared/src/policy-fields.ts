@@ -47,6 +47,8 @@ export interface PolicyField {
   /** An object whose members are another section's (a route's `rateLimit` is `rateLimit`'s), without defaults:
    *  what the object leaves out comes from that section. */
   sameAs?: string;
+  /** Left out, this other field's value applies (a route's `auth.shadow` is the top-level `auth.shadow`). */
+  inherits?: string;
   /** With `sameAs`: members only that section may set (refused in this object). */
   except?: string[];
   /** `required: "whenEnabled"` is met by this sibling instead (`rateLimit.rate` or `rateLimit.limits`). */
@@ -328,7 +330,7 @@ export const POLICY_FIELDS: PolicyField[] = [
     description: "Serve without a token (only when every reading of the path matches)." },
   { path: "routes[].auth", type: "object", phrase: "object", planes: "both",
     description: "Auth on this route: only `shadow` (the auth service, tokens and cache are the top-level `auth`'s, refused here)." },
-  { path: "routes[].auth.shadow", type: "boolean", phrase: "boolean", planes: "both",
+  { path: "routes[].auth.shadow", type: "boolean", phrase: "boolean", inherits: "auth.shadow", planes: "both",
     description: "Shadow or enforce auth on this route alone; left out, the top-level `auth.shadow` applies. Client identity headers stay stripped on every request while the top level or any route enforces auth ([DECISIONS.md §10](DECISIONS.md#10-shadow-mode))." },
   { path: "routes[].failure", type: "object", phrase: "object", sameAs: "auth.failure", planes: "both",
     description: "Auth-failure mode on this route: the members named override `auth.failure`." },
