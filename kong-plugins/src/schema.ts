@@ -324,7 +324,7 @@ export const Schema: Array<Record<string, Record<string, unknown>>> = [
         {
           "shadow": {
             "type": "boolean",
-            "description": "Shadow mode: auth decides in full (cache, auth-service calls, fail mode, requirements) and records what it would have done (a decision-log line with `shadow: true` and `would_status`; `meshgate_shadow_decisions_total`) but never refuses, sets no identity header and strips none a client sent; later sections see the request as anonymous. Top-level only: it applies on every route (DECISIONS.md §10, SECURITY.md).",
+            "description": "Shadow mode: auth decides in full (cache, auth-service calls, fail mode, requirements) and records what it would have done (a decision-log line with `shadow: true` and `would_status`; `meshgate_shadow_decisions_total`) but never refuses and sets no identity header; later sections see the request as anonymous. A route's `auth.shadow` overrides it on that route; a client's identity headers are left alone only while no route enforces auth (DECISIONS.md §10, SECURITY.md).",
             "default": false
           }
         }
@@ -829,6 +829,21 @@ export const Schema: Array<Record<string, Record<string, unknown>>> = [
             "anonymous": {
               "type": "boolean",
               "description": "Serve without a token (only when every reading of the path matches)."
+            }
+          },
+          {
+            "auth": {
+              "type": "record",
+              "description": "Auth on this route: only `shadow` (the auth service, tokens and cache are the top-level `auth`'s, refused here).",
+              "required": false,
+              "fields": [
+                {
+                  "shadow": {
+                    "type": "boolean",
+                    "description": "Shadow or enforce auth on this route alone; left out, the top-level `auth.shadow` applies. Client identity headers stay stripped on every request while the top level or any route enforces auth (DECISIONS.md §10)."
+                  }
+                }
+              ]
             }
           },
           {

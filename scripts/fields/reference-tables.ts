@@ -67,6 +67,7 @@ function sameAsNote(field: PolicyField): string {
 
 function defaultCell(field: PolicyField): string {
   if (field.sameAs !== undefined) return `top-level \`${field.sameAs}\``;
+  if (field.inherits !== undefined) return `top-level \`${field.inherits}\``;
   if (field.required === "always") return "— (required)";
   if (field.required === "whenEnabled") return `— (required when enabled${field.orInstead ? `, or \`${field.orInstead}\`` : ""})`;
   if (field.default !== undefined) return `\`${JSON.stringify(field.default)}\``;

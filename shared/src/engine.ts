@@ -177,7 +177,6 @@ export class Engine {
   readonly needsMethod: bool;
   private readonly digest: KeyDigest;
   private readonly scan: CharScan;
-  private readonly shadowAuth: bool;
 
   /** `digest`: the plane's SHA-256 for cache keys; `scan`: the plane's character scan (null = the portable ones). */
   constructor(policy: Policy, digest: KeyDigest | null = null, scan: CharScan | null = null) {
@@ -185,7 +184,6 @@ export class Engine {
     this.digest = digest != null ? digest : new KeyDigest();
     this.scan = scan != null ? scan : new CharScan();
     this.fingerprint = authFingerprint(policy.auth);
-    this.shadowAuth = policy.auth.enabled && policy.auth.shadow;
     this.ownedHeaders = ownedHeaderNames(policy);
     this.defaultRoute = new RoutePlan(policy, null);
     this.routes = compileRoutes(policy);
@@ -376,7 +374,7 @@ export class Engine {
     const r = flow.request;
     if (!auth.enabled || flow.route.anonymous || pathMatches(auth.anonymousPaths, r.path)) {
       const reason = !auth.enabled ? "auth_disabled" : flow.route.anonymous ? "anonymous_route" : "anonymous_path";
-      if (this.shadowAuth) {
+      if (flow.route.authShadow) {
         this.passAuthShadow(flow, "anonymous", reason, 0, nowMs);
         return;
       }
@@ -416,7 +414,7 @@ export class Engine {
     // Requirements cannot be checked without an answer: a route that has them never fails open.
     const mayOpen = flow.route.require.isEmpty() && (failure.mode == FailMode.Open || pathMatches(failure.openPaths, flow.request.path));
     if (mayOpen) {
-      if (this.shadowAuth) {
+      if (flow.route.authShadow) {
         // Failing open would have forwarded the request degraded: recorded as such, no degraded header.
         this.passAuthShadow(flow, "error", decision.reason, 0, nowMs);
         return;
@@ -453,7 +451,7 @@ export class Engine {
         return;
       }
     }
-    if (this.shadowAuth) {
+    if (flow.route.authShadow) {
       this.passAuthShadow(flow, "allow", decision.reason, 0, nowMs);
       return;
     }
@@ -468,7 +466,7 @@ export class Engine {
 
   /** An auth refusal: enforced, or recorded and passed on when auth is shadowed. */
   private refuseAuth(flow: Flow, response: LocalResponse, outcome: string, reason: string, nowMs: f64): void {
-    if (this.shadowAuth) this.passAuthShadow(flow, outcome, reason, response.status, nowMs);
+    if (flow.route.authShadow) this.passAuthShadow(flow, outcome, reason, response.status, nowMs);
     else this.reject(flow, SECTION_AUTH, response, outcome, reason);
   }
 

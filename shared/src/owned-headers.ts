@@ -9,13 +9,14 @@ import { CanaryPolicy, Policy, RateLimitPolicy } from "./policy";
 export const LIMITER_MARKER_HEADER = "x-meshgate-limiter";
 
 /** Every name meshgate owns under this policy, folded: identity, groups, mapped claims, degraded marker (unless
- *  auth is shadowed), canary tag and override (when canary is on and not shadowed), limiter marker (when rate
- *  limiting is on and not shadowed) — on the top level or on any route. A name that one route enforces is owned
- *  on every request, so a client cannot forge it for any route; a section shadowed on the top level and on every
- *  route leaves the client's headers alone: the system it shadows may rely on them (SECURITY.md, "Shadow mode"). */
+ *  auth is shadowed everywhere), canary tag and override (when canary is on and not shadowed), limiter marker
+ *  (when rate limiting is on and not shadowed) — on the top level or on any route. A name that one route
+ *  enforces is owned on every request, so a client cannot forge it for any route; a section shadowed on the top
+ *  level and on every route leaves the client's headers alone: the system it shadows may rely on them
+ *  (SECURITY.md, "Shadow mode"). */
 export function ownedHeaderNames(policy: Policy): Array<string> {
   const names = new Array<string>();
-  const authEnforced = !(policy.auth.enabled && policy.auth.shadow);
+  const authEnforced = enforcesAuth(policy);
   if (authEnforced) {
     const identity = identityHeaderNames(policy);
     for (let i = 0; i < identity.length; i++) addFolded(names, identity[i]);
@@ -71,6 +72,13 @@ function addCanaryNames(names: Array<string>, canary: CanaryPolicy): void {
   if (!canary.enabled || canary.shadow) return;
   addFolded(names, canary.tagHeader);
   addFolded(names, canary.overrideHeader);
+}
+
+/** Whether auth acts on some request: not shadowed on the top level, or not on one route. */
+function enforcesAuth(policy: Policy): bool {
+  if (!policy.auth.enabled || !policy.auth.shadow) return true;
+  for (let i = 0; i < policy.routes.length; i++) if (!policy.routes[i].authShadow) return true;
+  return false;
 }
 
 function enforcesLimit(limit: RateLimitPolicy): bool {

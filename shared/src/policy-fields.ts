@@ -47,6 +47,8 @@ export interface PolicyField {
   /** An object whose members are another section's (a route's `rateLimit` is `rateLimit`'s), without defaults:
    *  what the object leaves out comes from that section. */
   sameAs?: string;
+  /** Left out, this other field's value applies (a route's `auth.shadow` is the top-level `auth.shadow`). */
+  inherits?: string;
   /** With `sameAs`: members only that section may set (refused in this object). */
   except?: string[];
   /** `required: "whenEnabled"` is met by this sibling instead (`rateLimit.rate` or `rateLimit.limits`). */
@@ -171,7 +173,7 @@ export const POLICY_FIELDS: PolicyField[] = [
   { path: "auth.claimHeaders.*", type: "string", phrase: HEADER_NAME, length: [1, 256], pattern: HEADER_PATTERN, planes: "both",
     description: "Auth-response header that carries the claim (the key, 1..256 characters without control characters), lowercased." },
   { path: "auth.shadow", type: "boolean", phrase: "boolean", default: false, planes: "both",
-    description: "Shadow mode: auth decides in full (cache, auth-service calls, fail mode, requirements) and records what it would have done (a decision-log line with `shadow: true` and `would_status`; `meshgate_shadow_decisions_total`) but never refuses, sets no identity header and strips none a client sent; later sections see the request as anonymous. Top-level only: it applies on every route ([DECISIONS.md §10](DECISIONS.md#10-shadow-mode), [SECURITY.md](../SECURITY.md#shadow-mode))." },
+    description: "Shadow mode: auth decides in full (cache, auth-service calls, fail mode, requirements) and records what it would have done (a decision-log line with `shadow: true` and `would_status`; `meshgate_shadow_decisions_total`) but never refuses and sets no identity header; later sections see the request as anonymous. A route's `auth.shadow` overrides it on that route; a client's identity headers are left alone only while no route enforces auth ([DECISIONS.md §10](DECISIONS.md#10-shadow-mode), [SECURITY.md](../SECURITY.md#shadow-mode))." },
 
   // ------------------------------------------------------------------ canary
   { path: "canary", type: "object", phrase: "object", planes: "both",
@@ -326,6 +328,10 @@ export const POLICY_FIELDS: PolicyField[] = [
     planes: "both", description: "Value the header's first value must equal, byte for byte." },
   { path: "routes[].anonymous", type: "boolean", phrase: "boolean", phraseNote: "; no `require` with it", default: false, planes: "both",
     description: "Serve without a token (only when every reading of the path matches)." },
+  { path: "routes[].auth", type: "object", phrase: "object", planes: "both",
+    description: "Auth on this route: only `shadow` (the auth service, tokens and cache are the top-level `auth`'s, refused here)." },
+  { path: "routes[].auth.shadow", type: "boolean", phrase: "boolean", inherits: "auth.shadow", planes: "both",
+    description: "Shadow or enforce auth on this route alone; left out, the top-level `auth.shadow` applies. Client identity headers stay stripped on every request while the top level or any route enforces auth ([DECISIONS.md §10](DECISIONS.md#10-shadow-mode))." },
   { path: "routes[].failure", type: "object", phrase: "object", sameAs: "auth.failure", planes: "both",
     description: "Auth-failure mode on this route: the members named override `auth.failure`." },
   { path: "routes[].require", type: "object", phrase: "object", sameAs: "require", planes: "both",

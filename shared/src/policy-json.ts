@@ -31,6 +31,7 @@ function routeToJson(route: Route): JsonValue {
     .setString("name", route.name)
     .set("match", JsonValue.object().set("paths", strings(route.match.paths)).set("methods", strings(route.match.methods)).set("headers", headers))
     .setBool("anonymous", route.anonymous)
+    .set("auth", JsonValue.object().setBool("shadow", route.authShadow))
     .set("failure", failureToJson(route.failure))
     .set("require", requireToJson(route.require))
     .set("rateLimit", rateLimitToJson(route.rateLimit))

@@ -139,7 +139,7 @@ function listItemOk(kind: i32, s: string): bool {
 
 // ---------------------------------------------------------------- auth
 
-const AUTH_FIELDS: Array<string> = [
+export const AUTH_FIELDS: Array<string> = [
   "enabled", "mode", "service", "timeoutMs", "tokenSources", "maxTokenLength", "forwardHeaders",
   "introspectionAuthorization", "identityHeaders", "headerMappings", "cache", "bodyRule", "failure",
   "anonymousPaths", "realm", "clockSkewSeconds", "claimHeaders", "shadow",

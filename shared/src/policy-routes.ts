@@ -1,10 +1,11 @@
 // Policy v2 fields (issue 13): `routes`, `require`, `rateLimit.limits`, `auth.claimHeaders` — their classes and
 // parsers, kept apart from policy-parse.ts so they can move into the field table as a block. A route's sections
 // (`rateLimit`, `canary`, `failure`) are parsed by the top-level sections' own parsers, over the top-level section
-// with the route's members laid on top: whatever a section can say, a route can override.
+// with the route's members laid on top: whatever a section can say, a route can override. A route's `auth` says
+// only `shadow`: the auth service, tokens and cache are one per plugin instance.
 import { JsonValue, stringifyJson } from "./json";
 import { CanaryPolicy, FailureSettings, HeaderMapping, LimitWindow, Policy, RateLimitPolicy } from "./policy";
-import { parseCanary, parseFailure, parseRateLimit, readStringListOf } from "./policy-parse";
+import { AUTH_FIELDS, parseCanary, parseFailure, parseRateLimit, readStringListOf } from "./policy-parse";
 import { MemberWalk, PolicyErrors, isIntegerIn, itemPath, memberPath, readBool, readInt } from "./policy-reader";
 import { hasNoControl, isHeaderName, isPathRule, isSfToken, isToken, isVisibleAscii } from "./policy-syntax";
 
@@ -48,6 +49,8 @@ export class Route {
   match: RouteMatch = new RouteMatch();
   /** Served without a token (only unambiguous paths ever match an anonymous route). */
   anonymous: bool = false;
+  /** `auth.shadow` on this route: the route's own `auth.shadow`, else the top-level one. */
+  authShadow: bool = false;
   /** The sections that apply on this route: the top-level ones, or the route's override of them. */
   failure: FailureSettings = new FailureSettings();
   require: Requirements = new Requirements();
@@ -60,8 +63,9 @@ export class Route {
 /** The name of the sections that apply when no route matches. */
 export const DEFAULT_ROUTE = "default";
 export const MAX_ROUTES: i32 = 64;
-const ROUTE_FIELDS: Array<string> = ["name", "match", "anonymous", "failure", "require", "rateLimit", "canary"];
+const ROUTE_FIELDS: Array<string> = ["name", "match", "anonymous", "auth", "failure", "require", "rateLimit", "canary"];
 const MATCH_FIELDS: Array<string> = ["paths", "methods", "headers"];
+const ROUTE_AUTH_FIELDS: Array<string> = ["shadow"];
 const REQUIRE_FIELDS: Array<string> = ["scopes", "anyScopes", "groups", "audiences", "claims"];
 /** Members only the top-level section may set: one store and one pre-auth limit per plugin instance. */
 const TOP_ONLY_RATE_LIMIT: Array<string> = ["policy", "redis", "faultTolerant", "preAuthIp"];
@@ -211,6 +215,7 @@ export function parseRoutes(errors: PolicyErrors, value: JsonValue, path: string
 function parseRoute(errors: PolicyErrors, value: JsonValue, path: string, doc: JsonValue, policy: Policy): Route | null {
   if (!value.isObject()) { errors.expected(path, "object", value); return null; }
   const route = new Route();
+  route.authShadow = policy.auth.shadow;
   route.failure = policy.auth.failure;
   route.require = policy.require;
   route.rateLimit = policy.rateLimit;
@@ -226,6 +231,7 @@ function parseRoute(errors: PolicyErrors, value: JsonValue, path: string, doc: J
       else errors.expected(at, ROUTE_NAME, member);
     } else if (key == "match") parseMatch(errors, member, at, route.match);
     else if (key == "anonymous") route.anonymous = readBool(errors, member, at, false);
+    else if (key == "auth") parseRouteAuth(errors, member, at, route);
     else if (key == "require") {
       route.require = new Requirements();
       parseRequire(errors, member, at, route.require);
@@ -249,6 +255,21 @@ function parseRoute(errors: PolicyErrors, value: JsonValue, path: string, doc: J
   if (!value.has("name")) errors.expected(memberPath(path, "name"), ROUTE_NAME, null);
   if (!value.has("match")) errors.expected(memberPath(path, "match"), "object", null);
   return route;
+}
+
+/** A route's `auth`: `shadow` alone varies per route. Any other auth member is the plugin instance's, refused
+ *  here by name so the error says where it belongs (a route's fail mode is its own `failure`). */
+function parseRouteAuth(errors: PolicyErrors, value: JsonValue, path: string, route: Route): void {
+  if (!value.isObject()) { errors.expected(path, "object", value); return; }
+  const walk = new MemberWalk(errors, ROUTE_AUTH_FIELDS);
+  for (let i = 0; i < value.keys.length; i++) {
+    const key = value.keys[i];
+    const at = memberPath(path, key);
+    if (key == "failure") { errors.expectedGot(at, "nothing (a route's fail mode is its own `failure`)", "a value"); continue; }
+    if (!ROUTE_AUTH_FIELDS.includes(key) && AUTH_FIELDS.includes(key)) { errors.expectedGot(at, "nothing (set in the top-level section only)", "a value"); continue; }
+    if (!walk.accept(key, at)) continue;
+    route.authShadow = readBool(errors, value.values[i], at, route.authShadow);
+  }
 }
 
 function sectionOf(section: JsonValue | null, key: string): JsonValue | null {

@@ -12,6 +12,8 @@ export class RoutePlan {
   name: string = DEFAULT_ROUTE;
   match: RouteMatch | null = null;
   anonymous: bool = false;
+  /** Auth runs in shadow on this route (DECISIONS.md §10): decides and records, never acts. */
+  authShadow: bool;
   failure: FailureSettings;
   require: Requirements;
   rateLimit: RateLimitPolicy;
@@ -26,6 +28,7 @@ export class RoutePlan {
   constructor(policy: Policy, route: Route | null) {
     const rateLimit = route != null ? route.rateLimit : policy.rateLimit;
     const canary = route != null ? route.canary : policy.canary;
+    this.authShadow = policy.auth.enabled && (route != null ? route.authShadow : policy.auth.shadow);
     this.failure = route != null ? route.failure : policy.auth.failure;
     this.require = route != null ? route.require : policy.require;
     this.rateLimit = rateLimit;

@@ -174,11 +174,35 @@ describe("the field table agrees with the parser", () => {
     },
   );
 
+  it.each(POLICY_FIELDS.filter((field) => field.inherits).map((field) => [field.path, field] as const))(
+    "%s: left out, it takes the value of the row it inherits; written, its own",
+    (_path, field) => {
+      expect(rowOf(field.inherits!).type).toBe("boolean"); // the only kind inherited so far
+      const [section, member] = field.inherits!.split(".") as [string, string];
+      for (const inherited of [true, false]) {
+        const left = place(field, undefined).document;
+        (left[section] as JsonObject)[member] = inherited;
+        expect(valueAt(effective(left), field.path), `left out, inherited ${inherited}`).toBe(inherited);
+        const written = place(field, !inherited).document;
+        (written[section] as JsonObject)[member] = inherited;
+        expect(valueAt(effective(written), field.path), `written ${!inherited}`).toBe(!inherited);
+      }
+    },
+  );
+
   it("gives every named field a description, and every row a known plane", () => {
     for (const field of named) expect(field.description.length, field.path).toBeGreaterThan(0);
     for (const field of POLICY_FIELDS) expect(["both", "kong", "envoy"]).toContain(field.planes);
   });
 });
+
+/** The value at a row's path in a JSON document (`[]`: the first item). */
+function valueAt(document: unknown, path: string): unknown {
+  return path.split(".").reduce<unknown>((node, part) => {
+    const child = (node as JsonObject)[part.replace("[]", "")];
+    return part.endsWith("[]") ? (child as unknown[])[0] : child;
+  }, document);
+}
 
 /** `value` as the row's whole value, with the error path of a member `zzzz` inside it. */
 function placeIn(field: PolicyField, value: JsonObject): { document: JsonObject; at: string } {

@@ -90,6 +90,17 @@ describe("the meshgate Kong schema", () => {
     expect(effectivePolicy(withoutKongKeys(host.instanceConfig()))).toEqual(effectivePolicy(doc));
   });
 
+  it("a route's auth without shadow keeps the top-level auth.shadow through Kong's defaults (no default fills it)", async () => {
+    const doc: Doc = {
+      auth: { service: { url: `${backends.authUrl}/introspect` }, shadow: true },
+      routes: [{ name: "left-out", match: {} }, { name: "empty", match: {}, auth: {} }, { name: "enforcing", match: {}, auth: { shadow: false } }],
+    };
+    const host = await hosts.start(doc, backends.stableUrl);
+    const effective = effectivePolicy(withoutKongKeys(host.instanceConfig()));
+    expect(effective).toEqual(effectivePolicy(doc));
+    expect((effective.routes as Doc[]).map((route) => (route.auth as Doc).shadow)).toEqual([true, true, false]);
+  });
+
   it("a section left out stays out (Kong sends no defaults for it), so it stays disabled", async () => {
     const host = await hosts.start({ auth: { service: { url: `${backends.authUrl}/introspect` } } }, backends.stableUrl);
     expect(Object.keys(withoutKongKeys(host.instanceConfig()))).toEqual(["auth"]);

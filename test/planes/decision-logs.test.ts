@@ -67,15 +67,18 @@ describe.each(PLANES)("decision logs on the %s plane", (planeName) => {
     expect(everything).not.toContain("lena");
   });
 
-  it.runIf(planeName === "kong")("on Kong: written on the plugin server's output, so nginx appends no request line, Host or Referer", () => {
-    const lines = plane.kong!.logs().filter((entry) => entry.message.includes("{\"time\":"));
-    expect(lines.length).toBeGreaterThanOrEqual(4);
-    for (const line of lines) {
-      expect(line).toMatchObject({ source: "server", level: "info" });
-      expect(line.message).toMatch(/^\[meshgate:\d+\] \{"time":/);
-      expect(line.message).not.toMatch(/request: "|host: "|referrer: "/);
-    }
-  });
+  // Declared for Kong only: the Envoy host has no nginx request context to keep out.
+  if (planeName === "kong") {
+    it("on Kong: written on the plugin server's output, so nginx appends no request line, Host or Referer", () => {
+      const lines = plane.kong!.logs().filter((entry) => entry.message.includes("{\"time\":"));
+      expect(lines.length).toBeGreaterThanOrEqual(4);
+      for (const line of lines) {
+        expect(line).toMatchObject({ source: "server", level: "info" });
+        expect(line.message).toMatch(/^\[meshgate:\d+\] \{"time":/);
+        expect(line.message).not.toMatch(/request: "|host: "|referrer: "/);
+      }
+    });
+  }
 });
 
 describe("the same decision gives the same line on both planes", () => {

@@ -195,6 +195,36 @@ describe.each(PLANES)("shadow mode on the %s plane", (planeName) => {
     });
   });
 
+  it("a route with auth {shadow: true} forwards a tokenless request, while the default route still answers 401", async () => {
+    const { plane, metrics } = await start({
+      ...policyFor(backends, {}),
+      routes: [{ name: "legacy", match: { paths: ["/legacy/*"] }, auth: { shadow: true } }],
+    });
+    const headers = { "x-auth-subject": "mallory" };
+    const shadowed = await plane.request({ path: "/legacy/report", headers: { ...headers, "x-request-id": "l1" }, worker: 0 });
+    expect(shadowed.status).toBe(200);
+    expect(header(shadowed, "www-authenticate")).toBeUndefined();
+    // The default route enforces auth, so the identity header is owned on every request: stripped here too.
+    expect(shadowed.upstreamHeaders?.["x-auth-subject"]).toBeUndefined();
+    const enforced = await plane.request({ path: "/api", headers: { ...headers, "x-request-id": "d1" }, worker: 1 });
+    expect(enforced.status).toBe(401);
+    expect(header(enforced, "www-authenticate")).toMatch(/^Bearer realm="/);
+
+    const lines = await linesAfter(plane, 3);
+    expect(shadowView(lines)).toEqual([
+      { plane: planeName, route: "legacy", section: "auth", shadow: true, outcome: "deny", reason: "token_missing", would_status: 401 },
+    ]);
+    expect(lines.filter((l) => l.shadow === false).map((l) => [l.request_id, l.route, l.outcome, l.reason, l.status])).toEqual([
+      ["l1", "legacy", "anonymous", "auth_shadow", 0],
+      ["d1", "default", "deny", "token_missing", 401],
+    ]);
+    expect(Object.fromEntries(labeledSamples(await metrics()))).toEqual({
+      [series("meshgate_decisions_total", "legacy", "auth", "anonymous", "auth_shadow")]: 1,
+      [series("meshgate_shadow_decisions_total", "legacy", "auth", "deny", "token_missing")]: 1,
+      [decisionSeries("auth", "deny", "token_missing")]: 1,
+    });
+  });
+
   it("shadowed canary never re-routes and records the would-be variants in the hash's exact proportion", async () => {
     const salt = "shadow-2026";
     const { plane, metrics } = await start(policyFor(backends, { auth: { enabled: false }, canary: { percentage: 30, salt, shadow: true } }));
