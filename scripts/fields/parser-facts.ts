@@ -28,6 +28,10 @@ function factLines(field: PolicyField): string[] {
     lines.push(`export const ${name}_MIN: ${type} = ${literal(field.range[0])};`);
     lines.push(`export const ${name}_MAX: ${type} = ${literal(field.range[1])};`);
   }
+  if (field.alsoAllowed) {
+    if (field.alsoAllowed.length !== 1) throw new Error(`${field.path}: the parser reads one alsoAllowed value`);
+    lines.push(`export const ${name}_ALSO_ALLOWED: ${numberType(field)} = ${literal(field.alsoAllowed[0])};`);
+  }
   if (field.phraseAbove) lines.push(`export const ${name}_PHRASE_ABOVE: string = ${JSON.stringify(field.phraseAbove)};`);
   if (field.length) {
     lines.push(`export const ${name}_MIN_LENGTH: i32 = ${field.length[0]};`);

@@ -142,6 +142,7 @@ export const AUTH_FAILURE_MODE_DEFAULT: string = "closed";
 export const AUTH_FAILURE_STATUS_PHRASE: string = "401 or integer 500..599";
 export const AUTH_FAILURE_STATUS_MIN: i32 = 500;
 export const AUTH_FAILURE_STATUS_MAX: i32 = 599;
+export const AUTH_FAILURE_STATUS_ALSO_ALLOWED: i32 = 401;
 export const AUTH_FAILURE_STATUS_DEFAULT: i32 = 503;
 // auth.failure.openPaths
 export const AUTH_FAILURE_OPEN_PATHS_PHRASE: string = "array of at most 256 path rules";
