@@ -4,7 +4,25 @@
 // with the route's members laid on top: whatever a section can say, a route can override. A route's `auth` says
 // only `shadow`: the auth service, tokens and cache are one per plugin instance.
 import { JsonValue, stringifyJson } from "./json";
-import * as F from "./policy-facts.generated";
+import {
+  AUTH_CLAIM_HEADERS_MAX_LENGTH, AUTH_CLAIM_HEADERS_PHRASE, AUTH_CLAIM_HEADERS_VALUE_PHRASE,
+  RATE_LIMIT_LIMITS_ITEM_BURST_MAX, RATE_LIMIT_LIMITS_ITEM_BURST_MIN, RATE_LIMIT_LIMITS_ITEM_NAME_PHRASE,
+  RATE_LIMIT_LIMITS_ITEM_PERIOD_SECONDS_MAX, RATE_LIMIT_LIMITS_ITEM_PERIOD_SECONDS_MIN,
+  RATE_LIMIT_LIMITS_ITEM_RATE_MAX, RATE_LIMIT_LIMITS_ITEM_RATE_MIN, RATE_LIMIT_LIMITS_ITEM_RATE_PHRASE,
+  RATE_LIMIT_LIMITS_MAX_LENGTH, RATE_LIMIT_LIMITS_MIN_LENGTH, RATE_LIMIT_LIMITS_PHRASE,
+  REQUIRE_ANY_SCOPES_ITEM_PHRASE, REQUIRE_ANY_SCOPES_MAX_LENGTH, REQUIRE_ANY_SCOPES_PHRASE,
+  REQUIRE_AUDIENCES_ITEM_PHRASE, REQUIRE_AUDIENCES_MAX_LENGTH, REQUIRE_AUDIENCES_PHRASE, REQUIRE_CLAIMS_MAX_LENGTH,
+  REQUIRE_CLAIMS_PHRASE, REQUIRE_CLAIMS_VALUE_MAX_LENGTH, REQUIRE_CLAIMS_VALUE_MIN_LENGTH,
+  REQUIRE_CLAIMS_VALUE_PHRASE, REQUIRE_GROUPS_ITEM_PHRASE, REQUIRE_GROUPS_MAX_LENGTH, REQUIRE_GROUPS_PHRASE,
+  REQUIRE_SCOPES_ITEM_PHRASE, REQUIRE_SCOPES_MAX_LENGTH, REQUIRE_SCOPES_PHRASE, ROUTES_ITEM_ANONYMOUS_DEFAULT,
+  ROUTES_ITEM_MATCH_HEADERS_ITEM_NAME_PHRASE, ROUTES_ITEM_MATCH_HEADERS_ITEM_VALUE_MAX_LENGTH,
+  ROUTES_ITEM_MATCH_HEADERS_ITEM_VALUE_MIN_LENGTH, ROUTES_ITEM_MATCH_HEADERS_ITEM_VALUE_PHRASE,
+  ROUTES_ITEM_MATCH_HEADERS_MAX_LENGTH, ROUTES_ITEM_MATCH_HEADERS_PHRASE, ROUTES_ITEM_MATCH_METHODS_ITEM_MAX_LENGTH,
+  ROUTES_ITEM_MATCH_METHODS_ITEM_MIN_LENGTH, ROUTES_ITEM_MATCH_METHODS_ITEM_PHRASE,
+  ROUTES_ITEM_MATCH_METHODS_MAX_LENGTH, ROUTES_ITEM_MATCH_METHODS_PHRASE, ROUTES_ITEM_MATCH_PATHS_ITEM_PHRASE,
+  ROUTES_ITEM_MATCH_PATHS_MAX_LENGTH, ROUTES_ITEM_MATCH_PATHS_PHRASE, ROUTES_ITEM_NAME_MAX_LENGTH,
+  ROUTES_ITEM_NAME_MIN_LENGTH, ROUTES_ITEM_NAME_PHRASE, ROUTES_MAX_LENGTH, ROUTES_PHRASE,
+} from "./policy-facts.generated";
 import { CanaryPolicy, FailureSettings, HeaderMapping, LimitWindow, Policy, RateLimitPolicy } from "./policy";
 import { AUTH_FIELDS, parseCanary, parseFailure, parseRateLimit, readStringListOf } from "./policy-parse";
 import { MemberWalk, PolicyErrors, itemPath, memberPath, readBool, readInt } from "./policy-reader";
@@ -63,7 +81,7 @@ export class Route {
 
 /** The name of the sections that apply when no route matches. */
 export const DEFAULT_ROUTE = "default";
-export const MAX_ROUTES: i32 = F.ROUTES_MAX_LENGTH;
+export const MAX_ROUTES: i32 = ROUTES_MAX_LENGTH;
 const ROUTE_FIELDS: Array<string> = ["name", "match", "anonymous", "auth", "failure", "require", "rateLimit", "canary"];
 const MATCH_FIELDS: Array<string> = ["paths", "methods", "headers"];
 const ROUTE_AUTH_FIELDS: Array<string> = ["shadow"];
@@ -71,12 +89,12 @@ const REQUIRE_FIELDS: Array<string> = ["scopes", "anyScopes", "groups", "audienc
 /** Members only the top-level section may set: one store and one pre-auth limit per plugin instance. */
 const TOP_ONLY_RATE_LIMIT: Array<string> = ["policy", "redis", "faultTolerant", "preAuthIp"];
 const TOP_ONLY_CANARY: Array<string> = ["kong"];
-const ROUTE_NAME = F.ROUTES_ITEM_NAME_PHRASE;
-const PATH_RULE = F.ROUTES_ITEM_MATCH_PATHS_ITEM_PHRASE;
+const ROUTE_NAME = ROUTES_ITEM_NAME_PHRASE();
+const PATH_RULE = ROUTES_ITEM_MATCH_PATHS_ITEM_PHRASE();
 
 /** Route names become metric labels: short, lower-case, no quoting needed anywhere. */
 export function isRouteName(s: string): bool {
-  if (s.length < F.ROUTES_ITEM_NAME_MIN_LENGTH || s.length > F.ROUTES_ITEM_NAME_MAX_LENGTH || s == DEFAULT_ROUTE) return false;
+  if (s.length < ROUTES_ITEM_NAME_MIN_LENGTH || s.length > ROUTES_ITEM_NAME_MAX_LENGTH || s == DEFAULT_ROUTE) return false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c == 0x5f || c == 0x2d)) return false;
@@ -95,15 +113,15 @@ export function parseRequire(errors: PolicyErrors, value: JsonValue, path: strin
     if (key == "claims") parseClaims(errors, member, at, out);
     else {
       if (key == "scopes") {
-        out.scopes = readStringListOf(errors, member, at, F.REQUIRE_SCOPES_MAX_LENGTH, F.REQUIRE_SCOPES_PHRASE, F.REQUIRE_SCOPES_ITEM_PHRASE);
+        out.scopes = readStringListOf(errors, member, at, REQUIRE_SCOPES_MAX_LENGTH, REQUIRE_SCOPES_PHRASE(), REQUIRE_SCOPES_ITEM_PHRASE());
       } else if (key == "anyScopes") {
-        out.anyScopes = readStringListOf(errors, member, at, F.REQUIRE_ANY_SCOPES_MAX_LENGTH, F.REQUIRE_ANY_SCOPES_PHRASE,
-          F.REQUIRE_ANY_SCOPES_ITEM_PHRASE);
+        out.anyScopes = readStringListOf(errors, member, at, REQUIRE_ANY_SCOPES_MAX_LENGTH, REQUIRE_ANY_SCOPES_PHRASE(),
+          REQUIRE_ANY_SCOPES_ITEM_PHRASE());
       } else if (key == "groups") {
-        out.groups = readStringListOf(errors, member, at, F.REQUIRE_GROUPS_MAX_LENGTH, F.REQUIRE_GROUPS_PHRASE, F.REQUIRE_GROUPS_ITEM_PHRASE);
+        out.groups = readStringListOf(errors, member, at, REQUIRE_GROUPS_MAX_LENGTH, REQUIRE_GROUPS_PHRASE(), REQUIRE_GROUPS_ITEM_PHRASE());
       } else {
-        out.audiences = readStringListOf(errors, member, at, F.REQUIRE_AUDIENCES_MAX_LENGTH, F.REQUIRE_AUDIENCES_PHRASE,
-          F.REQUIRE_AUDIENCES_ITEM_PHRASE);
+        out.audiences = readStringListOf(errors, member, at, REQUIRE_AUDIENCES_MAX_LENGTH, REQUIRE_AUDIENCES_PHRASE(),
+          REQUIRE_AUDIENCES_ITEM_PHRASE());
       }
     }
   }
@@ -111,7 +129,7 @@ export function parseRequire(errors: PolicyErrors, value: JsonValue, path: strin
 
 /** `claims: { name: value | [values] }`: scalars, compared as text (numbers and booleans as JSON prints them). */
 function parseClaims(errors: PolicyErrors, value: JsonValue, path: string, out: Requirements): void {
-  if (!value.isObject() || value.keys.length > F.REQUIRE_CLAIMS_MAX_LENGTH) { errors.expected(path, F.REQUIRE_CLAIMS_PHRASE, value); return; }
+  if (!value.isObject() || value.keys.length > REQUIRE_CLAIMS_MAX_LENGTH) { errors.expected(path, REQUIRE_CLAIMS_PHRASE(), value); return; }
   for (let i = 0; i < value.keys.length; i++) {
     const name = value.keys[i];
     const at = memberPath(path, name);
@@ -119,7 +137,7 @@ function parseClaims(errors: PolicyErrors, value: JsonValue, path: string, out: 
     if (out.claimNames.includes(name)) { errors.duplicate(at); continue; }
     const member = value.values[i];
     const accepted = new Array<string>();
-    if (member.isArray() && member.items.length >= F.REQUIRE_CLAIMS_VALUE_MIN_LENGTH && member.items.length <= F.REQUIRE_CLAIMS_VALUE_MAX_LENGTH) {
+    if (member.isArray() && member.items.length >= REQUIRE_CLAIMS_VALUE_MIN_LENGTH && member.items.length <= REQUIRE_CLAIMS_VALUE_MAX_LENGTH) {
       for (let j = 0; j < member.items.length; j++) {
         const text = claimValueText(member.items[j]);
         if (text != null) accepted.push(text);
@@ -128,7 +146,7 @@ function parseClaims(errors: PolicyErrors, value: JsonValue, path: string, out: 
     } else {
       const text = claimValueText(member);
       if (text != null) accepted.push(text);
-      else errors.expected(at, F.REQUIRE_CLAIMS_VALUE_PHRASE, member);
+      else errors.expected(at, REQUIRE_CLAIMS_VALUE_PHRASE(), member);
     }
     out.claimNames.push(name);
     out.claimValues.push(accepted);
@@ -146,12 +164,12 @@ function claimValueText(value: JsonValue): string | null {
 /** `auth.claimHeaders` (forward mode): `{ claim: "auth-response-header" }`. */
 export function parseClaimHeaders(errors: PolicyErrors, value: JsonValue, path: string): Array<HeaderMapping> {
   const out = new Array<HeaderMapping>();
-  if (!value.isObject() || value.keys.length > F.AUTH_CLAIM_HEADERS_MAX_LENGTH) { errors.expected(path, F.AUTH_CLAIM_HEADERS_PHRASE, value); return out; }
+  if (!value.isObject() || value.keys.length > AUTH_CLAIM_HEADERS_MAX_LENGTH) { errors.expected(path, AUTH_CLAIM_HEADERS_PHRASE(), value); return out; }
   for (let i = 0; i < value.keys.length; i++) {
     const at = memberPath(path, value.keys[i]);
     const member = value.values[i];
     if (!hasNoControl(value.keys[i], 1, 256)) { errors.expectedGot(at, "claim name (1..256 characters, no control characters)", "\"" + value.keys[i] + "\""); continue; }
-    if (!member.isString() || !isHeaderName(member.str)) { errors.expected(at, F.AUTH_CLAIM_HEADERS_VALUE_PHRASE, member); continue; }
+    if (!member.isString() || !isHeaderName(member.str)) { errors.expected(at, AUTH_CLAIM_HEADERS_VALUE_PHRASE(), member); continue; }
     const mapping = new HeaderMapping();
     mapping.from = value.keys[i];
     mapping.to = member.str.toLowerCase();
@@ -165,8 +183,8 @@ const LIMIT_FIELDS: Array<string> = ["rate", "periodSeconds", "burst", "name"];
 /** `rateLimit.limits`: 1..8 windows, each `{ rate, periodSeconds, burst, name }`. */
 export function parseLimits(errors: PolicyErrors, value: JsonValue, path: string): Array<LimitWindow> {
   const out = new Array<LimitWindow>();
-  if (!value.isArray() || value.items.length < F.RATE_LIMIT_LIMITS_MIN_LENGTH || value.items.length > F.RATE_LIMIT_LIMITS_MAX_LENGTH) {
-    errors.expected(path, F.RATE_LIMIT_LIMITS_PHRASE, value);
+  if (!value.isArray() || value.items.length < RATE_LIMIT_LIMITS_MIN_LENGTH || value.items.length > RATE_LIMIT_LIMITS_MAX_LENGTH) {
+    errors.expected(path, RATE_LIMIT_LIMITS_PHRASE(), value);
     return out;
   }
   for (let i = 0; i < value.items.length; i++) {
@@ -181,18 +199,18 @@ export function parseLimits(errors: PolicyErrors, value: JsonValue, path: string
       const memberAt = memberPath(at, key);
       if (!walk.accept(key, memberAt)) continue;
       const member = item.values[j];
-      if (key == "rate") window.rate = readInt(errors, member, memberAt, F.RATE_LIMIT_LIMITS_ITEM_RATE_MIN, F.RATE_LIMIT_LIMITS_ITEM_RATE_MAX, window.rate);
+      if (key == "rate") window.rate = readInt(errors, member, memberAt, RATE_LIMIT_LIMITS_ITEM_RATE_MIN, RATE_LIMIT_LIMITS_ITEM_RATE_MAX, window.rate);
       else if (key == "periodSeconds") {
-        window.periodSeconds = readInt(errors, member, memberAt, F.RATE_LIMIT_LIMITS_ITEM_PERIOD_SECONDS_MIN,
-          F.RATE_LIMIT_LIMITS_ITEM_PERIOD_SECONDS_MAX, window.periodSeconds);
+        window.periodSeconds = readInt(errors, member, memberAt, RATE_LIMIT_LIMITS_ITEM_PERIOD_SECONDS_MIN,
+          RATE_LIMIT_LIMITS_ITEM_PERIOD_SECONDS_MAX, window.periodSeconds);
       } else if (key == "burst") {
-        window.burst = readInt(errors, member, memberAt, F.RATE_LIMIT_LIMITS_ITEM_BURST_MIN, F.RATE_LIMIT_LIMITS_ITEM_BURST_MAX, window.burst);
+        window.burst = readInt(errors, member, memberAt, RATE_LIMIT_LIMITS_ITEM_BURST_MIN, RATE_LIMIT_LIMITS_ITEM_BURST_MAX, window.burst);
       } else {
         if (member.isString() && isSfToken(member.str)) window.name = member.str;
-        else errors.expected(memberAt, F.RATE_LIMIT_LIMITS_ITEM_NAME_PHRASE, member);
+        else errors.expected(memberAt, RATE_LIMIT_LIMITS_ITEM_NAME_PHRASE(), member);
       }
     }
-    if (!item.has("rate")) errors.expected(memberPath(at, "rate"), F.RATE_LIMIT_LIMITS_ITEM_RATE_PHRASE, null);
+    if (!item.has("rate")) errors.expected(memberPath(at, "rate"), RATE_LIMIT_LIMITS_ITEM_RATE_PHRASE(), null);
   }
   for (let i = 0; i < out.length; i++) {
     for (let j = 0; j < i; j++) {
@@ -205,7 +223,7 @@ export function parseLimits(errors: PolicyErrors, value: JsonValue, path: string
 /** Parses `routes` once every top-level section is known (`doc` is the whole document). */
 export function parseRoutes(errors: PolicyErrors, value: JsonValue, path: string, doc: JsonValue, policy: Policy): void {
   if (!value.isArray() || value.items.length > MAX_ROUTES) {
-    errors.expected(path, F.ROUTES_PHRASE, value);
+    errors.expected(path, ROUTES_PHRASE(), value);
     return;
   }
   for (let i = 0; i < value.items.length; i++) {
@@ -237,7 +255,7 @@ function parseRoute(errors: PolicyErrors, value: JsonValue, path: string, doc: J
       if (member.isString() && isRouteName(member.str)) route.name = member.str;
       else errors.expected(at, ROUTE_NAME, member);
     } else if (key == "match") parseMatch(errors, member, at, route.match);
-    else if (key == "anonymous") route.anonymous = readBool(errors, member, at, F.ROUTES_ITEM_ANONYMOUS_DEFAULT);
+    else if (key == "anonymous") route.anonymous = readBool(errors, member, at, ROUTES_ITEM_ANONYMOUS_DEFAULT);
     else if (key == "auth") parseRouteAuth(errors, member, at, route);
     else if (key == "require") {
       route.require = new Requirements();
@@ -327,17 +345,17 @@ function parseMatch(errors: PolicyErrors, value: JsonValue, path: string, out: R
     if (!walk.accept(key, at)) continue;
     const member = value.values[i];
     if (key == "paths") {
-      out.paths = readStringListOf(errors, member, at, F.ROUTES_ITEM_MATCH_PATHS_MAX_LENGTH, F.ROUTES_ITEM_MATCH_PATHS_PHRASE, PATH_RULE);
+      out.paths = readStringListOf(errors, member, at, ROUTES_ITEM_MATCH_PATHS_MAX_LENGTH, ROUTES_ITEM_MATCH_PATHS_PHRASE(), PATH_RULE);
       for (let j = 0; j < out.paths.length; j++) {
         if (!isPathRule(out.paths[j])) errors.expected(itemPath(at, j), PATH_RULE, JsonValue.ofString(out.paths[j]));
       }
     } else if (key == "methods") {
-      out.methods = readStringListOf(errors, member, at, F.ROUTES_ITEM_MATCH_METHODS_MAX_LENGTH, F.ROUTES_ITEM_MATCH_METHODS_PHRASE,
-        F.ROUTES_ITEM_MATCH_METHODS_ITEM_PHRASE);
+      out.methods = readStringListOf(errors, member, at, ROUTES_ITEM_MATCH_METHODS_MAX_LENGTH, ROUTES_ITEM_MATCH_METHODS_PHRASE(),
+        ROUTES_ITEM_MATCH_METHODS_ITEM_PHRASE());
       for (let j = 0; j < out.methods.length; j++) {
         const method = out.methods[j];
-        if (!isToken(method, F.ROUTES_ITEM_MATCH_METHODS_ITEM_MIN_LENGTH, F.ROUTES_ITEM_MATCH_METHODS_ITEM_MAX_LENGTH)) {
-          errors.expected(itemPath(at, j), F.ROUTES_ITEM_MATCH_METHODS_ITEM_PHRASE, JsonValue.ofString(method));
+        if (!isToken(method, ROUTES_ITEM_MATCH_METHODS_ITEM_MIN_LENGTH, ROUTES_ITEM_MATCH_METHODS_ITEM_MAX_LENGTH)) {
+          errors.expected(itemPath(at, j), ROUTES_ITEM_MATCH_METHODS_ITEM_PHRASE(), JsonValue.ofString(method));
         }
         out.methods[j] = out.methods[j].toUpperCase();
       }
@@ -349,8 +367,8 @@ const HEADER_MATCH_FIELDS: Array<string> = ["name", "value"];
 
 /** `headers: [{ name, value? }]` — without `value` the header need only be present. */
 function parseHeaderMatches(errors: PolicyErrors, value: JsonValue, path: string, out: RouteMatch): void {
-  if (!value.isArray() || value.items.length > F.ROUTES_ITEM_MATCH_HEADERS_MAX_LENGTH) {
-    errors.expected(path, F.ROUTES_ITEM_MATCH_HEADERS_PHRASE, value);
+  if (!value.isArray() || value.items.length > ROUTES_ITEM_MATCH_HEADERS_MAX_LENGTH) {
+    errors.expected(path, ROUTES_ITEM_MATCH_HEADERS_PHRASE(), value);
     return;
   }
   for (let i = 0; i < value.items.length; i++) {
@@ -367,14 +385,14 @@ function parseHeaderMatches(errors: PolicyErrors, value: JsonValue, path: string
       const member = item.values[j];
       if (key == "name") {
         if (member.isString() && isHeaderName(member.str)) match.name = member.str.toLowerCase();
-        else errors.expected(memberAt, F.ROUTES_ITEM_MATCH_HEADERS_ITEM_NAME_PHRASE, member);
-      } else if (member.isString() && isVisibleAscii(member.str, F.ROUTES_ITEM_MATCH_HEADERS_ITEM_VALUE_MIN_LENGTH,
-        F.ROUTES_ITEM_MATCH_HEADERS_ITEM_VALUE_MAX_LENGTH)) {
+        else errors.expected(memberAt, ROUTES_ITEM_MATCH_HEADERS_ITEM_NAME_PHRASE(), member);
+      } else if (member.isString() && isVisibleAscii(member.str, ROUTES_ITEM_MATCH_HEADERS_ITEM_VALUE_MIN_LENGTH,
+        ROUTES_ITEM_MATCH_HEADERS_ITEM_VALUE_MAX_LENGTH)) {
         match.value = member.str;
         match.present = false;
-      } else errors.expected(memberAt, F.ROUTES_ITEM_MATCH_HEADERS_ITEM_VALUE_PHRASE, member);
+      } else errors.expected(memberAt, ROUTES_ITEM_MATCH_HEADERS_ITEM_VALUE_PHRASE(), member);
     }
-    if (!item.has("name")) errors.expected(memberPath(at, "name"), F.ROUTES_ITEM_MATCH_HEADERS_ITEM_NAME_PHRASE, null);
+    if (!item.has("name")) errors.expected(memberPath(at, "name"), ROUTES_ITEM_MATCH_HEADERS_ITEM_NAME_PHRASE(), null);
     out.headers.push(match);
   }
 }
