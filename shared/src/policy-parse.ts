@@ -46,6 +46,8 @@ import {
   RATE_LIMIT_REDIS_PREFIX_MAX_LENGTH, RATE_LIMIT_REDIS_PREFIX_PHRASE, RATE_LIMIT_REDIS_TIMEOUT_MS_MAX,
   RATE_LIMIT_REDIS_TIMEOUT_MS_MIN, RATE_LIMIT_REDIS_USERNAME_MAX_LENGTH, RATE_LIMIT_REDIS_USERNAME_PHRASE,
   RATE_LIMIT_SHADOW_DEFAULT, RATE_LIMIT_STATUS_MAX, RATE_LIMIT_STATUS_MIN,
+  AUTH_MODE_CHOICES, AUTH_TOKEN_SOURCES_ITEM_TYPE_CHOICES, AUTH_FAILURE_MODE_CHOICES, LOG_LEVEL_CHOICES, LOG_DECISIONS_CHOICES,
+  RATE_LIMIT_POLICY_CHOICES, RATE_LIMIT_HEADERS_CHOICES,
 } from "./policy-facts.generated";
 import { deriveAuthorizationNeeds, parseClaimHeaders, parseLimits, parseRequire, parseRoutes } from "./policy-routes";
 import {
@@ -181,7 +183,7 @@ export const AUTH_FIELDS: Array<string> = [
   "introspectionAuthorization", "identityHeaders", "headerMappings", "cache", "bodyRule", "failure",
   "anonymousPaths", "realm", "clockSkewSeconds", "claimHeaders", "shadow",
 ];
-const AUTH_MODES: Array<string> = ["introspection", "forward"];
+const AUTH_MODES: Array<string> = AUTH_MODE_CHOICES();
 
 function parseAuth(errors: PolicyErrors, section: JsonValue, path: string, out: AuthPolicy): void {
   if (!isObjectOrReport(errors, section, path)) return;
@@ -267,7 +269,7 @@ function parseService(errors: PolicyErrors, value: JsonValue, path: string, out:
   else if (enabled && envoyCount == 0 && !value.has("url")) errors.expectedGot(path, SERVICE_EITHER, "neither");
 }
 
-const TOKEN_SOURCE_TYPES: Array<string> = ["header", "cookie", "query"];
+const TOKEN_SOURCE_TYPES: Array<string> = AUTH_TOKEN_SOURCES_ITEM_TYPE_CHOICES();
 const HEADER_SOURCE_FIELDS: Array<string> = ["type", "name", "scheme"];
 const OTHER_SOURCE_FIELDS: Array<string> = ["type", "name"];
 
@@ -472,7 +474,7 @@ function parseBodyRule(errors: PolicyErrors, value: JsonValue, path: string): Bo
 }
 
 const FAILURE_FIELDS: Array<string> = ["mode", "status", "openPaths", "degradedHeader"];
-const FAIL_MODES: Array<string> = ["closed", "open"];
+const FAIL_MODES: Array<string> = AUTH_FAILURE_MODE_CHOICES();
 
 export function parseFailure(errors: PolicyErrors, value: JsonValue, path: string, out: FailureSettings): void {
   if (!isObjectOrReport(errors, value, path)) return;
@@ -541,7 +543,7 @@ export function parseCanary(errors: PolicyErrors, section: JsonValue, path: stri
 }
 
 const LOG_FIELDS: Array<string> = ["decisions", "sampleRate", "level", "includeSubject"];
-const LOG_LEVELS: Array<string> = ["debug", "info", "notice", "warn"];
+const LOG_LEVELS: Array<string> = LOG_LEVEL_CHOICES();
 
 function parseLog(errors: PolicyErrors, section: JsonValue, path: string, out: LogPolicy): void {
   if (!isObjectOrReport(errors, section, path)) return;
@@ -566,7 +568,7 @@ function parseLog(errors: PolicyErrors, section: JsonValue, path: string, out: L
 }
 
 /** In DecisionLogMode order. */
-const DECISION_LOG_MODES: Array<string> = ["off", "errors", "all"];
+const DECISION_LOG_MODES: Array<string> = LOG_DECISIONS_CHOICES();
 
 /** Hundredths of a percent, or -1 when out of 0..100 or finer than 0.01 (tolerance 1e-9 for binary fractions). */
 function percentageToBasisPoints(value: JsonValue): i32 {
@@ -619,8 +621,8 @@ const RATE_LIMIT_FIELDS: Array<string> = [
   "preAuthIp", "limits", "shadow",
 ];
 const PRE_AUTH_IP_FIELDS: Array<string> = ["rate", "periodSeconds", "burst"];
-const LIMIT_STORES: Array<string> = ["local", "redis"];
-const LIMIT_HEADER_STYLES: Array<string> = ["ietf", "legacy", "none"];
+const LIMIT_STORES: Array<string> = RATE_LIMIT_POLICY_CHOICES();
+const LIMIT_HEADER_STYLES: Array<string> = RATE_LIMIT_HEADERS_CHOICES();
 
 export function parseRateLimit(errors: PolicyErrors, section: JsonValue, path: string, out: RateLimitPolicy): void {
   if (!isObjectOrReport(errors, section, path)) return;
