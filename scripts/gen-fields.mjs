@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm run gen:fields`: writes the Kong schema, the JSON Schema and the README field tables from the field table
+// `npm run gen:fields`: writes the Kong schema, the JSON Schema, the README field tables and the parser's constants
+// (shared/src/policy-facts.generated.ts) from the field table
 // (shared/src/policy-fields.ts). `--check` writes nothing and exits 1 when a file is not what the table gives.
 // test/scripts/gen-fields.test.ts runs the same comparison.
 import { build } from "esbuild";

@@ -1,13 +1,16 @@
 // THE field table of the policy document: every field's type, range or choices, default, planes, error phrase and
 // one-line meaning, written here and nowhere else. From it `npm run gen:fields` (scripts/gen-fields.mjs) writes
-// the Kong schema (kong-plugins/src/schema.ts), the JSON Schema (schemas/meshgate-policy.schema.json) and the
-// field tables of shared/README.md; test/core/policy-fields.test.ts fails when a written file or the parser
-// (policy-parse.ts) disagrees with a row. Cross-field rules ("rate is required when enabled", "upstream or
-// target, not both", owned-header collisions) stay in the parser and are documented in shared/README.md.
+// the Kong schema (kong-plugins/src/schema.ts), the JSON Schema (schemas/meshgate-policy.schema.json), the
+// field tables of shared/README.md and the parser's constants (policy-facts.generated.ts: phrase, range, length,
+// default per row, which policy-parse.ts, policy-routes.ts and policy.ts read instead of literals).
+// test/scripts/gen-fields.test.ts fails when a written file is stale; test/core/policy-fields.test.ts when the
+// parser disagrees with a row. Cross-field rules ("rate is required when enabled", "upstream or target, not
+// both", owned-header collisions) stay in the parser and are documented in shared/README.md.
 //
-// Adding a field: add its row below (parents before children, in the order the README lists them), teach
-// policy-parse.ts to read it, then `npm run gen:fields` and commit the regenerated files with the row.
-// This module is plain data for Node-side generators and tests; the wasm build never imports it.
+// Adding a field: add its row below (parents before children, in the order the README lists them), run
+// `npm run gen:fields`, teach policy-parse.ts to read it with the generated constants, and commit the
+// regenerated files with the row. This module is plain data for Node-side generators and tests; the wasm build
+// never imports it (it compiles policy-facts.generated.ts).
 
 export type FieldType = "boolean" | "integer" | "number" | "string" | "object" | "array" | "map" | "scalar" | "scalarOrList";
 /** Where a field has an effect: `kong`/`envoy` fields are accepted on both planes and ignored by the other. */

@@ -8,6 +8,47 @@ import {
 import {
   MemberWalk, PolicyErrors, choicePhrase, describeValue, isIntegerIn, itemPath, memberPath, readBool, readChoice, readInt, readNumber,
 } from "./policy-reader";
+import {
+  AUTH_ANONYMOUS_PATHS_ITEM_PHRASE, AUTH_ANONYMOUS_PATHS_MAX_LENGTH, AUTH_ANONYMOUS_PATHS_PHRASE,
+  AUTH_BODY_RULE_EQUALS_PHRASE, AUTH_BODY_RULE_POINTER_PHRASE, AUTH_CACHE_MAX_ENTRIES_MAX,
+  AUTH_CACHE_MAX_ENTRIES_MIN, AUTH_CACHE_NEGATIVE_TTL_SECONDS_MAX, AUTH_CACHE_NEGATIVE_TTL_SECONDS_MIN,
+  AUTH_CACHE_STALE_IF_ERROR_SECONDS_MAX, AUTH_CACHE_STALE_IF_ERROR_SECONDS_MIN, AUTH_CACHE_TTL_SECONDS_MAX,
+  AUTH_CACHE_TTL_SECONDS_MIN, AUTH_CLOCK_SKEW_SECONDS_MAX, AUTH_CLOCK_SKEW_SECONDS_MIN, AUTH_ENABLED_DEFAULT,
+  AUTH_FAILURE_OPEN_PATHS_MAX_LENGTH, AUTH_FAILURE_OPEN_PATHS_PHRASE, AUTH_FAILURE_STATUS_ALSO_ALLOWED,
+  AUTH_FAILURE_STATUS_MAX, AUTH_FAILURE_STATUS_MIN, AUTH_FAILURE_STATUS_PHRASE, AUTH_FORWARD_HEADERS_ITEM_PHRASE,
+  AUTH_FORWARD_HEADERS_MAX_LENGTH, AUTH_FORWARD_HEADERS_PHRASE, AUTH_HEADER_MAPPINGS_ITEM_FROM_MAX_LENGTH,
+  AUTH_HEADER_MAPPINGS_ITEM_FROM_MIN_LENGTH, AUTH_HEADER_MAPPINGS_ITEM_FROM_PHRASE, AUTH_HEADER_MAPPINGS_MAX_LENGTH,
+  AUTH_HEADER_MAPPINGS_PHRASE, AUTH_IDENTITY_HEADERS_SUBJECT_PHRASE, AUTH_INTROSPECTION_AUTHORIZATION_MAX_LENGTH,
+  AUTH_INTROSPECTION_AUTHORIZATION_MIN_LENGTH, AUTH_INTROSPECTION_AUTHORIZATION_PHRASE, AUTH_MAX_TOKEN_LENGTH_MAX,
+  AUTH_MAX_TOKEN_LENGTH_MIN, AUTH_REALM_PHRASE, AUTH_SERVICE_AUTHORITY_PHRASE, AUTH_SERVICE_CLUSTER_MAX_LENGTH,
+  AUTH_SERVICE_CLUSTER_MIN_LENGTH, AUTH_SERVICE_CLUSTER_PHRASE, AUTH_SERVICE_PATH_PHRASE, AUTH_SERVICE_URL_PHRASE,
+  AUTH_SHADOW_DEFAULT, AUTH_TIMEOUT_MS_MAX, AUTH_TIMEOUT_MS_MIN, AUTH_TOKEN_SOURCES_ITEM_NAME_COOKIE_MAX_LENGTH,
+  AUTH_TOKEN_SOURCES_ITEM_NAME_COOKIE_MIN_LENGTH, AUTH_TOKEN_SOURCES_ITEM_NAME_COOKIE_PHRASE,
+  AUTH_TOKEN_SOURCES_ITEM_NAME_HEADER_DEFAULT, AUTH_TOKEN_SOURCES_ITEM_NAME_HEADER_PHRASE,
+  AUTH_TOKEN_SOURCES_ITEM_NAME_QUERY_PHRASE, AUTH_TOKEN_SOURCES_ITEM_SCHEME_HEADER_ONLY_MAX_LENGTH,
+  AUTH_TOKEN_SOURCES_ITEM_SCHEME_HEADER_ONLY_MIN_LENGTH, AUTH_TOKEN_SOURCES_ITEM_SCHEME_HEADER_ONLY_PHRASE,
+  AUTH_TOKEN_SOURCES_MAX_LENGTH, AUTH_TOKEN_SOURCES_MIN_LENGTH, AUTH_TOKEN_SOURCES_PHRASE,
+  CANARY_BAGGAGE_KEY_MAX_LENGTH, CANARY_BAGGAGE_KEY_MIN_LENGTH, CANARY_BAGGAGE_KEY_PHRASE, CANARY_ENABLED_DEFAULT,
+  CANARY_KONG_TARGET_PHRASE, CANARY_KONG_UPSTREAM_MAX_LENGTH, CANARY_KONG_UPSTREAM_MIN_LENGTH,
+  CANARY_KONG_UPSTREAM_PHRASE, CANARY_OVERRIDE_GROUPS_ITEM_PHRASE, CANARY_OVERRIDE_GROUPS_MAX_LENGTH,
+  CANARY_OVERRIDE_GROUPS_PHRASE, CANARY_OVERRIDE_SUBJECTS_ITEM_PHRASE, CANARY_OVERRIDE_SUBJECTS_MAX_LENGTH,
+  CANARY_OVERRIDE_SUBJECTS_PHRASE, CANARY_PERCENTAGE_PHRASE, CANARY_SALT_MAX_LENGTH, CANARY_SALT_PHRASE,
+  CANARY_SHADOW_DEFAULT, CANARY_TAG_HEADER_PHRASE, LOG_INCLUDE_SUBJECT_DEFAULT, LOG_SAMPLE_RATE_PHRASE,
+  RATE_LIMIT_BURST_MAX, RATE_LIMIT_BURST_MIN, RATE_LIMIT_BURST_PHRASE, RATE_LIMIT_BURST_PHRASE_ABOVE,
+  RATE_LIMIT_ENABLED_DEFAULT, RATE_LIMIT_FAULT_TOLERANT_DEFAULT, RATE_LIMIT_KEY_PHRASE, RATE_LIMIT_NAME_PHRASE,
+  RATE_LIMIT_PERIOD_SECONDS_MAX, RATE_LIMIT_PERIOD_SECONDS_MIN, RATE_LIMIT_PRE_AUTH_IP_BURST_MAX,
+  RATE_LIMIT_PRE_AUTH_IP_BURST_MIN, RATE_LIMIT_PRE_AUTH_IP_PERIOD_SECONDS_MAX,
+  RATE_LIMIT_PRE_AUTH_IP_PERIOD_SECONDS_MIN, RATE_LIMIT_PRE_AUTH_IP_RATE_MAX, RATE_LIMIT_PRE_AUTH_IP_RATE_MIN,
+  RATE_LIMIT_PRE_AUTH_IP_RATE_PHRASE, RATE_LIMIT_RATE_MAX, RATE_LIMIT_RATE_MIN, RATE_LIMIT_RATE_PHRASE,
+  RATE_LIMIT_REDIS_DATABASE_MAX, RATE_LIMIT_REDIS_DATABASE_MIN, RATE_LIMIT_REDIS_HOST_MAX_LENGTH,
+  RATE_LIMIT_REDIS_HOST_MIN_LENGTH, RATE_LIMIT_REDIS_HOST_PHRASE, RATE_LIMIT_REDIS_PASSWORD_MAX_LENGTH,
+  RATE_LIMIT_REDIS_PASSWORD_PHRASE, RATE_LIMIT_REDIS_PORT_MAX, RATE_LIMIT_REDIS_PORT_MIN,
+  RATE_LIMIT_REDIS_PREFIX_MAX_LENGTH, RATE_LIMIT_REDIS_PREFIX_PHRASE, RATE_LIMIT_REDIS_TIMEOUT_MS_MAX,
+  RATE_LIMIT_REDIS_TIMEOUT_MS_MIN, RATE_LIMIT_REDIS_USERNAME_MAX_LENGTH, RATE_LIMIT_REDIS_USERNAME_PHRASE,
+  RATE_LIMIT_SHADOW_DEFAULT, RATE_LIMIT_STATUS_MAX, RATE_LIMIT_STATUS_MIN,
+  AUTH_MODE_CHOICES, AUTH_TOKEN_SOURCES_ITEM_TYPE_CHOICES, AUTH_FAILURE_MODE_CHOICES, LOG_LEVEL_CHOICES, LOG_DECISIONS_CHOICES,
+  RATE_LIMIT_POLICY_CHOICES, RATE_LIMIT_HEADERS_CHOICES,
+} from "./policy-facts.generated";
 import { deriveAuthorizationNeeds, parseClaimHeaders, parseLimits, parseRequire, parseRoutes } from "./policy-routes";
 import {
   hasNoControl, isAuthority, isHeaderName, isHttpUrl, isJsonPointer, isPathRule, isRealm, isRequestPath, isSfToken,
@@ -61,13 +102,11 @@ export function policyFromJson(doc: JsonValue): PolicyResult {
 
 const TOP_FIELDS: Array<string> = ["auth", "canary", "rateLimit", "log", "require", "routes"];
 
-const HEADER_NAME = "header name (token characters, 1..256)";
+const HEADER_NAME = AUTH_IDENTITY_HEADERS_SUBJECT_PHRASE();
 const OWNED_HEADER = "header name meshgate can own (not a token source or reserved header)";
-const PATH_RULE = "path rule (starts with \"/\", optional trailing \"*\")";
+const PATH_RULE = AUTH_ANONYMOUS_PATHS_ITEM_PHRASE();
 const SERVICE_EITHER = "\"url\" (Kong) or \"cluster\" + \"authority\" + \"path\" (Envoy)";
 const SERVICE_TRIO = "\"cluster\" + \"authority\" + \"path\" together (Envoy)";
-const SHORT_STRING = "string (at most 256 characters)";
-const FORWARDED_HEADER = "header name (token characters, 1..256), \":method\" or \":path\"";
 /** The request's method and path, which the auth call carries as x-forwarded-method / x-forwarded-uri. */
 const FORWARDED_PSEUDO_HEADERS: Array<string> = [":method", ":path"];
 
@@ -144,7 +183,7 @@ export const AUTH_FIELDS: Array<string> = [
   "introspectionAuthorization", "identityHeaders", "headerMappings", "cache", "bodyRule", "failure",
   "anonymousPaths", "realm", "clockSkewSeconds", "claimHeaders", "shadow",
 ];
-const AUTH_MODES: Array<string> = ["introspection", "forward"];
+const AUTH_MODES: Array<string> = AUTH_MODE_CHOICES();
 
 function parseAuth(errors: PolicyErrors, section: JsonValue, path: string, out: AuthPolicy): void {
   if (!isObjectOrReport(errors, section, path)) return;
@@ -157,34 +196,36 @@ function parseAuth(errors: PolicyErrors, section: JsonValue, path: string, out: 
     const at = memberPath(path, key);
     if (!walk.accept(key, at)) continue;
     const value = section.values[i];
-    if (key == "enabled") out.enabled = readBool(errors, value, at, true);
+    if (key == "enabled") out.enabled = readBool(errors, value, at, AUTH_ENABLED_DEFAULT);
     else if (key == "mode") {
       const mode = readChoice(errors, value, at, AUTH_MODES);
       if (mode >= 0) out.mode = mode == 0 ? AuthMode.Introspection : AuthMode.Forward;
     } else if (key == "service") {
       serviceGiven = true;
       parseService(errors, value, at, out.service, enabled);
-    } else if (key == "timeoutMs") out.timeoutMs = readInt(errors, value, at, 1, 60000, out.timeoutMs);
+    } else if (key == "timeoutMs") out.timeoutMs = readInt(errors, value, at, AUTH_TIMEOUT_MS_MIN, AUTH_TIMEOUT_MS_MAX, out.timeoutMs);
     else if (key == "tokenSources") out.tokenSources = parseTokenSources(errors, value, at);
-    else if (key == "maxTokenLength") out.maxTokenLength = readInt(errors, value, at, 16, 65536, out.maxTokenLength);
+    else if (key == "maxTokenLength") out.maxTokenLength = readInt(errors, value, at, AUTH_MAX_TOKEN_LENGTH_MIN, AUTH_MAX_TOKEN_LENGTH_MAX, out.maxTokenLength);
     else if (key == "forwardHeaders") {
-      out.forwardHeaders = readStringList(errors, value, at, 64, "array of at most 64 header names", LIST_FORWARDED, FORWARDED_HEADER);
+      out.forwardHeaders = readStringList(errors, value, at, AUTH_FORWARD_HEADERS_MAX_LENGTH, AUTH_FORWARD_HEADERS_PHRASE(), LIST_FORWARDED,
+        AUTH_FORWARD_HEADERS_ITEM_PHRASE());
     } else if (key == "introspectionAuthorization") {
-      if (value.isString() && hasNoControl(value.str, 0, 4096)) out.introspectionAuthorization = value.str;
-      else errors.expectedSecret(at, "header value without control characters (at most 4096 characters)", value);
+      if (value.isString() && hasNoControl(value.str, AUTH_INTROSPECTION_AUTHORIZATION_MIN_LENGTH, AUTH_INTROSPECTION_AUTHORIZATION_MAX_LENGTH)) {
+        out.introspectionAuthorization = value.str;
+      } else errors.expectedSecret(at, AUTH_INTROSPECTION_AUTHORIZATION_PHRASE(), value);
     } else if (key == "identityHeaders") parseIdentityHeaders(errors, value, at, out);
     else if (key == "headerMappings") out.headerMappings = parseHeaderMappings(errors, value, at);
     else if (key == "cache") parseCache(errors, value, at, out.cache);
     else if (key == "bodyRule") out.bodyRule = parseBodyRule(errors, value, at);
     else if (key == "failure") parseFailure(errors, value, at, out.failure);
     else if (key == "anonymousPaths") {
-      out.anonymousPaths = readStringList(errors, value, at, 256, "array of at most 256 path rules", LIST_PATH_RULES, PATH_RULE);
+      out.anonymousPaths = readStringList(errors, value, at, AUTH_ANONYMOUS_PATHS_MAX_LENGTH, AUTH_ANONYMOUS_PATHS_PHRASE(), LIST_PATH_RULES, PATH_RULE);
     } else if (key == "realm") {
       if (value.isString() && isRealm(value.str)) out.realm = value.str;
-      else errors.expected(at, "realm (at most 256 printable ASCII characters, no \" or \\)", value);
+      else errors.expected(at, AUTH_REALM_PHRASE(), value);
     } else if (key == "claimHeaders") out.claimHeaders = parseClaimHeaders(errors, value, at);
-    else if (key == "shadow") out.shadow = readBool(errors, value, at, false);
-    else out.clockSkewSeconds = readNumber(errors, value, at, 0, 300, out.clockSkewSeconds);
+    else if (key == "shadow") out.shadow = readBool(errors, value, at, AUTH_SHADOW_DEFAULT);
+    else out.clockSkewSeconds = readNumber(errors, value, at, AUTH_CLOCK_SKEW_SECONDS_MIN, AUTH_CLOCK_SKEW_SECONDS_MAX, out.clockSkewSeconds);
   }
   if (!serviceGiven && enabled) errors.expectedGot(memberPath(path, "service"), SERVICE_EITHER, "nothing");
   checkForwardMappings(errors, path, out);
@@ -204,16 +245,16 @@ function parseService(errors: PolicyErrors, value: JsonValue, path: string, out:
     const text = member.isString() ? member.str : "";
     if (key == "url") {
       if (member.isString() && isHttpUrl(text)) out.url = text;
-      else errors.expected(at, "absolute http or https URL", member);
+      else errors.expected(at, AUTH_SERVICE_URL_PHRASE(), member);
     } else if (key == "cluster") {
-      if (member.isString() && isVisibleAscii(text, 1, 256)) out.cluster = text;
-      else errors.expected(at, "cluster name (1..256 visible ASCII characters)", member);
+      if (member.isString() && isVisibleAscii(text, AUTH_SERVICE_CLUSTER_MIN_LENGTH, AUTH_SERVICE_CLUSTER_MAX_LENGTH)) out.cluster = text;
+      else errors.expected(at, AUTH_SERVICE_CLUSTER_PHRASE(), member);
     } else if (key == "authority") {
       if (member.isString() && isAuthority(text)) out.authority = text;
-      else errors.expected(at, "authority (host or host:port)", member);
+      else errors.expected(at, AUTH_SERVICE_AUTHORITY_PHRASE(), member);
     } else {
       if (member.isString() && isRequestPath(text)) out.path = text;
-      else errors.expected(at, "path starting with \"/\"", member);
+      else errors.expected(at, AUTH_SERVICE_PATH_PHRASE(), member);
     }
   }
   // A member that is present counts as given, even when its value was invalid (it has its own error).
@@ -228,14 +269,14 @@ function parseService(errors: PolicyErrors, value: JsonValue, path: string, out:
   else if (enabled && envoyCount == 0 && !value.has("url")) errors.expectedGot(path, SERVICE_EITHER, "neither");
 }
 
-const TOKEN_SOURCE_TYPES: Array<string> = ["header", "cookie", "query"];
+const TOKEN_SOURCE_TYPES: Array<string> = AUTH_TOKEN_SOURCES_ITEM_TYPE_CHOICES();
 const HEADER_SOURCE_FIELDS: Array<string> = ["type", "name", "scheme"];
 const OTHER_SOURCE_FIELDS: Array<string> = ["type", "name"];
 
 function parseTokenSources(errors: PolicyErrors, value: JsonValue, path: string): Array<TokenSource> {
   const out = new Array<TokenSource>();
-  if (!value.isArray() || value.items.length < 1 || value.items.length > 8) {
-    errors.expected(path, "array of 1..8 token sources", value);
+  if (!value.isArray() || value.items.length < AUTH_TOKEN_SOURCES_MIN_LENGTH || value.items.length > AUTH_TOKEN_SOURCES_MAX_LENGTH) {
+    errors.expected(path, AUTH_TOKEN_SOURCES_PHRASE(), value);
     return out;
   }
   for (let i = 0; i < value.items.length; i++) out.push(parseTokenSource(errors, value.items[i], itemPath(path, i)));
@@ -263,7 +304,7 @@ function parseTokenSource(errors: PolicyErrors, value: JsonValue, path: string):
     return out;
   }
   out.kind = kind == 0 ? TokenSourceKind.Header : kind == 1 ? TokenSourceKind.Cookie : TokenSourceKind.Query;
-  if (kind == 0) out.name = "authorization";
+  if (kind == 0) out.name = AUTH_TOKEN_SOURCES_ITEM_NAME_HEADER_DEFAULT();
   else out.scheme = "";
   let nameGiven = false;
   const walk = new MemberWalk(errors, kind == 0 ? HEADER_SOURCE_FIELDS : OTHER_SOURCE_FIELDS);
@@ -276,8 +317,9 @@ function parseTokenSource(errors: PolicyErrors, value: JsonValue, path: string):
       nameGiven = true;
       out.name = readSourceName(errors, member, at, kind);
     } else if (key == "scheme") {
-      if (member.isString() && isToken(member.str, 0, 64)) out.scheme = member.str;
-      else errors.expected(at, "auth scheme (empty or token characters, at most 64)", member);
+      if (member.isString() && isToken(member.str, AUTH_TOKEN_SOURCES_ITEM_SCHEME_HEADER_ONLY_MIN_LENGTH, AUTH_TOKEN_SOURCES_ITEM_SCHEME_HEADER_ONLY_MAX_LENGTH)) {
+        out.scheme = member.str;
+      } else errors.expected(at, AUTH_TOKEN_SOURCES_ITEM_SCHEME_HEADER_ONLY_PHRASE(), member);
     }
   }
   if (kind != 0 && !nameGiven) errors.expected(memberPath(path, "name"), sourceNamePhrase(kind), null);
@@ -288,7 +330,7 @@ function readSourceName(errors: PolicyErrors, value: JsonValue, path: string, ki
   if (value.isString()) {
     const s = value.str;
     if (kind == 0 && isHeaderName(s)) return s.toLowerCase();
-    if (kind == 1 && isToken(s, 1, 256)) return s;
+    if (kind == 1 && isToken(s, AUTH_TOKEN_SOURCES_ITEM_NAME_COOKIE_MIN_LENGTH, AUTH_TOKEN_SOURCES_ITEM_NAME_COOKIE_MAX_LENGTH)) return s;
     if (kind == 2 && isUnreservedName(s)) return s;
   }
   errors.expected(path, sourceNamePhrase(kind), value);
@@ -296,9 +338,9 @@ function readSourceName(errors: PolicyErrors, value: JsonValue, path: string, ki
 }
 
 function sourceNamePhrase(kind: i32): string {
-  if (kind == 0) return HEADER_NAME;
-  if (kind == 1) return "cookie name (token characters, 1..256)";
-  return "query parameter name (1..256 unreserved characters)";
+  if (kind == 0) return AUTH_TOKEN_SOURCES_ITEM_NAME_HEADER_PHRASE();
+  if (kind == 1) return AUTH_TOKEN_SOURCES_ITEM_NAME_COOKIE_PHRASE();
+  return AUTH_TOKEN_SOURCES_ITEM_NAME_QUERY_PHRASE();
 }
 
 const IDENTITY_FIELDS: Array<string> = ["subject", "groups"];
@@ -316,12 +358,12 @@ function parseIdentityHeaders(errors: PolicyErrors, value: JsonValue, path: stri
 }
 
 const MAPPING_FIELDS: Array<string> = ["from", "to"];
-const CLAIM_NAME = "claim or header name (1..256 characters, no control characters)";
+const CLAIM_NAME = AUTH_HEADER_MAPPINGS_ITEM_FROM_PHRASE();
 
 function parseHeaderMappings(errors: PolicyErrors, value: JsonValue, path: string): Array<HeaderMapping> {
   const out = new Array<HeaderMapping>();
-  if (!value.isArray() || value.items.length > 64) {
-    errors.expected(path, "array of at most 64 mappings", value);
+  if (!value.isArray() || value.items.length > AUTH_HEADER_MAPPINGS_MAX_LENGTH) {
+    errors.expected(path, AUTH_HEADER_MAPPINGS_PHRASE(), value);
     return out;
   }
   for (let i = 0; i < value.items.length; i++) {
@@ -337,7 +379,7 @@ function parseHeaderMappings(errors: PolicyErrors, value: JsonValue, path: strin
       if (!walk.accept(key, memberAt)) continue;
       const member = item.values[j];
       if (key == "from") {
-        if (member.isString() && hasNoControl(member.str, 1, 256)) mapping.from = member.str;
+        if (member.isString() && hasNoControl(member.str, AUTH_HEADER_MAPPINGS_ITEM_FROM_MIN_LENGTH, AUTH_HEADER_MAPPINGS_ITEM_FROM_MAX_LENGTH)) mapping.from = member.str;
         else errors.expected(memberAt, CLAIM_NAME, member);
       } else {
         mapping.to = readHeaderName(errors, member, memberAt);
@@ -396,16 +438,18 @@ function parseCache(errors: PolicyErrors, value: JsonValue, path: string, out: D
     const at = memberPath(path, key);
     if (!walk.accept(key, at)) continue;
     const member = value.values[i];
-    if (key == "maxEntries") out.maxEntries = readInt(errors, member, at, 1, 10000000, out.maxEntries);
-    else if (key == "ttlSeconds") out.ttlSeconds = readNumber(errors, member, at, 0, 86400, out.ttlSeconds);
-    else if (key == "negativeTtlSeconds") out.negativeTtlSeconds = readNumber(errors, member, at, 0, 3600, out.negativeTtlSeconds);
-    else out.staleIfErrorSeconds = readNumber(errors, member, at, 0, 86400, out.staleIfErrorSeconds);
+    if (key == "maxEntries") out.maxEntries = readInt(errors, member, at, AUTH_CACHE_MAX_ENTRIES_MIN, AUTH_CACHE_MAX_ENTRIES_MAX, out.maxEntries);
+    else if (key == "ttlSeconds") out.ttlSeconds = readNumber(errors, member, at, AUTH_CACHE_TTL_SECONDS_MIN, AUTH_CACHE_TTL_SECONDS_MAX, out.ttlSeconds);
+    else if (key == "negativeTtlSeconds") out.negativeTtlSeconds = readNumber(errors, member, at, AUTH_CACHE_NEGATIVE_TTL_SECONDS_MIN, AUTH_CACHE_NEGATIVE_TTL_SECONDS_MAX,
+      out.negativeTtlSeconds);
+    else out.staleIfErrorSeconds = readNumber(errors, member, at, AUTH_CACHE_STALE_IF_ERROR_SECONDS_MIN, AUTH_CACHE_STALE_IF_ERROR_SECONDS_MAX,
+      out.staleIfErrorSeconds);
   }
 }
 
 const BODY_RULE_FIELDS: Array<string> = ["pointer", "equals"];
-const POINTER = "JSON pointer starting with \"/\"";
-const SCALAR = "JSON scalar (string, number, boolean or null)";
+const POINTER = AUTH_BODY_RULE_POINTER_PHRASE();
+const SCALAR = AUTH_BODY_RULE_EQUALS_PHRASE();
 
 function parseBodyRule(errors: PolicyErrors, value: JsonValue, path: string): BodyRule | null {
   if (!isObjectOrReport(errors, value, path)) return null;
@@ -430,7 +474,7 @@ function parseBodyRule(errors: PolicyErrors, value: JsonValue, path: string): Bo
 }
 
 const FAILURE_FIELDS: Array<string> = ["mode", "status", "openPaths", "degradedHeader"];
-const FAIL_MODES: Array<string> = ["closed", "open"];
+const FAIL_MODES: Array<string> = AUTH_FAILURE_MODE_CHOICES();
 
 export function parseFailure(errors: PolicyErrors, value: JsonValue, path: string, out: FailureSettings): void {
   if (!isObjectOrReport(errors, value, path)) return;
@@ -444,10 +488,12 @@ export function parseFailure(errors: PolicyErrors, value: JsonValue, path: strin
       const mode = readChoice(errors, member, at, FAIL_MODES);
       if (mode >= 0) out.mode = mode == 0 ? FailMode.Closed : FailMode.Open;
     } else if (key == "status") {
-      if (isIntegerIn(member, 401, 401) || isIntegerIn(member, 500, 599)) out.status = i32(member.num);
-      else errors.expected(at, "401 or integer 500..599", member);
+      const allowed = isIntegerIn(member, AUTH_FAILURE_STATUS_ALSO_ALLOWED, AUTH_FAILURE_STATUS_ALSO_ALLOWED) ||
+        isIntegerIn(member, AUTH_FAILURE_STATUS_MIN, AUTH_FAILURE_STATUS_MAX);
+      if (allowed) out.status = i32(member.num);
+      else errors.expected(at, AUTH_FAILURE_STATUS_PHRASE(), member);
     } else if (key == "openPaths") {
-      out.openPaths = readStringList(errors, member, at, 256, "array of at most 256 path rules", LIST_PATH_RULES, PATH_RULE);
+      out.openPaths = readStringList(errors, member, at, AUTH_FAILURE_OPEN_PATHS_MAX_LENGTH, AUTH_FAILURE_OPEN_PATHS_PHRASE(), LIST_PATH_RULES, PATH_RULE);
     } else {
       out.degradedHeader = readHeaderName(errors, member, at);
     }
@@ -470,34 +516,34 @@ export function parseCanary(errors: PolicyErrors, section: JsonValue, path: stri
     const at = memberPath(path, key);
     if (!walk.accept(key, at)) continue;
     const value = section.values[i];
-    if (key == "enabled") out.enabled = readBool(errors, value, at, true);
+    if (key == "enabled") out.enabled = readBool(errors, value, at, CANARY_ENABLED_DEFAULT);
     else if (key == "overrideHeader") out.overrideHeader = readHeaderName(errors, value, at);
     else if (key == "overrideGroups") {
-      out.overrideGroups = readStringList(errors, value, at, 256, "array of at most 256 group names", LIST_NAMES,
-        "group name (1..256 characters, no control characters)");
+      out.overrideGroups = readStringList(errors, value, at, CANARY_OVERRIDE_GROUPS_MAX_LENGTH, CANARY_OVERRIDE_GROUPS_PHRASE(), LIST_NAMES,
+        CANARY_OVERRIDE_GROUPS_ITEM_PHRASE());
     } else if (key == "overrideSubjects") {
-      out.overrideSubjects = readStringList(errors, value, at, 256, "array of at most 256 subjects", LIST_NAMES,
-        "subject (1..256 characters, no control characters)");
+      out.overrideSubjects = readStringList(errors, value, at, CANARY_OVERRIDE_SUBJECTS_MAX_LENGTH, CANARY_OVERRIDE_SUBJECTS_PHRASE(), LIST_NAMES,
+        CANARY_OVERRIDE_SUBJECTS_ITEM_PHRASE());
     } else if (key == "percentage") {
       const basisPoints = percentageToBasisPoints(value);
       if (basisPoints >= 0) out.basisPoints = basisPoints;
-      else errors.expected(at, "number 0..100 with at most two decimals", value);
-    } else if (key == "salt") out.salt = readString(errors, value, at, 256, SHORT_STRING);
+      else errors.expected(at, CANARY_PERCENTAGE_PHRASE(), value);
+    } else if (key == "salt") out.salt = readString(errors, value, at, CANARY_SALT_MAX_LENGTH, CANARY_SALT_PHRASE());
     else if (key == "tagHeader") {
       if (value.isString() && value.str.length == 0) out.tagHeader = "";
       else if (value.isString() && isHeaderName(value.str)) out.tagHeader = value.str.toLowerCase();
-      else errors.expected(at, "header name (token characters, 1..256) or \"\" for none", value);
+      else errors.expected(at, CANARY_TAG_HEADER_PHRASE(), value);
     }
     else if (key == "baggageKey") {
-      if (value.isString() && isToken(value.str, 0, 256)) out.baggageKey = value.str;
-      else errors.expected(at, "baggage key (empty or token characters, at most 256)", value);
-    } else if (key == "shadow") out.shadow = readBool(errors, value, at, false);
+      if (value.isString() && isToken(value.str, CANARY_BAGGAGE_KEY_MIN_LENGTH, CANARY_BAGGAGE_KEY_MAX_LENGTH)) out.baggageKey = value.str;
+      else errors.expected(at, CANARY_BAGGAGE_KEY_PHRASE(), value);
+    } else if (key == "shadow") out.shadow = readBool(errors, value, at, CANARY_SHADOW_DEFAULT);
     else parseKongTarget(errors, value, at, out.kong);
   }
 }
 
 const LOG_FIELDS: Array<string> = ["decisions", "sampleRate", "level", "includeSubject"];
-const LOG_LEVELS: Array<string> = ["debug", "info", "notice", "warn"];
+const LOG_LEVELS: Array<string> = LOG_LEVEL_CHOICES();
 
 function parseLog(errors: PolicyErrors, section: JsonValue, path: string, out: LogPolicy): void {
   if (!isObjectOrReport(errors, section, path)) return;
@@ -513,16 +559,16 @@ function parseLog(errors: PolicyErrors, section: JsonValue, path: string, out: L
     } else if (key == "sampleRate") {
       const basisPoints = value.isNumber() ? percentageToBasisPoints(JsonValue.ofNumber(value.num * 100)) : -1;
       if (basisPoints >= 0) out.sampleBasisPoints = basisPoints;
-      else errors.expected(at, "number 0..1 with at most four decimals", value);
+      else errors.expected(at, LOG_SAMPLE_RATE_PHRASE(), value);
     } else if (key == "level") {
       const level = readChoice(errors, value, at, LOG_LEVELS);
       if (level >= 0) out.level = LOG_LEVELS[level];
-    } else out.includeSubject = readBool(errors, value, at, false);
+    } else out.includeSubject = readBool(errors, value, at, LOG_INCLUDE_SUBJECT_DEFAULT);
   }
 }
 
 /** In DecisionLogMode order. */
-const DECISION_LOG_MODES: Array<string> = ["off", "errors", "all"];
+const DECISION_LOG_MODES: Array<string> = LOG_DECISIONS_CHOICES();
 
 /** Hundredths of a percent, or -1 when out of 0..100 or finer than 0.01 (tolerance 1e-9 for binary fractions). */
 function percentageToBasisPoints(value: JsonValue): i32 {
@@ -546,10 +592,10 @@ function parseKongTarget(errors: PolicyErrors, value: JsonValue, path: string, o
     if (!walk.accept(key, at)) continue;
     const member = value.values[i];
     if (key == "upstream") {
-      if (member.isString() && isVisibleAscii(member.str, 1, 256)) out.upstream = member.str;
-      else errors.expected(at, "Kong upstream name (1..256 visible ASCII characters)", member);
+      if (member.isString() && isVisibleAscii(member.str, CANARY_KONG_UPSTREAM_MIN_LENGTH, CANARY_KONG_UPSTREAM_MAX_LENGTH)) out.upstream = member.str;
+      else errors.expected(at, CANARY_KONG_UPSTREAM_PHRASE(), member);
     } else if (!readTarget(member, out)) {
-      errors.expected(at, "host:port (port 1..65535)", member);
+      errors.expected(at, CANARY_KONG_TARGET_PHRASE(), member);
     }
   }
   if (value.has("upstream") && value.has("target")) errors.expectedGot(path, "\"upstream\" or \"target\"", "both");
@@ -575,10 +621,8 @@ const RATE_LIMIT_FIELDS: Array<string> = [
   "preAuthIp", "limits", "shadow",
 ];
 const PRE_AUTH_IP_FIELDS: Array<string> = ["rate", "periodSeconds", "burst"];
-const LIMIT_STORES: Array<string> = ["local", "redis"];
-const LIMIT_HEADER_STYLES: Array<string> = ["ietf", "legacy", "none"];
-const RATE = "integer 1..1000000";
-const MAX_BURST: f64 = 1000000;
+const LIMIT_STORES: Array<string> = RATE_LIMIT_POLICY_CHOICES();
+const LIMIT_HEADER_STYLES: Array<string> = RATE_LIMIT_HEADERS_CHOICES();
 
 export function parseRateLimit(errors: PolicyErrors, section: JsonValue, path: string, out: RateLimitPolicy): void {
   if (!isObjectOrReport(errors, section, path)) return;
@@ -590,36 +634,38 @@ export function parseRateLimit(errors: PolicyErrors, section: JsonValue, path: s
     const at = memberPath(path, key);
     if (!walk.accept(key, at)) continue;
     const value = section.values[i];
-    if (key == "enabled") out.enabled = readBool(errors, value, at, true);
+    if (key == "enabled") out.enabled = readBool(errors, value, at, RATE_LIMIT_ENABLED_DEFAULT);
     else if (key == "key") {
-      if (!readLimitKey(value, out)) errors.expected(at, "\"subject\", \"ip\" or \"header:<name>\"", value);
-    } else if (key == "rate") out.rate = readInt(errors, value, at, 1, 1000000, out.rate);
-    else if (key == "periodSeconds") out.periodSeconds = readInt(errors, value, at, 1, 86400, out.periodSeconds);
+      if (!readLimitKey(value, out)) errors.expected(at, RATE_LIMIT_KEY_PHRASE(), value);
+    } else if (key == "rate") out.rate = readInt(errors, value, at, RATE_LIMIT_RATE_MIN, RATE_LIMIT_RATE_MAX, out.rate);
+    else if (key == "periodSeconds") {
+      out.periodSeconds = readInt(errors, value, at, RATE_LIMIT_PERIOD_SECONDS_MIN, RATE_LIMIT_PERIOD_SECONDS_MAX, out.periodSeconds);
+    }
     else if (key == "burst") {
-      if (isIntegerIn(value, 0, MAX_BURST)) out.burst = i32(value.num);
-      else if (isIntegerIn(value, MAX_BURST, Infinity)) errors.expected(at, "integer <= 1000000", value);
-      else errors.expected(at, "integer >= 0", value);
+      if (isIntegerIn(value, RATE_LIMIT_BURST_MIN, RATE_LIMIT_BURST_MAX)) out.burst = i32(value.num);
+      else if (isIntegerIn(value, RATE_LIMIT_BURST_MAX, Infinity)) errors.expected(at, RATE_LIMIT_BURST_PHRASE_ABOVE(), value);
+      else errors.expected(at, RATE_LIMIT_BURST_PHRASE(), value);
     } else if (key == "policy") {
       const store = readChoice(errors, value, at, LIMIT_STORES);
       if (store >= 0) out.store = store;
-    } else if (key == "faultTolerant") out.faultTolerant = readBool(errors, value, at, true);
+    } else if (key == "faultTolerant") out.faultTolerant = readBool(errors, value, at, RATE_LIMIT_FAULT_TOLERANT_DEFAULT);
     else if (key == "redis") parseRedis(errors, value, at, out.redis);
     else if (key == "headers") {
       const style = readChoice(errors, value, at, LIMIT_HEADER_STYLES);
       if (style >= 0) out.headers = style;
     } else if (key == "name") {
       if (value.isString() && isSfToken(value.str)) out.name = value.str;
-      else errors.expected(at, "structured-field token (1..64 characters)", value);
+      else errors.expected(at, RATE_LIMIT_NAME_PHRASE(), value);
     } else if (key == "preAuthIp") parsePreAuthIp(errors, value, at, out.preAuthIp);
     else if (key == "limits") out.limits = parseLimits(errors, value, at);
-    else if (key == "shadow") out.shadow = readBool(errors, value, at, false);
-    else out.status = readInt(errors, value, at, 400, 599, out.status);
+    else if (key == "shadow") out.shadow = readBool(errors, value, at, RATE_LIMIT_SHADOW_DEFAULT);
+    else out.status = readInt(errors, value, at, RATE_LIMIT_STATUS_MIN, RATE_LIMIT_STATUS_MAX, out.status);
   }
   const windowGiven = section.has("rate") || section.has("periodSeconds") || section.has("burst");
   if (section.has("limits")) {
     if (windowGiven) errors.expectedGot(path, "\"limits\" or \"rate\" (+ \"periodSeconds\", \"burst\")", "both");
   } else {
-    if (enabled && !section.has("rate")) errors.expected(memberPath(path, "rate"), RATE, null);
+    if (enabled && !section.has("rate")) errors.expected(memberPath(path, "rate"), RATE_LIMIT_RATE_PHRASE(), null);
     const only = new LimitWindow();
     only.rate = out.rate;
     only.periodSeconds = out.periodSeconds;
@@ -641,12 +687,15 @@ function parsePreAuthIp(errors: PolicyErrors, value: JsonValue, path: string, ou
     const at = memberPath(path, key);
     if (!walk.accept(key, at)) continue;
     const member = value.values[i];
-    if (key == "rate") out.rate = readInt(errors, member, at, 1, 1000000, out.rate);
-    else if (key == "periodSeconds") out.periodSeconds = readInt(errors, member, at, 1, 86400, out.periodSeconds);
-    else if (isIntegerIn(member, 0, MAX_BURST)) out.burst = i32(member.num);
-    else errors.expected(at, "integer 0..1000000", member);
+    if (key == "rate") out.rate = readInt(errors, member, at, RATE_LIMIT_PRE_AUTH_IP_RATE_MIN, RATE_LIMIT_PRE_AUTH_IP_RATE_MAX, out.rate);
+    else if (key == "periodSeconds") {
+      out.periodSeconds = readInt(errors, member, at, RATE_LIMIT_PRE_AUTH_IP_PERIOD_SECONDS_MIN, RATE_LIMIT_PRE_AUTH_IP_PERIOD_SECONDS_MAX,
+        out.periodSeconds);
+    } else {
+      out.burst = readInt(errors, member, at, RATE_LIMIT_PRE_AUTH_IP_BURST_MIN, RATE_LIMIT_PRE_AUTH_IP_BURST_MAX, out.burst);
+    }
   }
-  if (!value.has("rate")) errors.expected(memberPath(path, "rate"), RATE, null);
+  if (!value.has("rate")) errors.expected(memberPath(path, "rate"), RATE_LIMIT_PRE_AUTH_IP_RATE_PHRASE(), null);
 }
 
 function readLimitKey(value: JsonValue, out: RateLimitPolicy): bool {
@@ -673,15 +722,16 @@ function parseRedis(errors: PolicyErrors, value: JsonValue, path: string, out: R
     if (!walk.accept(key, at)) continue;
     const member = value.values[i];
     if (key == "host") {
-      if (member.isString() && isVisibleAscii(member.str, 1, 256)) out.host = member.str;
-      else errors.expected(at, "host (1..256 visible ASCII characters)", member);
-    } else if (key == "port") out.port = readInt(errors, member, at, 1, 65535, out.port);
-    else if (key == "database") out.database = readInt(errors, member, at, 0, 15, out.database);
-    else if (key == "username") out.username = readString(errors, member, at, 256, SHORT_STRING);
+      if (member.isString() && isVisibleAscii(member.str, RATE_LIMIT_REDIS_HOST_MIN_LENGTH, RATE_LIMIT_REDIS_HOST_MAX_LENGTH)) out.host = member.str;
+      else errors.expected(at, RATE_LIMIT_REDIS_HOST_PHRASE(), member);
+    } else if (key == "port") out.port = readInt(errors, member, at, RATE_LIMIT_REDIS_PORT_MIN, RATE_LIMIT_REDIS_PORT_MAX, out.port);
+    else if (key == "database") out.database = readInt(errors, member, at, RATE_LIMIT_REDIS_DATABASE_MIN, RATE_LIMIT_REDIS_DATABASE_MAX, out.database);
+    else if (key == "username") out.username = readString(errors, member, at, RATE_LIMIT_REDIS_USERNAME_MAX_LENGTH, RATE_LIMIT_REDIS_USERNAME_PHRASE());
     else if (key == "password") {
-      if (member.isString() && member.str.length <= 1024) out.password = member.str;
-      else errors.expectedSecret(at, "string (at most 1024 characters)", member);
-    } else if (key == "timeoutMs") out.timeoutMs = readInt(errors, member, at, 1, 5000, out.timeoutMs);
-    else out.prefix = readString(errors, member, at, 256, SHORT_STRING);
+      if (member.isString() && member.str.length <= RATE_LIMIT_REDIS_PASSWORD_MAX_LENGTH) out.password = member.str;
+      else errors.expectedSecret(at, RATE_LIMIT_REDIS_PASSWORD_PHRASE(), member);
+    } else if (key == "timeoutMs") {
+      out.timeoutMs = readInt(errors, member, at, RATE_LIMIT_REDIS_TIMEOUT_MS_MIN, RATE_LIMIT_REDIS_TIMEOUT_MS_MAX, out.timeoutMs);
+    } else out.prefix = readString(errors, member, at, RATE_LIMIT_REDIS_PREFIX_MAX_LENGTH, RATE_LIMIT_REDIS_PREFIX_PHRASE());
   }
 }

@@ -4,9 +4,28 @@
 // with the route's members laid on top: whatever a section can say, a route can override. A route's `auth` says
 // only `shadow`: the auth service, tokens and cache are one per plugin instance.
 import { JsonValue, stringifyJson } from "./json";
+import {
+  AUTH_CLAIM_HEADERS_MAX_LENGTH, AUTH_CLAIM_HEADERS_PHRASE, AUTH_CLAIM_HEADERS_VALUE_PHRASE,
+  RATE_LIMIT_LIMITS_ITEM_BURST_MAX, RATE_LIMIT_LIMITS_ITEM_BURST_MIN, RATE_LIMIT_LIMITS_ITEM_NAME_PHRASE,
+  RATE_LIMIT_LIMITS_ITEM_PERIOD_SECONDS_MAX, RATE_LIMIT_LIMITS_ITEM_PERIOD_SECONDS_MIN,
+  RATE_LIMIT_LIMITS_ITEM_RATE_MAX, RATE_LIMIT_LIMITS_ITEM_RATE_MIN, RATE_LIMIT_LIMITS_ITEM_RATE_PHRASE,
+  RATE_LIMIT_LIMITS_MAX_LENGTH, RATE_LIMIT_LIMITS_MIN_LENGTH, RATE_LIMIT_LIMITS_PHRASE,
+  REQUIRE_ANY_SCOPES_ITEM_PHRASE, REQUIRE_ANY_SCOPES_MAX_LENGTH, REQUIRE_ANY_SCOPES_PHRASE,
+  REQUIRE_AUDIENCES_ITEM_PHRASE, REQUIRE_AUDIENCES_MAX_LENGTH, REQUIRE_AUDIENCES_PHRASE, REQUIRE_CLAIMS_MAX_LENGTH,
+  REQUIRE_CLAIMS_PHRASE, REQUIRE_CLAIMS_VALUE_MAX_LENGTH, REQUIRE_CLAIMS_VALUE_MIN_LENGTH,
+  REQUIRE_CLAIMS_VALUE_PHRASE, REQUIRE_GROUPS_ITEM_PHRASE, REQUIRE_GROUPS_MAX_LENGTH, REQUIRE_GROUPS_PHRASE,
+  REQUIRE_SCOPES_ITEM_PHRASE, REQUIRE_SCOPES_MAX_LENGTH, REQUIRE_SCOPES_PHRASE, ROUTES_ITEM_ANONYMOUS_DEFAULT,
+  ROUTES_ITEM_MATCH_HEADERS_ITEM_NAME_PHRASE, ROUTES_ITEM_MATCH_HEADERS_ITEM_VALUE_MAX_LENGTH,
+  ROUTES_ITEM_MATCH_HEADERS_ITEM_VALUE_MIN_LENGTH, ROUTES_ITEM_MATCH_HEADERS_ITEM_VALUE_PHRASE,
+  ROUTES_ITEM_MATCH_HEADERS_MAX_LENGTH, ROUTES_ITEM_MATCH_HEADERS_PHRASE, ROUTES_ITEM_MATCH_METHODS_ITEM_MAX_LENGTH,
+  ROUTES_ITEM_MATCH_METHODS_ITEM_MIN_LENGTH, ROUTES_ITEM_MATCH_METHODS_ITEM_PHRASE,
+  ROUTES_ITEM_MATCH_METHODS_MAX_LENGTH, ROUTES_ITEM_MATCH_METHODS_PHRASE, ROUTES_ITEM_MATCH_PATHS_ITEM_PHRASE,
+  ROUTES_ITEM_MATCH_PATHS_MAX_LENGTH, ROUTES_ITEM_MATCH_PATHS_PHRASE, ROUTES_ITEM_NAME_MAX_LENGTH,
+  ROUTES_ITEM_NAME_MIN_LENGTH, ROUTES_ITEM_NAME_PHRASE, ROUTES_MAX_LENGTH, ROUTES_PHRASE,
+} from "./policy-facts.generated";
 import { CanaryPolicy, FailureSettings, HeaderMapping, LimitWindow, Policy, RateLimitPolicy } from "./policy";
 import { AUTH_FIELDS, parseCanary, parseFailure, parseRateLimit, readStringListOf } from "./policy-parse";
-import { MemberWalk, PolicyErrors, isIntegerIn, itemPath, memberPath, readBool, readInt } from "./policy-reader";
+import { MemberWalk, PolicyErrors, itemPath, memberPath, readBool, readInt } from "./policy-reader";
 import { hasNoControl, isHeaderName, isPathRule, isSfToken, isToken, isVisibleAscii } from "./policy-syntax";
 
 /** `require`: what an authenticated identity must hold. Empty lists ask nothing. */
@@ -62,7 +81,7 @@ export class Route {
 
 /** The name of the sections that apply when no route matches. */
 export const DEFAULT_ROUTE = "default";
-export const MAX_ROUTES: i32 = 64;
+export const MAX_ROUTES: i32 = ROUTES_MAX_LENGTH;
 const ROUTE_FIELDS: Array<string> = ["name", "match", "anonymous", "auth", "failure", "require", "rateLimit", "canary"];
 const MATCH_FIELDS: Array<string> = ["paths", "methods", "headers"];
 const ROUTE_AUTH_FIELDS: Array<string> = ["shadow"];
@@ -70,13 +89,12 @@ const REQUIRE_FIELDS: Array<string> = ["scopes", "anyScopes", "groups", "audienc
 /** Members only the top-level section may set: one store and one pre-auth limit per plugin instance. */
 const TOP_ONLY_RATE_LIMIT: Array<string> = ["policy", "redis", "faultTolerant", "preAuthIp"];
 const TOP_ONLY_CANARY: Array<string> = ["kong"];
-const ROUTE_NAME = "route name (1..64 of a-z, 0-9, \"_\", \"-\"; not \"default\")";
-const PATH_RULE = "path rule (starts with \"/\", optional trailing \"*\")";
-const NAME_ITEM = "name (1..256 characters, no control characters)";
+const ROUTE_NAME = ROUTES_ITEM_NAME_PHRASE();
+const PATH_RULE = ROUTES_ITEM_MATCH_PATHS_ITEM_PHRASE();
 
 /** Route names become metric labels: short, lower-case, no quoting needed anywhere. */
 export function isRouteName(s: string): bool {
-  if (s.length < 1 || s.length > 64 || s == DEFAULT_ROUTE) return false;
+  if (s.length < ROUTES_ITEM_NAME_MIN_LENGTH || s.length > ROUTES_ITEM_NAME_MAX_LENGTH || s == DEFAULT_ROUTE) return false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c == 0x5f || c == 0x2d)) return false;
@@ -94,18 +112,24 @@ export function parseRequire(errors: PolicyErrors, value: JsonValue, path: strin
     const member = value.values[i];
     if (key == "claims") parseClaims(errors, member, at, out);
     else {
-      const list = readStringListOf(errors, member, at, 64, "array of at most 64 names", NAME_ITEM);
-      if (key == "scopes") out.scopes = list;
-      else if (key == "anyScopes") out.anyScopes = list;
-      else if (key == "groups") out.groups = list;
-      else out.audiences = list;
+      if (key == "scopes") {
+        out.scopes = readStringListOf(errors, member, at, REQUIRE_SCOPES_MAX_LENGTH, REQUIRE_SCOPES_PHRASE(), REQUIRE_SCOPES_ITEM_PHRASE());
+      } else if (key == "anyScopes") {
+        out.anyScopes = readStringListOf(errors, member, at, REQUIRE_ANY_SCOPES_MAX_LENGTH, REQUIRE_ANY_SCOPES_PHRASE(),
+          REQUIRE_ANY_SCOPES_ITEM_PHRASE());
+      } else if (key == "groups") {
+        out.groups = readStringListOf(errors, member, at, REQUIRE_GROUPS_MAX_LENGTH, REQUIRE_GROUPS_PHRASE(), REQUIRE_GROUPS_ITEM_PHRASE());
+      } else {
+        out.audiences = readStringListOf(errors, member, at, REQUIRE_AUDIENCES_MAX_LENGTH, REQUIRE_AUDIENCES_PHRASE(),
+          REQUIRE_AUDIENCES_ITEM_PHRASE());
+      }
     }
   }
 }
 
 /** `claims: { name: value | [values] }`: scalars, compared as text (numbers and booleans as JSON prints them). */
 function parseClaims(errors: PolicyErrors, value: JsonValue, path: string, out: Requirements): void {
-  if (!value.isObject() || value.keys.length > 32) { errors.expected(path, "object of at most 32 claims", value); return; }
+  if (!value.isObject() || value.keys.length > REQUIRE_CLAIMS_MAX_LENGTH) { errors.expected(path, REQUIRE_CLAIMS_PHRASE(), value); return; }
   for (let i = 0; i < value.keys.length; i++) {
     const name = value.keys[i];
     const at = memberPath(path, name);
@@ -113,7 +137,7 @@ function parseClaims(errors: PolicyErrors, value: JsonValue, path: string, out: 
     if (out.claimNames.includes(name)) { errors.duplicate(at); continue; }
     const member = value.values[i];
     const accepted = new Array<string>();
-    if (member.isArray() && member.items.length >= 1 && member.items.length <= 64) {
+    if (member.isArray() && member.items.length >= REQUIRE_CLAIMS_VALUE_MIN_LENGTH && member.items.length <= REQUIRE_CLAIMS_VALUE_MAX_LENGTH) {
       for (let j = 0; j < member.items.length; j++) {
         const text = claimValueText(member.items[j]);
         if (text != null) accepted.push(text);
@@ -122,7 +146,7 @@ function parseClaims(errors: PolicyErrors, value: JsonValue, path: string, out: 
     } else {
       const text = claimValueText(member);
       if (text != null) accepted.push(text);
-      else errors.expected(at, "string, number, boolean or array of 1..64 of them", member);
+      else errors.expected(at, REQUIRE_CLAIMS_VALUE_PHRASE(), member);
     }
     out.claimNames.push(name);
     out.claimValues.push(accepted);
@@ -140,12 +164,12 @@ function claimValueText(value: JsonValue): string | null {
 /** `auth.claimHeaders` (forward mode): `{ claim: "auth-response-header" }`. */
 export function parseClaimHeaders(errors: PolicyErrors, value: JsonValue, path: string): Array<HeaderMapping> {
   const out = new Array<HeaderMapping>();
-  if (!value.isObject() || value.keys.length > 32) { errors.expected(path, "object of at most 32 claim → header names", value); return out; }
+  if (!value.isObject() || value.keys.length > AUTH_CLAIM_HEADERS_MAX_LENGTH) { errors.expected(path, AUTH_CLAIM_HEADERS_PHRASE(), value); return out; }
   for (let i = 0; i < value.keys.length; i++) {
     const at = memberPath(path, value.keys[i]);
     const member = value.values[i];
     if (!hasNoControl(value.keys[i], 1, 256)) { errors.expectedGot(at, "claim name (1..256 characters, no control characters)", "\"" + value.keys[i] + "\""); continue; }
-    if (!member.isString() || !isHeaderName(member.str)) { errors.expected(at, "header name (token characters, 1..256)", member); continue; }
+    if (!member.isString() || !isHeaderName(member.str)) { errors.expected(at, AUTH_CLAIM_HEADERS_VALUE_PHRASE(), member); continue; }
     const mapping = new HeaderMapping();
     mapping.from = value.keys[i];
     mapping.to = member.str.toLowerCase();
@@ -159,8 +183,8 @@ const LIMIT_FIELDS: Array<string> = ["rate", "periodSeconds", "burst", "name"];
 /** `rateLimit.limits`: 1..8 windows, each `{ rate, periodSeconds, burst, name }`. */
 export function parseLimits(errors: PolicyErrors, value: JsonValue, path: string): Array<LimitWindow> {
   const out = new Array<LimitWindow>();
-  if (!value.isArray() || value.items.length < 1 || value.items.length > 8) {
-    errors.expected(path, "array of 1..8 limits", value);
+  if (!value.isArray() || value.items.length < RATE_LIMIT_LIMITS_MIN_LENGTH || value.items.length > RATE_LIMIT_LIMITS_MAX_LENGTH) {
+    errors.expected(path, RATE_LIMIT_LIMITS_PHRASE(), value);
     return out;
   }
   for (let i = 0; i < value.items.length; i++) {
@@ -175,17 +199,18 @@ export function parseLimits(errors: PolicyErrors, value: JsonValue, path: string
       const memberAt = memberPath(at, key);
       if (!walk.accept(key, memberAt)) continue;
       const member = item.values[j];
-      if (key == "rate") window.rate = readInt(errors, member, memberAt, 1, 1000000, window.rate);
-      else if (key == "periodSeconds") window.periodSeconds = readInt(errors, member, memberAt, 1, 86400, window.periodSeconds);
-      else if (key == "burst") {
-        if (isIntegerIn(member, 0, 1000000)) window.burst = i32(member.num);
-        else errors.expected(memberAt, "integer 0..1000000", member);
+      if (key == "rate") window.rate = readInt(errors, member, memberAt, RATE_LIMIT_LIMITS_ITEM_RATE_MIN, RATE_LIMIT_LIMITS_ITEM_RATE_MAX, window.rate);
+      else if (key == "periodSeconds") {
+        window.periodSeconds = readInt(errors, member, memberAt, RATE_LIMIT_LIMITS_ITEM_PERIOD_SECONDS_MIN,
+          RATE_LIMIT_LIMITS_ITEM_PERIOD_SECONDS_MAX, window.periodSeconds);
+      } else if (key == "burst") {
+        window.burst = readInt(errors, member, memberAt, RATE_LIMIT_LIMITS_ITEM_BURST_MIN, RATE_LIMIT_LIMITS_ITEM_BURST_MAX, window.burst);
       } else {
         if (member.isString() && isSfToken(member.str)) window.name = member.str;
-        else errors.expected(memberAt, "structured-field token (1..64 characters)", member);
+        else errors.expected(memberAt, RATE_LIMIT_LIMITS_ITEM_NAME_PHRASE(), member);
       }
     }
-    if (!item.has("rate")) errors.expected(memberPath(at, "rate"), "integer 1..1000000", null);
+    if (!item.has("rate")) errors.expected(memberPath(at, "rate"), RATE_LIMIT_LIMITS_ITEM_RATE_PHRASE(), null);
   }
   for (let i = 0; i < out.length; i++) {
     for (let j = 0; j < i; j++) {
@@ -198,7 +223,7 @@ export function parseLimits(errors: PolicyErrors, value: JsonValue, path: string
 /** Parses `routes` once every top-level section is known (`doc` is the whole document). */
 export function parseRoutes(errors: PolicyErrors, value: JsonValue, path: string, doc: JsonValue, policy: Policy): void {
   if (!value.isArray() || value.items.length > MAX_ROUTES) {
-    errors.expected(path, "array of at most " + MAX_ROUTES.toString() + " routes", value);
+    errors.expected(path, ROUTES_PHRASE(), value);
     return;
   }
   for (let i = 0; i < value.items.length; i++) {
@@ -230,7 +255,7 @@ function parseRoute(errors: PolicyErrors, value: JsonValue, path: string, doc: J
       if (member.isString() && isRouteName(member.str)) route.name = member.str;
       else errors.expected(at, ROUTE_NAME, member);
     } else if (key == "match") parseMatch(errors, member, at, route.match);
-    else if (key == "anonymous") route.anonymous = readBool(errors, member, at, false);
+    else if (key == "anonymous") route.anonymous = readBool(errors, member, at, ROUTES_ITEM_ANONYMOUS_DEFAULT);
     else if (key == "auth") parseRouteAuth(errors, member, at, route);
     else if (key == "require") {
       route.require = new Requirements();
@@ -320,14 +345,18 @@ function parseMatch(errors: PolicyErrors, value: JsonValue, path: string, out: R
     if (!walk.accept(key, at)) continue;
     const member = value.values[i];
     if (key == "paths") {
-      out.paths = readStringListOf(errors, member, at, 256, "array of at most 256 path rules", PATH_RULE);
+      out.paths = readStringListOf(errors, member, at, ROUTES_ITEM_MATCH_PATHS_MAX_LENGTH, ROUTES_ITEM_MATCH_PATHS_PHRASE(), PATH_RULE);
       for (let j = 0; j < out.paths.length; j++) {
         if (!isPathRule(out.paths[j])) errors.expected(itemPath(at, j), PATH_RULE, JsonValue.ofString(out.paths[j]));
       }
     } else if (key == "methods") {
-      out.methods = readStringListOf(errors, member, at, 16, "array of at most 16 methods", "method (token characters, 1..32)");
+      out.methods = readStringListOf(errors, member, at, ROUTES_ITEM_MATCH_METHODS_MAX_LENGTH, ROUTES_ITEM_MATCH_METHODS_PHRASE(),
+        ROUTES_ITEM_MATCH_METHODS_ITEM_PHRASE());
       for (let j = 0; j < out.methods.length; j++) {
-        if (!isToken(out.methods[j], 1, 32)) errors.expected(itemPath(at, j), "method (token characters, 1..32)", JsonValue.ofString(out.methods[j]));
+        const method = out.methods[j];
+        if (!isToken(method, ROUTES_ITEM_MATCH_METHODS_ITEM_MIN_LENGTH, ROUTES_ITEM_MATCH_METHODS_ITEM_MAX_LENGTH)) {
+          errors.expected(itemPath(at, j), ROUTES_ITEM_MATCH_METHODS_ITEM_PHRASE(), JsonValue.ofString(method));
+        }
         out.methods[j] = out.methods[j].toUpperCase();
       }
     } else parseHeaderMatches(errors, member, at, out);
@@ -338,7 +367,10 @@ const HEADER_MATCH_FIELDS: Array<string> = ["name", "value"];
 
 /** `headers: [{ name, value? }]` — without `value` the header need only be present. */
 function parseHeaderMatches(errors: PolicyErrors, value: JsonValue, path: string, out: RouteMatch): void {
-  if (!value.isArray() || value.items.length > 16) { errors.expected(path, "array of at most 16 header matches", value); return; }
+  if (!value.isArray() || value.items.length > ROUTES_ITEM_MATCH_HEADERS_MAX_LENGTH) {
+    errors.expected(path, ROUTES_ITEM_MATCH_HEADERS_PHRASE(), value);
+    return;
+  }
   for (let i = 0; i < value.items.length; i++) {
     const at = itemPath(path, i);
     const item = value.items[i];
@@ -353,13 +385,14 @@ function parseHeaderMatches(errors: PolicyErrors, value: JsonValue, path: string
       const member = item.values[j];
       if (key == "name") {
         if (member.isString() && isHeaderName(member.str)) match.name = member.str.toLowerCase();
-        else errors.expected(memberAt, "header name (token characters, 1..256)", member);
-      } else if (member.isString() && isVisibleAscii(member.str, 1, 1024)) {
+        else errors.expected(memberAt, ROUTES_ITEM_MATCH_HEADERS_ITEM_NAME_PHRASE(), member);
+      } else if (member.isString() && isVisibleAscii(member.str, ROUTES_ITEM_MATCH_HEADERS_ITEM_VALUE_MIN_LENGTH,
+        ROUTES_ITEM_MATCH_HEADERS_ITEM_VALUE_MAX_LENGTH)) {
         match.value = member.str;
         match.present = false;
-      } else errors.expected(memberAt, "exact value (1..1024 visible ASCII characters)", member);
+      } else errors.expected(memberAt, ROUTES_ITEM_MATCH_HEADERS_ITEM_VALUE_PHRASE(), member);
     }
-    if (!item.has("name")) errors.expected(memberPath(at, "name"), "header name (token characters, 1..256)", null);
+    if (!item.has("name")) errors.expected(memberPath(at, "name"), ROUTES_ITEM_MATCH_HEADERS_ITEM_NAME_PHRASE(), null);
     out.headers.push(match);
   }
 }

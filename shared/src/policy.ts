@@ -1,8 +1,24 @@
 // The policy document as the core uses it: one class per section, every field with its default.
 // `parsePolicy` (policy-parse.ts) fills these from JSON and reports every invalid field by path.
-// Every field's facts (range, default, …) are in the field table, policy-fields.ts; test/core/policy-fields.test.ts
-// fails when a default here disagrees with it.
+// Every scalar default below is read from policy-facts.generated.ts, which `npm run gen:fields` writes from the
+// field table (policy-fields.ts); test/core/policy-fields.test.ts still checks the parsed defaults against the table.
 
+import {
+  AUTH_CACHE_MAX_ENTRIES_DEFAULT, AUTH_CACHE_NEGATIVE_TTL_SECONDS_DEFAULT, AUTH_CACHE_STALE_IF_ERROR_SECONDS_DEFAULT,
+  AUTH_CACHE_TTL_SECONDS_DEFAULT, AUTH_CLOCK_SKEW_SECONDS_DEFAULT, AUTH_FAILURE_DEGRADED_HEADER_DEFAULT,
+  AUTH_FAILURE_STATUS_DEFAULT, AUTH_IDENTITY_HEADERS_GROUPS_DEFAULT, AUTH_IDENTITY_HEADERS_SUBJECT_DEFAULT,
+  AUTH_INTROSPECTION_AUTHORIZATION_DEFAULT, AUTH_MAX_TOKEN_LENGTH_DEFAULT, AUTH_REALM_DEFAULT, AUTH_SHADOW_DEFAULT,
+  AUTH_TIMEOUT_MS_DEFAULT, AUTH_TOKEN_SOURCES_ITEM_NAME_HEADER_DEFAULT,
+  AUTH_TOKEN_SOURCES_ITEM_SCHEME_HEADER_ONLY_DEFAULT, CANARY_BAGGAGE_KEY_DEFAULT, CANARY_OVERRIDE_HEADER_DEFAULT,
+  CANARY_PERCENTAGE_DEFAULT, CANARY_SALT_DEFAULT, CANARY_SHADOW_DEFAULT, CANARY_TAG_HEADER_DEFAULT,
+  LOG_INCLUDE_SUBJECT_DEFAULT, LOG_LEVEL_DEFAULT, LOG_SAMPLE_RATE_DEFAULT, RATE_LIMIT_BURST_DEFAULT,
+  RATE_LIMIT_FAULT_TOLERANT_DEFAULT, RATE_LIMIT_LIMITS_ITEM_BURST_DEFAULT,
+  RATE_LIMIT_LIMITS_ITEM_PERIOD_SECONDS_DEFAULT, RATE_LIMIT_NAME_DEFAULT, RATE_LIMIT_PERIOD_SECONDS_DEFAULT,
+  RATE_LIMIT_PRE_AUTH_IP_BURST_DEFAULT, RATE_LIMIT_PRE_AUTH_IP_PERIOD_SECONDS_DEFAULT,
+  RATE_LIMIT_REDIS_DATABASE_DEFAULT, RATE_LIMIT_REDIS_HOST_DEFAULT, RATE_LIMIT_REDIS_PASSWORD_DEFAULT,
+  RATE_LIMIT_REDIS_PORT_DEFAULT, RATE_LIMIT_REDIS_PREFIX_DEFAULT, RATE_LIMIT_REDIS_TIMEOUT_MS_DEFAULT,
+  RATE_LIMIT_REDIS_USERNAME_DEFAULT, RATE_LIMIT_SHADOW_DEFAULT, RATE_LIMIT_STATUS_DEFAULT,
+} from "./policy-facts.generated";
 import { Requirements, Route } from "./policy-routes";
 
 export const enum AuthMode { Introspection = 0, Forward = 1 }
@@ -23,16 +39,16 @@ export class AuthServiceAddress {
 export class TokenSource {
   kind: i32 = TokenSourceKind.Header;
   /** Header name (lowercase), cookie name or query parameter name. */
-  name: string = "authorization";
+  name: string = AUTH_TOKEN_SOURCES_ITEM_NAME_HEADER_DEFAULT();
   /** Auth scheme expected in the header value (case-insensitive); empty = the whole value is the token. */
-  scheme: string = "Bearer";
+  scheme: string = AUTH_TOKEN_SOURCES_ITEM_SCHEME_HEADER_ONLY_DEFAULT();
 }
 
 export class DecisionCacheSettings {
-  maxEntries: i32 = 10000;
-  ttlSeconds: f64 = 60;
-  negativeTtlSeconds: f64 = 5;
-  staleIfErrorSeconds: f64 = 30;
+  maxEntries: i32 = AUTH_CACHE_MAX_ENTRIES_DEFAULT;
+  ttlSeconds: f64 = AUTH_CACHE_TTL_SECONDS_DEFAULT;
+  negativeTtlSeconds: f64 = AUTH_CACHE_NEGATIVE_TTL_SECONDS_DEFAULT;
+  staleIfErrorSeconds: f64 = AUTH_CACHE_STALE_IF_ERROR_SECONDS_DEFAULT;
 }
 
 /** Legacy auth services that always answer 200: allow only when the JSON pointer holds `equals`. */
@@ -44,10 +60,10 @@ export class BodyRule {
 
 export class FailureSettings {
   mode: i32 = FailMode.Closed;
-  status: i32 = 503;
+  status: i32 = AUTH_FAILURE_STATUS_DEFAULT;
   /** Paths that fail open even when `mode` is closed (exact, or prefix when ending in `*`). */
   openPaths: Array<string> = new Array<string>();
-  degradedHeader: string = "x-auth-degraded";
+  degradedHeader: string = AUTH_FAILURE_DEGRADED_HEADER_DEFAULT();
 }
 
 export class HeaderMapping {
@@ -61,15 +77,15 @@ export class AuthPolicy {
   enabled: bool = false;
   mode: i32 = AuthMode.Introspection;
   service: AuthServiceAddress = new AuthServiceAddress();
-  timeoutMs: i32 = 200;
+  timeoutMs: i32 = AUTH_TIMEOUT_MS_DEFAULT;
   tokenSources: Array<TokenSource> = defaultTokenSources();
-  maxTokenLength: i32 = 4096;
+  maxTokenLength: i32 = AUTH_MAX_TOKEN_LENGTH_DEFAULT;
   /** Request headers copied onto the auth call (lowercase names). */
   forwardHeaders: Array<string> = new Array<string>();
   /** Value for the Authorization header of introspection calls (client authentication), optional. */
-  introspectionAuthorization: string = "";
-  subjectHeader: string = "x-auth-subject";
-  groupsHeader: string = "x-auth-groups";
+  introspectionAuthorization: string = AUTH_INTROSPECTION_AUTHORIZATION_DEFAULT();
+  subjectHeader: string = AUTH_IDENTITY_HEADERS_SUBJECT_DEFAULT();
+  groupsHeader: string = AUTH_IDENTITY_HEADERS_GROUPS_DEFAULT();
   /** Extra identity: claims (introspection) or auth-response headers (forward) copied upstream. */
   headerMappings: Array<HeaderMapping> = new Array<HeaderMapping>();
   cache: DecisionCacheSettings = new DecisionCacheSettings();
@@ -77,8 +93,8 @@ export class AuthPolicy {
   failure: FailureSettings = new FailureSettings();
   /** Paths served without a token (exact, or prefix when ending in `*`). */
   anonymousPaths: Array<string> = new Array<string>();
-  realm: string = "meshgate";
-  clockSkewSeconds: f64 = 0;
+  realm: string = AUTH_REALM_DEFAULT();
+  clockSkewSeconds: f64 = AUTH_CLOCK_SKEW_SECONDS_DEFAULT;
   /** Forward mode: the auth-response header holding each claim a requirement reads (claim name → header). */
   claimHeaders: Array<HeaderMapping> = new Array<HeaderMapping>();
   /** Derived, not parsed: every claim a requirement of the policy reads, so decisions (and the cache) keep it. */
@@ -86,7 +102,7 @@ export class AuthPolicy {
   /** Derived: whether any requirement exists (decisions then keep scopes and audiences). */
   keepsAuthorization: bool = false;
   /** Shadow: decide (cache, auth calls) and record, never enforce (DECISIONS.md §10). */
-  shadow: bool = false;
+  shadow: bool = AUTH_SHADOW_DEFAULT;
 }
 
 export class KongCanaryTarget {
@@ -99,28 +115,28 @@ export class KongCanaryTarget {
 
 export class CanaryPolicy {
   enabled: bool = false;
-  overrideHeader: string = "x-canary";
+  overrideHeader: string = CANARY_OVERRIDE_HEADER_DEFAULT();
   overrideGroups: Array<string> = new Array<string>();
   overrideSubjects: Array<string> = new Array<string>();
   /** Share of traffic on the canary in hundredths of a percent (0..10000). */
-  basisPoints: i32 = 0;
-  salt: string = "";
-  tagHeader: string = "x-canary";
+  basisPoints: i32 = i32(CANARY_PERCENTAGE_DEFAULT * 100);
+  salt: string = CANARY_SALT_DEFAULT();
+  tagHeader: string = CANARY_TAG_HEADER_DEFAULT();
   /** W3C baggage member key set to `canary`/`stable`; empty = no baggage. */
-  baggageKey: string = "";
+  baggageKey: string = CANARY_BAGGAGE_KEY_DEFAULT();
   kong: KongCanaryTarget = new KongCanaryTarget();
   /** Shadow: choose the variant and record it, never re-route or tag (DECISIONS.md §10). */
-  shadow: bool = false;
+  shadow: bool = CANARY_SHADOW_DEFAULT;
 }
 
 export class RedisSettings {
-  host: string = "127.0.0.1";
-  port: i32 = 6379;
-  database: i32 = 0;
-  username: string = "";
-  password: string = "";
-  timeoutMs: i32 = 50;
-  prefix: string = "meshgate:rl:";
+  host: string = RATE_LIMIT_REDIS_HOST_DEFAULT();
+  port: i32 = RATE_LIMIT_REDIS_PORT_DEFAULT;
+  database: i32 = RATE_LIMIT_REDIS_DATABASE_DEFAULT;
+  username: string = RATE_LIMIT_REDIS_USERNAME_DEFAULT();
+  password: string = RATE_LIMIT_REDIS_PASSWORD_DEFAULT();
+  timeoutMs: i32 = RATE_LIMIT_REDIS_TIMEOUT_MS_DEFAULT;
+  prefix: string = RATE_LIMIT_REDIS_PREFIX_DEFAULT();
 }
 
 /** A second GCRA limit keyed by the client IP, applied before the token is looked at: it bounds what one address
@@ -128,15 +144,15 @@ export class RedisSettings {
 export class PreAuthIpLimit {
   /** 0 = no pre-auth IP limit. */
   rate: i32 = 0;
-  periodSeconds: i32 = 1;
-  burst: i32 = 0;
+  periodSeconds: i32 = RATE_LIMIT_PRE_AUTH_IP_PERIOD_SECONDS_DEFAULT;
+  burst: i32 = RATE_LIMIT_PRE_AUTH_IP_BURST_DEFAULT;
 }
 
 /** One GCRA window of `rateLimit.limits` (policy-routes.ts). */
 export class LimitWindow {
   rate: i32 = 0;
-  periodSeconds: i32 = 1;
-  burst: i32 = 0;
+  periodSeconds: i32 = RATE_LIMIT_LIMITS_ITEM_PERIOD_SECONDS_DEFAULT;
+  burst: i32 = RATE_LIMIT_LIMITS_ITEM_BURST_DEFAULT;
   /** Its name in RateLimit-Policy / RateLimit; "" = derived from the policy name (ratelimit-headers.ts). */
   name: string = "";
 }
@@ -147,21 +163,21 @@ export class RateLimitPolicy {
   /** Header name (lowercase) when keyKind is Header. */
   keyHeader: string = "";
   rate: i32 = 0;
-  periodSeconds: i32 = 1;
-  burst: i32 = 0;
+  periodSeconds: i32 = RATE_LIMIT_PERIOD_SECONDS_DEFAULT;
+  burst: i32 = RATE_LIMIT_BURST_DEFAULT;
   store: i32 = LimitStore.Local;
-  faultTolerant: bool = true;
+  faultTolerant: bool = RATE_LIMIT_FAULT_TOLERANT_DEFAULT;
   redis: RedisSettings = new RedisSettings();
   headers: i32 = LimitHeaders.Ietf;
   /** Policy name used in RateLimit-Policy / RateLimit (an sf-token/string). */
-  name: string = "default";
-  status: i32 = 429;
+  name: string = RATE_LIMIT_NAME_DEFAULT();
+  status: i32 = RATE_LIMIT_STATUS_DEFAULT;
   preAuthIp: PreAuthIpLimit = new PreAuthIpLimit();
   /** Every window enforced (`limits`, or the one `rate`/`periodSeconds`/`burst` window); rate, periodSeconds and
    *  burst above mirror the first one. Filled by the parser. */
   limits: Array<LimitWindow> = new Array<LimitWindow>();
   /** Shadow: consume GCRA state as if enforcing and record, never refuse or add headers (DECISIONS.md §10). */
-  shadow: bool = false;
+  shadow: bool = RATE_LIMIT_SHADOW_DEFAULT;
 }
 
 export const enum DecisionLogMode { Off = 0, Errors = 1, All = 2 }
@@ -171,11 +187,11 @@ export class LogPolicy {
   /** Errors: every decision except a plain allow from a fresh cache hit. All: those too, sampled. */
   decisions: i32 = DecisionLogMode.Errors;
   /** With All: share of plain cache-hit allows logged, in hundredths of a percent (0..10000). */
-  sampleBasisPoints: i32 = 10000;
+  sampleBasisPoints: i32 = i32(LOG_SAMPLE_RATE_DEFAULT * 10000);
   /** Level the lines are written at: "debug", "info", "notice" or "warn". */
-  level: string = "info";
+  level: string = LOG_LEVEL_DEFAULT();
   /** The verified subject is personal data: only in the line when this is true. */
-  includeSubject: bool = false;
+  includeSubject: bool = LOG_INCLUDE_SUBJECT_DEFAULT;
 }
 
 export class Policy {
