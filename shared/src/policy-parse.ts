@@ -122,7 +122,7 @@ function sectionEnabled(section: JsonValue): bool {
   return enabled == null || !enabled.isBool() || enabled.bool;
 }
 
-function isObjectOrReport(errors: PolicyErrors, value: JsonValue, path: string): bool {
+export function isObjectOrReport(errors: PolicyErrors, value: JsonValue, path: string): bool {
   if (value.isObject()) return true;
   errors.expected(path, "object", value);
   return false;

@@ -24,7 +24,7 @@ import {
   ROUTES_ITEM_NAME_MIN_LENGTH, ROUTES_ITEM_NAME_PHRASE, ROUTES_MAX_LENGTH, ROUTES_PHRASE,
 } from "./policy-facts.generated";
 import { CanaryPolicy, FailureSettings, HeaderMapping, LimitWindow, Policy, RateLimitPolicy } from "./policy";
-import { AUTH_FIELDS, parseCanary, parseFailure, parseRateLimit, readStringListOf } from "./policy-parse";
+import { AUTH_FIELDS, isObjectOrReport, parseCanary, parseFailure, parseRateLimit, readStringListOf } from "./policy-parse";
 import { MemberWalk, PolicyErrors, itemPath, memberPath, readBool, readInt } from "./policy-reader";
 import { hasNoControl, isHeaderName, isPathRule, isSfToken, isToken, isVisibleAscii } from "./policy-syntax";
 
@@ -192,7 +192,7 @@ export function parseLimits(errors: PolicyErrors, value: JsonValue, path: string
     const item = value.items[i];
     const window = new LimitWindow();
     out.push(window);
-    if (!item.isObject()) { errors.expected(at, "object", item); continue; }
+    if (!isObjectOrReport(errors, item, at)) continue;
     const walk = new MemberWalk(errors, LIMIT_FIELDS);
     for (let j = 0; j < item.keys.length; j++) {
       const key = item.keys[j];
@@ -374,7 +374,7 @@ function parseHeaderMatches(errors: PolicyErrors, value: JsonValue, path: string
   for (let i = 0; i < value.items.length; i++) {
     const at = itemPath(path, i);
     const item = value.items[i];
-    if (!item.isObject()) { errors.expected(at, "object", item); continue; }
+    if (!isObjectOrReport(errors, item, at)) continue;
     const match = new HeaderMatch();
     match.present = true;
     const walk = new MemberWalk(errors, HEADER_MATCH_FIELDS);

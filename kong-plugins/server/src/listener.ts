@@ -184,10 +184,7 @@ class Connection implements ReplyChannel {
   replyStep(msgid: number, eventId: number, method: string | null, args: unknown[] | null): boolean {
     const start = writer.mark();
     try {
-      writer.arrayHeader(4);
-      writer.number(1);
-      writer.value(msgid);
-      writer.nil();
+      writeResultHeader(msgid);
       writer.mapHeader(2);
       writer.string(DATA_KEY);
       if (method === null) {
@@ -211,10 +208,7 @@ class Connection implements ReplyChannel {
   private reply(msgid: unknown, result: unknown): void {
     const start = writer.mark();
     try {
-      writer.arrayHeader(4);
-      writer.number(1);
-      writer.value(msgid);
-      writer.nil();
+      writeResultHeader(msgid);
       writer.value(result);
     } catch (err) {
       writer.rewind(start);
@@ -249,6 +243,14 @@ function unsupported(method: string): string {
   if (ns !== "plugin") return `RPC for ${ns} is not supported`;
   const cmd = method.slice(dot + 1).split(".")[0];
   return `method ${cmd ?? ""} not implemented`;
+}
+
+/** A MessagePack-RPC response without error: `[1, msgid, nil, <result follows>]`. */
+function writeResultHeader(msgid: unknown): void {
+  writer.arrayHeader(4);
+  writer.number(1);
+  writer.value(msgid);
+  writer.nil();
 }
 
 /** Kong's own proxy_listen backlog; past a full accept queue Kong's connect gets EAGAIN and it proxies unjudged. */
