@@ -75,6 +75,7 @@ function factLines(field: PolicyField): string[] {
     lines.push(`export const ${name}_STRING_MIN_LENGTH: i32 = ${field.stringLength[0]};`);
     lines.push(`export const ${name}_STRING_MAX_LENGTH: i32 = ${field.stringLength[1]};`);
   }
+  if (field.excludes) lines.push(listFact(`${name}_EXCLUDES`, field.excludes));
   if (field.phraseAbove) lines.push(stringFact(`${name}_PHRASE_ABOVE`, field.phraseAbove));
   if (field.length) {
     lines.push(`export const ${name}_MIN_LENGTH: i32 = ${field.length[0]};`);

@@ -385,6 +385,7 @@ export const RATE_LIMIT_PRE_AUTH_IP_BURST_MAX: i32 = 1000000;
 export const RATE_LIMIT_PRE_AUTH_IP_BURST_DEFAULT: i32 = 0;
 // rateLimit.limits
 export function RATE_LIMIT_LIMITS_PHRASE(): string { return "array of 1..8 limits"; }
+export function RATE_LIMIT_LIMITS_EXCLUDES(): Array<string> { return ["rate", "periodSeconds", "burst"]; }
 export const RATE_LIMIT_LIMITS_MIN_LENGTH: i32 = 1;
 export const RATE_LIMIT_LIMITS_MAX_LENGTH: i32 = 8;
 // rateLimit.limits[]

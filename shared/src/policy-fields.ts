@@ -2,14 +2,16 @@
 // one-line meaning, written here and nowhere else. From it `npm run gen:fields` (scripts/gen-fields.mjs) writes
 // the Kong schema (kong-plugins/src/schema.ts), the JSON Schema (schemas/meshgate-policy.schema.json), the
 // field tables of shared/README.md and the parser's constants (policy-facts.generated.ts: phrase, range, length,
-// default per row, which policy-parse.ts, policy-routes.ts and policy.ts read instead of literals).
+// default and enum default, member names, map keys per row, and SHARED_SYNTAX's limits, which policy-parse.ts,
+// policy-routes.ts, policy-syntax.ts and policy.ts read instead of literals).
 // test/scripts/gen-fields.test.ts fails when a written file is stale; test/core/policy-fields.test.ts when the
 // parser disagrees with a row. Cross-field rules ("rate is required when enabled", "upstream or target, not
 // both", owned-header collisions) stay in the parser and are documented in shared/README.md.
 //
-// Adding a field: add its row below (parents before children, in the order the README lists them), run
-// `npm run gen:fields`, teach policy-parse.ts to read it with the generated constants, and commit the
-// regenerated files with the row. This module is plain data for Node-side generators and tests; the wasm build
+// Adding a field: add its row below (parents before children, in the order the README lists them; the order of
+// a level's rows is the order its unknown-field error lists them), run `npm run gen:fields`, teach
+// policy-parse.ts to read it with the generated constants (its level's _MEMBERS list already names it), and
+// commit the regenerated files with the row. A choice field's enum in policy.ts follows its `choices` order. This module is plain data for Node-side generators and tests; the wasm build
 // never imports it (it compiles policy-facts.generated.ts).
 
 export type FieldType = "boolean" | "integer" | "number" | "string" | "object" | "array" | "map" | "scalar" | "scalarOrList";

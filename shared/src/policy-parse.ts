@@ -59,7 +59,8 @@ import {
   RATE_LIMIT_REDIS_DATABASE_PHRASE, RATE_LIMIT_REDIS_TIMEOUT_MS_PHRASE, AUTH_REALM_MAX_LENGTH, AUTH_SERVICE_URL_MIN_LENGTH,
   AUTH_SERVICE_URL_MAX_LENGTH, AUTH_SERVICE_PATH_MIN_LENGTH, AUTH_SERVICE_PATH_MAX_LENGTH, AUTH_TOKEN_SOURCES_ITEM_NAME_QUERY_MIN_LENGTH,
   AUTH_TOKEN_SOURCES_ITEM_NAME_QUERY_MAX_LENGTH, AUTH_BODY_RULE_POINTER_MIN_LENGTH, AUTH_BODY_RULE_POINTER_MAX_LENGTH,
-  SYNTAX_NAME_MIN_LENGTH, SYNTAX_NAME_MAX_LENGTH,
+  SYNTAX_NAME_MIN_LENGTH, SYNTAX_NAME_MAX_LENGTH, CANARY_PERCENTAGE_MIN, CANARY_PERCENTAGE_MAX, LOG_SAMPLE_RATE_MIN,
+  LOG_SAMPLE_RATE_MAX, RATE_LIMIT_LIMITS_EXCLUDES,
 } from "./policy-facts.generated";
 import { deriveAuthorizationNeeds, parseClaimHeaders, parseLimits, parseRequire, parseRoutes } from "./policy-routes";
 import {
@@ -532,7 +533,7 @@ export function parseCanary(errors: PolicyErrors, section: JsonValue, path: stri
       out.overrideSubjects = readStringList(errors, value, at, CANARY_OVERRIDE_SUBJECTS_MAX_LENGTH, CANARY_OVERRIDE_SUBJECTS_PHRASE(), LIST_NAMES,
         CANARY_OVERRIDE_SUBJECTS_ITEM_PHRASE());
     } else if (key == "percentage") {
-      const basisPoints = percentageToBasisPoints(value);
+      const basisPoints = percentageToBasisPoints(value, CANARY_PERCENTAGE_MIN, CANARY_PERCENTAGE_MAX);
       if (basisPoints >= 0) out.basisPoints = basisPoints;
       else errors.expected(at, CANARY_PERCENTAGE_PHRASE(), value);
     } else if (key == "salt") out.salt = readString(errors, value, at, CANARY_SALT_MAX_LENGTH, CANARY_SALT_PHRASE());
@@ -564,7 +565,9 @@ function parseLog(errors: PolicyErrors, section: JsonValue, path: string, out: L
       const mode = readChoice(errors, value, at, DECISION_LOG_MODES);
       if (mode >= 0) out.decisions = mode;
     } else if (key == "sampleRate") {
-      const basisPoints = value.isNumber() ? percentageToBasisPoints(JsonValue.ofNumber(value.num * 100)) : -1;
+      const basisPoints = value.isNumber()
+        ? percentageToBasisPoints(JsonValue.ofNumber(value.num * 100), LOG_SAMPLE_RATE_MIN * 100, LOG_SAMPLE_RATE_MAX * 100)
+        : -1;
       if (basisPoints >= 0) out.sampleBasisPoints = basisPoints;
       else errors.expected(at, LOG_SAMPLE_RATE_PHRASE(), value);
     } else if (key == "level") {
@@ -577,11 +580,11 @@ function parseLog(errors: PolicyErrors, section: JsonValue, path: string, out: L
 /** In DecisionLogMode order. */
 const DECISION_LOG_MODES: Array<string> = LOG_DECISIONS_CHOICES();
 
-/** Hundredths of a percent, or -1 when out of 0..100 or finer than 0.01 (tolerance 1e-9 for binary fractions). */
-function percentageToBasisPoints(value: JsonValue): i32 {
+/** Hundredths of a percent, or -1 when out of low..high or finer than 0.01 (tolerance 1e-9 for binary fractions). */
+function percentageToBasisPoints(value: JsonValue, low: f64, high: f64): i32 {
   if (!value.isNumber()) return -1;
   const percentage = value.num;
-  if (!(percentage >= 0 && percentage <= 100)) return -1;
+  if (!(percentage >= low && percentage <= high)) return -1;
   const hundredths = percentage * 100;
   const rounded = Math.floor(hundredths + 0.5);
   if (Math.abs(hundredths - rounded) > 1e-9) return -1;
@@ -625,6 +628,8 @@ function readTarget(value: JsonValue, out: KongCanaryTarget): bool {
 
 const RATE_LIMIT_FIELDS: Array<string> = RATE_LIMIT_MEMBERS();
 const PRE_AUTH_IP_FIELDS: Array<string> = RATE_LIMIT_PRE_AUTH_IP_MEMBERS();
+/** `rate`, `periodSeconds`, `burst`: the one window `limits` excludes. */
+const ONE_WINDOW_FIELDS: Array<string> = RATE_LIMIT_LIMITS_EXCLUDES();
 const LIMIT_STORES: Array<string> = RATE_LIMIT_POLICY_CHOICES();
 const LIMIT_HEADER_STYLES: Array<string> = RATE_LIMIT_HEADERS_CHOICES();
 
@@ -668,7 +673,8 @@ export function parseRateLimit(
     else if (key == "shadow") out.shadow = readBool(errors, value, at, RATE_LIMIT_SHADOW_DEFAULT);
     else out.status = readInt(errors, value, at, RATE_LIMIT_STATUS_PHRASE(), RATE_LIMIT_STATUS_MIN, RATE_LIMIT_STATUS_MAX, out.status);
   }
-  const windowGiven = section.has("rate") || section.has("periodSeconds") || section.has("burst");
+  let windowGiven = false;
+  for (let i = 0; i < ONE_WINDOW_FIELDS.length; i++) if (section.has(ONE_WINDOW_FIELDS[i])) windowGiven = true;
   if (section.has("limits")) {
     if (windowGiven) errors.expectedGot(path, "\"limits\" or \"rate\" (+ \"periodSeconds\", \"burst\")", "both");
   } else {

@@ -25,7 +25,7 @@ import {
   REQUIRE_MEMBERS, ROUTES_ITEM_AUTH_MEMBERS, ROUTES_ITEM_CANARY_EXCEPT, ROUTES_ITEM_CANARY_MEMBERS, ROUTES_ITEM_MATCH_HEADERS_ITEM_MEMBERS,
   AUTH_CLAIM_HEADERS_KEY_MAX_LENGTH, AUTH_CLAIM_HEADERS_KEY_MIN_LENGTH, AUTH_CLAIM_HEADERS_KEY_PHRASE, REQUIRE_CLAIMS_KEY_MAX_LENGTH,
   REQUIRE_CLAIMS_KEY_MIN_LENGTH, REQUIRE_CLAIMS_KEY_PHRASE, REQUIRE_CLAIMS_VALUE_ITEM_PHRASE, REQUIRE_CLAIMS_VALUE_STRING_MAX_LENGTH,
-  REQUIRE_CLAIMS_VALUE_STRING_MIN_LENGTH, ROUTES_ITEM_MATCH_MEMBERS, ROUTES_ITEM_MEMBERS, ROUTES_ITEM_RATE_LIMIT_EXCEPT, ROUTES_ITEM_RATE_LIMIT_MEMBERS, RATE_LIMIT_LIMITS_ITEM_MEMBERS,
+  REQUIRE_CLAIMS_VALUE_STRING_MIN_LENGTH, RATE_LIMIT_LIMITS_EXCLUDES, ROUTES_ITEM_MATCH_MEMBERS, ROUTES_ITEM_MEMBERS, ROUTES_ITEM_RATE_LIMIT_EXCEPT, ROUTES_ITEM_RATE_LIMIT_MEMBERS, RATE_LIMIT_LIMITS_ITEM_MEMBERS,
   RATE_LIMIT_LIMITS_ITEM_PERIOD_SECONDS_PHRASE, RATE_LIMIT_LIMITS_ITEM_BURST_PHRASE,
 } from "./policy-facts.generated";
 import { CanaryPolicy, FailureSettings, HeaderMapping, LimitWindow, Policy, RateLimitPolicy } from "./policy";
@@ -339,7 +339,7 @@ function overlay(top: JsonValue | null, route: JsonValue): JsonValue {
 }
 
 /** A route that says anything about its windows says all of it: `rate: 5` does not inherit the top-level burst. */
-const WINDOW_KEYS: Array<string> = ["rate", "periodSeconds", "burst", "limits"];
+const WINDOW_KEYS: Array<string> = RATE_LIMIT_LIMITS_EXCLUDES().concat(["limits"]);
 
 function refuseTopOnly(errors: PolicyErrors, value: JsonValue, path: string, topOnly: Array<string>): bool {
   if (!value.isObject()) { errors.expected(path, "object", value); return false; }
