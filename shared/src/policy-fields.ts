@@ -208,7 +208,7 @@ export const POLICY_FIELDS: PolicyField[] = [
     planes: "both",
     description: "`forward` mode: `{ claim: \"auth-response-header\" }`, the auth response's headers that carry `scope`, `aud` and any claim a `require` reads, e.g. `{ scope: x-auth-scope }`." },
   { path: "auth.claimHeaders.*", type: "string", phrase: HEADER_NAME, length: SHARED_SYNTAX.headerName, pattern: HEADER_PATTERN, planes: "both",
-    description: "Auth-response header that carries the claim (the key, 1..256 characters without control characters), lowercased." },
+    description: `Auth-response header that carries the claim (the key, ${SHARED_SYNTAX.name.join("..")} characters without control characters), lowercased.` },
   { path: "auth.shadow", type: "boolean", phrase: "boolean", default: false, planes: "both",
     description: "Shadow mode: auth decides in full (cache, auth-service calls, fail mode, requirements) and records what it would have done (a decision-log line with `shadow: true` and `would_status`; `meshgate_shadow_decisions_total`) but never refuses and sets no identity header; later sections see the request as anonymous. A route's `auth.shadow` overrides it on that route; a client's identity headers are left alone only while no route enforces auth ([DECISIONS.md §10](DECISIONS.md#10-shadow-mode), [SECURITY.md](../SECURITY.md#shadow-mode))." },
 
@@ -335,7 +335,7 @@ export const POLICY_FIELDS: PolicyField[] = [
     description: "`{ claim: value | [values] }`: the claim holds one of the values (compared as text; a list claim holds each item). Kong's schema takes lists only (`tenant: [acme]`)." },
   { path: "require.claims.*", type: "scalarOrList", phrase: "string, number, boolean or array of 1..64 of them", length: [1, 64],
     itemPhrase: "string, number or boolean", stringLength: [0, 1024], planes: "both",
-    description: "The accepted values of the claim named by the key (1..256 characters without control characters); numbers are integers." },
+    description: `The accepted values of the claim named by the key (${SHARED_SYNTAX.name.join("..")} characters without control characters); numbers are integers.` },
 
   // ------------------------------------------------------------------ routes
   // No Kong default: a section left out stays out of the config Kong hands the plugin.

@@ -212,9 +212,11 @@ function parseAuth(errors: PolicyErrors, section: JsonValue, path: string, out: 
     } else if (key == "service") {
       serviceGiven = true;
       parseService(errors, value, at, out.service, enabled);
-    } else if (key == "timeoutMs") out.timeoutMs = readInt(errors, value, at, AUTH_TIMEOUT_MS_PHRASE(), AUTH_TIMEOUT_MS_MIN, AUTH_TIMEOUT_MS_MAX, out.timeoutMs);
+    } else if (key == "timeoutMs") out.timeoutMs = readInt(errors, value, at, AUTH_TIMEOUT_MS_PHRASE(),
+      AUTH_TIMEOUT_MS_MIN, AUTH_TIMEOUT_MS_MAX, out.timeoutMs);
     else if (key == "tokenSources") out.tokenSources = parseTokenSources(errors, value, at);
-    else if (key == "maxTokenLength") out.maxTokenLength = readInt(errors, value, at, AUTH_MAX_TOKEN_LENGTH_PHRASE(), AUTH_MAX_TOKEN_LENGTH_MIN, AUTH_MAX_TOKEN_LENGTH_MAX, out.maxTokenLength);
+    else if (key == "maxTokenLength") out.maxTokenLength = readInt(errors, value, at, AUTH_MAX_TOKEN_LENGTH_PHRASE(),
+      AUTH_MAX_TOKEN_LENGTH_MIN, AUTH_MAX_TOKEN_LENGTH_MAX, out.maxTokenLength);
     else if (key == "forwardHeaders") {
       out.forwardHeaders = readStringList(errors, value, at, AUTH_FORWARD_HEADERS_MAX_LENGTH, AUTH_FORWARD_HEADERS_PHRASE(), LIST_FORWARDED,
         AUTH_FORWARD_HEADERS_ITEM_PHRASE());
@@ -234,7 +236,8 @@ function parseAuth(errors: PolicyErrors, section: JsonValue, path: string, out: 
       else errors.expected(at, AUTH_REALM_PHRASE(), value);
     } else if (key == "claimHeaders") out.claimHeaders = parseClaimHeaders(errors, value, at);
     else if (key == "shadow") out.shadow = readBool(errors, value, at, AUTH_SHADOW_DEFAULT);
-    else out.clockSkewSeconds = readNumber(errors, value, at, AUTH_CLOCK_SKEW_SECONDS_PHRASE(), AUTH_CLOCK_SKEW_SECONDS_MIN, AUTH_CLOCK_SKEW_SECONDS_MAX, out.clockSkewSeconds);
+    else out.clockSkewSeconds = readNumber(errors, value, at, AUTH_CLOCK_SKEW_SECONDS_PHRASE(),
+      AUTH_CLOCK_SKEW_SECONDS_MIN, AUTH_CLOCK_SKEW_SECONDS_MAX, out.clockSkewSeconds);
   }
   if (!serviceGiven && enabled) errors.expectedGot(memberPath(path, "service"), SERVICE_EITHER, "nothing");
   checkForwardMappings(errors, path, out);
@@ -448,11 +451,15 @@ function parseCache(errors: PolicyErrors, value: JsonValue, path: string, out: D
     const at = memberPath(path, key);
     if (!walk.accept(key, at)) continue;
     const member = value.values[i];
-    if (key == "maxEntries") out.maxEntries = readInt(errors, member, at, AUTH_CACHE_MAX_ENTRIES_PHRASE(), AUTH_CACHE_MAX_ENTRIES_MIN, AUTH_CACHE_MAX_ENTRIES_MAX, out.maxEntries);
-    else if (key == "ttlSeconds") out.ttlSeconds = readNumber(errors, member, at, AUTH_CACHE_TTL_SECONDS_PHRASE(), AUTH_CACHE_TTL_SECONDS_MIN, AUTH_CACHE_TTL_SECONDS_MAX, out.ttlSeconds);
-    else if (key == "negativeTtlSeconds") out.negativeTtlSeconds = readNumber(errors, member, at, AUTH_CACHE_NEGATIVE_TTL_SECONDS_PHRASE(), AUTH_CACHE_NEGATIVE_TTL_SECONDS_MIN, AUTH_CACHE_NEGATIVE_TTL_SECONDS_MAX,
+    if (key == "maxEntries") out.maxEntries = readInt(errors, member, at, AUTH_CACHE_MAX_ENTRIES_PHRASE(),
+      AUTH_CACHE_MAX_ENTRIES_MIN, AUTH_CACHE_MAX_ENTRIES_MAX, out.maxEntries);
+    else if (key == "ttlSeconds") out.ttlSeconds = readNumber(errors, member, at, AUTH_CACHE_TTL_SECONDS_PHRASE(),
+      AUTH_CACHE_TTL_SECONDS_MIN, AUTH_CACHE_TTL_SECONDS_MAX, out.ttlSeconds);
+    else if (key == "negativeTtlSeconds") out.negativeTtlSeconds = readNumber(errors, member, at, AUTH_CACHE_NEGATIVE_TTL_SECONDS_PHRASE(),
+      AUTH_CACHE_NEGATIVE_TTL_SECONDS_MIN, AUTH_CACHE_NEGATIVE_TTL_SECONDS_MAX,
       out.negativeTtlSeconds);
-    else out.staleIfErrorSeconds = readNumber(errors, member, at, AUTH_CACHE_STALE_IF_ERROR_SECONDS_PHRASE(), AUTH_CACHE_STALE_IF_ERROR_SECONDS_MIN, AUTH_CACHE_STALE_IF_ERROR_SECONDS_MAX,
+    else out.staleIfErrorSeconds = readNumber(errors, member, at, AUTH_CACHE_STALE_IF_ERROR_SECONDS_PHRASE(),
+      AUTH_CACHE_STALE_IF_ERROR_SECONDS_MIN, AUTH_CACHE_STALE_IF_ERROR_SECONDS_MAX,
       out.staleIfErrorSeconds);
   }
 }
@@ -649,9 +656,11 @@ export function parseRateLimit(
     if (key == "enabled") out.enabled = readBool(errors, value, at, RATE_LIMIT_ENABLED_DEFAULT);
     else if (key == "key") {
       if (!readLimitKey(value, out)) errors.expected(at, RATE_LIMIT_KEY_PHRASE(), value);
-    } else if (key == "rate") out.rate = readInt(errors, value, at, RATE_LIMIT_RATE_PHRASE(), RATE_LIMIT_RATE_MIN, RATE_LIMIT_RATE_MAX, out.rate);
+    } else if (key == "rate") out.rate = readInt(errors, value, at, RATE_LIMIT_RATE_PHRASE(),
+      RATE_LIMIT_RATE_MIN, RATE_LIMIT_RATE_MAX, out.rate);
     else if (key == "periodSeconds") {
-      out.periodSeconds = readInt(errors, value, at, RATE_LIMIT_PERIOD_SECONDS_PHRASE(), RATE_LIMIT_PERIOD_SECONDS_MIN, RATE_LIMIT_PERIOD_SECONDS_MAX, out.periodSeconds);
+      out.periodSeconds = readInt(errors, value, at, RATE_LIMIT_PERIOD_SECONDS_PHRASE(),
+        RATE_LIMIT_PERIOD_SECONDS_MIN, RATE_LIMIT_PERIOD_SECONDS_MAX, out.periodSeconds);
     }
     else if (key == "burst") {
       if (isIntegerIn(value, RATE_LIMIT_BURST_MIN, RATE_LIMIT_BURST_MAX)) out.burst = i32(value.num);
@@ -671,7 +680,8 @@ export function parseRateLimit(
     } else if (key == "preAuthIp") parsePreAuthIp(errors, value, at, out.preAuthIp);
     else if (key == "limits") out.limits = parseLimits(errors, value, at);
     else if (key == "shadow") out.shadow = readBool(errors, value, at, RATE_LIMIT_SHADOW_DEFAULT);
-    else out.status = readInt(errors, value, at, RATE_LIMIT_STATUS_PHRASE(), RATE_LIMIT_STATUS_MIN, RATE_LIMIT_STATUS_MAX, out.status);
+    else out.status = readInt(errors, value, at, RATE_LIMIT_STATUS_PHRASE(),
+      RATE_LIMIT_STATUS_MIN, RATE_LIMIT_STATUS_MAX, out.status);
   }
   let windowGiven = false;
   for (let i = 0; i < ONE_WINDOW_FIELDS.length; i++) if (section.has(ONE_WINDOW_FIELDS[i])) windowGiven = true;
@@ -700,12 +710,15 @@ function parsePreAuthIp(errors: PolicyErrors, value: JsonValue, path: string, ou
     const at = memberPath(path, key);
     if (!walk.accept(key, at)) continue;
     const member = value.values[i];
-    if (key == "rate") out.rate = readInt(errors, member, at, RATE_LIMIT_PRE_AUTH_IP_RATE_PHRASE(), RATE_LIMIT_PRE_AUTH_IP_RATE_MIN, RATE_LIMIT_PRE_AUTH_IP_RATE_MAX, out.rate);
+    if (key == "rate") out.rate = readInt(errors, member, at, RATE_LIMIT_PRE_AUTH_IP_RATE_PHRASE(),
+      RATE_LIMIT_PRE_AUTH_IP_RATE_MIN, RATE_LIMIT_PRE_AUTH_IP_RATE_MAX, out.rate);
     else if (key == "periodSeconds") {
-      out.periodSeconds = readInt(errors, member, at, RATE_LIMIT_PRE_AUTH_IP_PERIOD_SECONDS_PHRASE(), RATE_LIMIT_PRE_AUTH_IP_PERIOD_SECONDS_MIN, RATE_LIMIT_PRE_AUTH_IP_PERIOD_SECONDS_MAX,
+      out.periodSeconds = readInt(errors, member, at, RATE_LIMIT_PRE_AUTH_IP_PERIOD_SECONDS_PHRASE(),
+        RATE_LIMIT_PRE_AUTH_IP_PERIOD_SECONDS_MIN, RATE_LIMIT_PRE_AUTH_IP_PERIOD_SECONDS_MAX,
         out.periodSeconds);
     } else {
-      out.burst = readInt(errors, member, at, RATE_LIMIT_PRE_AUTH_IP_BURST_PHRASE(), RATE_LIMIT_PRE_AUTH_IP_BURST_MIN, RATE_LIMIT_PRE_AUTH_IP_BURST_MAX, out.burst);
+      out.burst = readInt(errors, member, at, RATE_LIMIT_PRE_AUTH_IP_BURST_PHRASE(),
+        RATE_LIMIT_PRE_AUTH_IP_BURST_MIN, RATE_LIMIT_PRE_AUTH_IP_BURST_MAX, out.burst);
     }
   }
   if (!value.has("rate")) errors.expected(memberPath(path, "rate"), RATE_LIMIT_PRE_AUTH_IP_RATE_PHRASE(), null);
@@ -737,14 +750,17 @@ function parseRedis(errors: PolicyErrors, value: JsonValue, path: string, out: R
     if (key == "host") {
       if (member.isString() && isVisibleAscii(member.str, RATE_LIMIT_REDIS_HOST_MIN_LENGTH, RATE_LIMIT_REDIS_HOST_MAX_LENGTH)) out.host = member.str;
       else errors.expected(at, RATE_LIMIT_REDIS_HOST_PHRASE(), member);
-    } else if (key == "port") out.port = readInt(errors, member, at, RATE_LIMIT_REDIS_PORT_PHRASE(), RATE_LIMIT_REDIS_PORT_MIN, RATE_LIMIT_REDIS_PORT_MAX, out.port);
-    else if (key == "database") out.database = readInt(errors, member, at, RATE_LIMIT_REDIS_DATABASE_PHRASE(), RATE_LIMIT_REDIS_DATABASE_MIN, RATE_LIMIT_REDIS_DATABASE_MAX, out.database);
+    } else if (key == "port") out.port = readInt(errors, member, at, RATE_LIMIT_REDIS_PORT_PHRASE(),
+      RATE_LIMIT_REDIS_PORT_MIN, RATE_LIMIT_REDIS_PORT_MAX, out.port);
+    else if (key == "database") out.database = readInt(errors, member, at, RATE_LIMIT_REDIS_DATABASE_PHRASE(),
+      RATE_LIMIT_REDIS_DATABASE_MIN, RATE_LIMIT_REDIS_DATABASE_MAX, out.database);
     else if (key == "username") out.username = readString(errors, member, at, RATE_LIMIT_REDIS_USERNAME_MAX_LENGTH, RATE_LIMIT_REDIS_USERNAME_PHRASE());
     else if (key == "password") {
       if (member.isString() && member.str.length <= RATE_LIMIT_REDIS_PASSWORD_MAX_LENGTH) out.password = member.str;
       else errors.expectedSecret(at, RATE_LIMIT_REDIS_PASSWORD_PHRASE(), member);
     } else if (key == "timeoutMs") {
-      out.timeoutMs = readInt(errors, member, at, RATE_LIMIT_REDIS_TIMEOUT_MS_PHRASE(), RATE_LIMIT_REDIS_TIMEOUT_MS_MIN, RATE_LIMIT_REDIS_TIMEOUT_MS_MAX, out.timeoutMs);
+      out.timeoutMs = readInt(errors, member, at, RATE_LIMIT_REDIS_TIMEOUT_MS_PHRASE(),
+        RATE_LIMIT_REDIS_TIMEOUT_MS_MIN, RATE_LIMIT_REDIS_TIMEOUT_MS_MAX, out.timeoutMs);
     } else out.prefix = readString(errors, member, at, RATE_LIMIT_REDIS_PREFIX_MAX_LENGTH, RATE_LIMIT_REDIS_PREFIX_PHRASE());
   }
 }

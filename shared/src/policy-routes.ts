@@ -215,12 +215,15 @@ export function parseLimits(errors: PolicyErrors, value: JsonValue, path: string
       const memberAt = memberPath(at, key);
       if (!walk.accept(key, memberAt)) continue;
       const member = item.values[j];
-      if (key == "rate") window.rate = readInt(errors, member, memberAt, RATE_LIMIT_LIMITS_ITEM_RATE_PHRASE(), RATE_LIMIT_LIMITS_ITEM_RATE_MIN, RATE_LIMIT_LIMITS_ITEM_RATE_MAX, window.rate);
+      if (key == "rate") window.rate = readInt(errors, member, memberAt, RATE_LIMIT_LIMITS_ITEM_RATE_PHRASE(),
+        RATE_LIMIT_LIMITS_ITEM_RATE_MIN, RATE_LIMIT_LIMITS_ITEM_RATE_MAX, window.rate);
       else if (key == "periodSeconds") {
-        window.periodSeconds = readInt(errors, member, memberAt, RATE_LIMIT_LIMITS_ITEM_PERIOD_SECONDS_PHRASE(), RATE_LIMIT_LIMITS_ITEM_PERIOD_SECONDS_MIN,
+        window.periodSeconds = readInt(errors, member, memberAt, RATE_LIMIT_LIMITS_ITEM_PERIOD_SECONDS_PHRASE(),
+          RATE_LIMIT_LIMITS_ITEM_PERIOD_SECONDS_MIN,
           RATE_LIMIT_LIMITS_ITEM_PERIOD_SECONDS_MAX, window.periodSeconds);
       } else if (key == "burst") {
-        window.burst = readInt(errors, member, memberAt, RATE_LIMIT_LIMITS_ITEM_BURST_PHRASE(), RATE_LIMIT_LIMITS_ITEM_BURST_MIN, RATE_LIMIT_LIMITS_ITEM_BURST_MAX, window.burst);
+        window.burst = readInt(errors, member, memberAt, RATE_LIMIT_LIMITS_ITEM_BURST_PHRASE(),
+          RATE_LIMIT_LIMITS_ITEM_BURST_MIN, RATE_LIMIT_LIMITS_ITEM_BURST_MAX, window.burst);
       } else {
         if (member.isString() && isSfToken(member.str)) window.name = member.str;
         else errors.expected(memberAt, RATE_LIMIT_LIMITS_ITEM_NAME_PHRASE(), member);
