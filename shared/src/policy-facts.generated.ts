@@ -16,6 +16,8 @@ export const SYNTAX_AUTHORITY_MIN_LENGTH: i32 = 1;
 export const SYNTAX_AUTHORITY_MAX_LENGTH: i32 = 256;
 export const SYNTAX_NAME_MIN_LENGTH: i32 = 1;
 export const SYNTAX_NAME_MAX_LENGTH: i32 = 256;
+export const SYNTAX_TARGET_HOST_MIN_LENGTH: i32 = 1;
+export const SYNTAX_TARGET_HOST_MAX_LENGTH: i32 = 253;
 
 // auth
 export function AUTH_PHRASE(): string { return "object"; }

@@ -88,6 +88,8 @@ export const SHARED_SYNTAX = {
   authority: [1, 256],
   /** A name without control characters: a scope, group, audience, subject or claim name. */
   name: [1, 256],
+  /** The host of a Kong target (a DNS name is at most 253 characters, RFC 1035). */
+  targetHost: [1, 253],
 } satisfies Record<string, [number, number]>;
 
 const HEADER_NAME = `header name (token characters, ${SHARED_SYNTAX.headerName.join("..")})`;
@@ -240,7 +242,8 @@ export const POLICY_FIELDS: PolicyField[] = [
     description: "Where Kong sends canary traffic. Give `upstream` or `target`, not both; give neither to only tag the request." },
   { path: "canary.kong.upstream", type: "string", phrase: "Kong upstream name (1..256 visible ASCII characters)", length: [1, 256], pattern: "^[!-~]{1,256}$",
     planes: "kong", description: "A Kong Upstream entity (`kong.service.setUpstream`)." },
-  { path: "canary.kong.target", type: "string", phrase: "host:port (port 1..65535)", length: [3, 259], pattern: "^[A-Za-z0-9._-]{1,253}:[0-9]{1,5}$",
+  { path: "canary.kong.target", type: "string", phrase: "host:port (port 1..65535)",
+    length: [SHARED_SYNTAX.targetHost[0] + 2, SHARED_SYNTAX.targetHost[1] + 6], pattern: `^[A-Za-z0-9._-]{${SHARED_SYNTAX.targetHost.join(",")}}:[0-9]{1,5}$`,
     planes: "kong", description: "A host (letters, digits, `-`, `.`, `_`; 1..253 characters; no IPv6 literal) and port (`kong.service.setTarget`)." },
   { path: "canary.shadow", type: "boolean", phrase: "boolean", default: false, planes: "both",
     description: "Shadow mode: the variant is chosen as if enforcing and recorded (`meshgate_shadow_decisions_total{section=\"canary\"}`), but the request is never re-routed, tagged or given baggage, and a client's own tag or override header is not stripped. A route's `canary` may set it too ([DECISIONS.md §10](DECISIONS.md#10-shadow-mode))." },

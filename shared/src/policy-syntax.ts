@@ -5,6 +5,7 @@
 import {
   SYNTAX_AUTHORITY_MAX_LENGTH, SYNTAX_AUTHORITY_MIN_LENGTH, SYNTAX_HEADER_NAME_MAX_LENGTH, SYNTAX_HEADER_NAME_MIN_LENGTH,
   SYNTAX_PATH_RULE_MAX_LENGTH, SYNTAX_PATH_RULE_MIN_LENGTH, SYNTAX_SF_TOKEN_MAX_LENGTH, SYNTAX_SF_TOKEN_MIN_LENGTH,
+  SYNTAX_TARGET_HOST_MAX_LENGTH, SYNTAX_TARGET_HOST_MIN_LENGTH,
 } from "./policy-facts.generated";
 
 /** RFC 9110 tchar. */
@@ -147,9 +148,9 @@ export function isJsonPointer(s: string, minLength: i32, maxLength: i32): bool {
   return true;
 }
 
-/** Host of a Kong target: letters, digits, `-`, `.`, `_`; 1..253 characters. */
+/** Host of a Kong target: letters, digits, `-`, `.`, `_`. */
 export function isTargetHost(s: string): bool {
-  if (s.length < 1 || s.length > 253) return false;
+  if (s.length < SYNTAX_TARGET_HOST_MIN_LENGTH || s.length > SYNTAX_TARGET_HOST_MAX_LENGTH) return false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     const alnum = (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39);
