@@ -62,11 +62,13 @@ function fieldSchema(field: PolicyField, withDefaults = true): Schema {
   } else if (field.type === "map") {
     out.type = "object";
     if (field.length) out.maxProperties = field.length[1];
-    out.propertyNames = { minLength: 1, maxLength: 256, pattern: "^[^\\u0000-\\u001f\\u007f]*$" };
+    if (!field.key) throw new Error(`${field.path}: a map row needs \`key\``);
+    out.propertyNames = { minLength: field.key.length[0], maxLength: field.key.length[1], pattern: field.key.pattern };
     out.additionalProperties = fieldSchema(valueField(field), withDefaults);
   } else if (field.type === "scalarOrList") {
     const [low, high] = field.length ?? [1, 64];
-    out.anyOf = [{ type: SCALAR }, { type: "array", minItems: low, maxItems: high, items: { type: SCALAR } }];
+    const scalar = field.stringLength ? { type: SCALAR, maxLength: field.stringLength[1] } : { type: SCALAR };
+    out.anyOf = [scalar, { type: "array", minItems: low, maxItems: high, items: scalar }];
   } else if (field.type === "scalar") out.type = ["string", "number", "boolean", "null"];
   else if (field.range && field.alsoAllowed) {
     out.type = field.type;

@@ -2,14 +2,16 @@
 // one-line meaning, written here and nowhere else. From it `npm run gen:fields` (scripts/gen-fields.mjs) writes
 // the Kong schema (kong-plugins/src/schema.ts), the JSON Schema (schemas/meshgate-policy.schema.json), the
 // field tables of shared/README.md and the parser's constants (policy-facts.generated.ts: phrase, range, length,
-// default per row, which policy-parse.ts, policy-routes.ts and policy.ts read instead of literals).
+// default and enum default, member names, map keys per row, and SHARED_SYNTAX's limits, which policy-parse.ts,
+// policy-routes.ts, policy-syntax.ts and policy.ts read instead of literals).
 // test/scripts/gen-fields.test.ts fails when a written file is stale; test/core/policy-fields.test.ts when the
 // parser disagrees with a row. Cross-field rules ("rate is required when enabled", "upstream or target, not
 // both", owned-header collisions) stay in the parser and are documented in shared/README.md.
 //
-// Adding a field: add its row below (parents before children, in the order the README lists them), run
-// `npm run gen:fields`, teach policy-parse.ts to read it with the generated constants, and commit the
-// regenerated files with the row. This module is plain data for Node-side generators and tests; the wasm build
+// Adding a field: add its row below (parents before children, in the order the README lists them; the order of
+// a level's rows is the order its unknown-field error lists them), run `npm run gen:fields`, teach
+// policy-parse.ts to read it with the generated constants (its level's _MEMBERS list already names it), and
+// commit the regenerated files with the row. A choice field's enum in policy.ts follows its `choices` order. This module is plain data for Node-side generators and tests; the wasm build
 // never imports it (it compiles policy-facts.generated.ts).
 
 export type FieldType = "boolean" | "integer" | "number" | "string" | "object" | "array" | "map" | "scalar" | "scalarOrList";
@@ -34,6 +36,12 @@ export interface PolicyField {
   choices?: string[];
   /** Strings: length bounds (UTF-16 code units); arrays: item count bounds. */
   length?: [number, number];
+  /** A map's keys (`require.claims`: claim names): phrase of an invalid key, length bounds, JSON Schema pattern. */
+  key?: { phrase: string; length: [number, number]; pattern: string };
+  /** `scalarOrList` values: phrase of an invalid item of the list form. */
+  itemPhrase?: string;
+  /** `scalarOrList` values: length bounds of a string (the value or an item). */
+  stringLength?: [number, number];
   /** ECMAScript regex (anchored) a valid string matches; editors check it through the JSON Schema. */
   pattern?: string;
   /** Written out, means the same as leaving the field out. Absent: no value does (see `required`). */
@@ -64,12 +72,38 @@ export interface PolicyField {
   description: string;
 }
 
-const HEADER_NAME = "header name (token characters, 1..256)";
-const HEADER_PATTERN = "^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$";
+/**
+ * Syntaxes several fields share, with the length limits that belong to the syntax rather than to one field: every
+ * header name is 1..256 token characters wherever it appears. Written here once; the rows, their phrases and
+ * patterns, and policy-syntax.ts's checks (through the generated SYNTAX_* constants) read them.
+ */
+export const SHARED_SYNTAX = {
+  /** A header name (RFC 9110 token). */
+  headerName: [1, 256],
+  /** `/exact` or `/prefix*` (shared/README.md, Path rules). */
+  pathRule: [1, 1024],
+  /** A structured-field token (RFC 8941) naming a rate-limit policy or window. */
+  sfToken: [1, 64],
+  /** host, host:port, [v6] or [v6]:port: the auth call's `:authority`, and the authority inside a URL. */
+  authority: [1, 256],
+  /** A name without control characters: a scope, group, audience, subject or claim name. */
+  name: [1, 256],
+  /** The host of a Kong target (a DNS name is at most 253 characters, RFC 1035). */
+  targetHost: [1, 253],
+} satisfies Record<string, [number, number]>;
+
+const HEADER_NAME = `header name (token characters, ${SHARED_SYNTAX.headerName.join("..")})`;
+const HEADER_PATTERN = `^[!#$%&'*+.^_\`|~0-9A-Za-z-]{${SHARED_SYNTAX.headerName.join(",")}}$`;
 const PATH_RULE = "path rule (starts with \"/\", optional trailing \"*\")";
 const PATH_RULE_PATTERN = "^/[!-)+-~]*\\*?$";
-const NAME_ITEM = "name (1..256 characters, no control characters)";
-const SF_TOKEN_PATTERN = "^[A-Za-z*][!#$%&'*+.^_`|~0-9A-Za-z:/-]{0,63}$";
+const NAME_ITEM = `name (${SHARED_SYNTAX.name.join("..")} characters, no control characters)`;
+const SF_TOKEN = `structured-field token (${SHARED_SYNTAX.sfToken.join("..")} characters)`;
+const SF_TOKEN_PATTERN = `^[A-Za-z*][!#$%&'*+.^_\`|~0-9A-Za-z:/-]{${SHARED_SYNTAX.sfToken[0] - 1},${SHARED_SYNTAX.sfToken[1] - 1}}$`;
+const CLAIM_NAME = {
+  phrase: `claim name (${SHARED_SYNTAX.name.join("..")} characters, no control characters)`,
+  length: SHARED_SYNTAX.name,
+  pattern: "^[^\\u0000-\\u001f\\u007f]*$",
+};
 
 export const POLICY_FIELDS: PolicyField[] = [
   // ------------------------------------------------------------------ auth
@@ -86,7 +120,8 @@ export const POLICY_FIELDS: PolicyField[] = [
     planes: "kong", description: "The auth endpoint for the Kong plane, e.g. `http://auth.internal:8080/introspect`." },
   { path: "auth.service.cluster", type: "string", phrase: "cluster name (1..256 visible ASCII characters)", length: [1, 256], pattern: "^[!-~]{1,256}$",
     planes: "envoy", description: "Envoy cluster of the auth service, e.g. `outbound|8080||auth.auth-system.svc.cluster.local`." },
-  { path: "auth.service.authority", type: "string", phrase: "authority (host or host:port)", length: [1, 256], pattern: "^[!-~]{1,256}$",
+  { path: "auth.service.authority", type: "string", phrase: "authority (host or host:port)", length: SHARED_SYNTAX.authority,
+    pattern: `^[!-~]{${SHARED_SYNTAX.authority.join(",")}}$`,
     planes: "envoy", description: "`:authority` of the auth call." },
   { path: "auth.service.path", type: "string", phrase: "path starting with \"/\"", length: [1, 2048], pattern: "^/[!-\"$-~]*$",
     planes: "envoy", description: "`:path` of the auth call (a query string is allowed)." },
@@ -97,7 +132,7 @@ export const POLICY_FIELDS: PolicyField[] = [
   { path: "auth.tokenSources[]", type: "object", phrase: "object", planes: "both", description: "One source; see the table below." },
   { path: "auth.tokenSources[].type", type: "string", phrase: "one of \"header\", \"cookie\", \"query\"", choices: ["header", "cookie", "query"],
     required: "always", planes: "both", description: "Where to look." },
-  { path: "auth.tokenSources[].name", variant: "header", type: "string", phrase: HEADER_NAME, length: [1, 256], default: "authorization", planes: "both",
+  { path: "auth.tokenSources[].name", variant: "header", type: "string", phrase: HEADER_NAME, length: SHARED_SYNTAX.headerName, default: "authorization", planes: "both",
     description: "Header to read, lowercased." },
   { path: "auth.tokenSources[].scheme", variant: "header only", type: "string", phrase: "auth scheme (empty or token characters, at most 64)",
     length: [0, 64], pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]{0,64}$", default: "Bearer", planes: "both",
@@ -110,17 +145,17 @@ export const POLICY_FIELDS: PolicyField[] = [
     description: "Longer tokens are rejected as invalid without calling the auth service." },
   { path: "auth.forwardHeaders", type: "array", typeLabel: "array of strings", phrase: "array of at most 64 header names", length: [0, 64], default: [],
     planes: "both", description: "Request headers copied onto the auth call, in both modes." },
-  { path: "auth.forwardHeaders[]", type: "string", phrase: "header name (token characters, 1..256), \":method\" or \":path\"", length: [1, 256],
-    pattern: "^([!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}|:[Mm][Ee][Tt][Hh][Oo][Dd]|:[Pp][Aa][Tt][Hh])$", planes: "both",
+  { path: "auth.forwardHeaders[]", type: "string", phrase: `${HEADER_NAME}, ":method" or ":path"`, length: SHARED_SYNTAX.headerName,
+    pattern: `^(${HEADER_PATTERN.slice(1, -1)}|:[Mm][Ee][Tt][Hh][Oo][Dd]|:[Pp][Aa][Tt][Hh])$`, planes: "both",
     description: "Lowercased. `:method` and `:path` send the request's method and path (with its query) to the auth service as `x-forwarded-method` and `x-forwarded-uri`." },
   { path: "auth.introspectionAuthorization", type: "string", phrase: "header value without control characters (at most 4096 characters)",
     length: [0, 4096], default: "", secret: true, planes: "both",
     description: "`Authorization` header of introspection calls (client authentication, e.g. `Basic …`). **A secret**: see [Secrets](#secrets). Empty = none." },
   { path: "auth.identityHeaders", type: "object", phrase: "object", default: {}, planes: "both",
     description: "Upstream headers that carry the verified identity." },
-  { path: "auth.identityHeaders.subject", type: "string", phrase: HEADER_NAME, length: [1, 256], pattern: HEADER_PATTERN, default: "x-auth-subject", planes: "both",
+  { path: "auth.identityHeaders.subject", type: "string", phrase: HEADER_NAME, length: SHARED_SYNTAX.headerName, pattern: HEADER_PATTERN, default: "x-auth-subject", planes: "both",
     description: "Gets the subject: the `sub` claim, or in `forward` mode the auth response's header of this name." },
-  { path: "auth.identityHeaders.groups", type: "string", phrase: HEADER_NAME, length: [1, 256], pattern: HEADER_PATTERN, default: "x-auth-groups", planes: "both",
+  { path: "auth.identityHeaders.groups", type: "string", phrase: HEADER_NAME, length: SHARED_SYNTAX.headerName, pattern: HEADER_PATTERN, default: "x-auth-groups", planes: "both",
     description: "Gets the groups, comma-separated: the `groups` claim (array, or comma/space-separated string), or in `forward` mode the auth response's header of this name." },
   { path: "auth.headerMappings", type: "array", phrase: "array of at most 64 mappings", length: [0, 64], default: [], planes: "both",
     description: "Extra identity copied upstream." },
@@ -128,7 +163,7 @@ export const POLICY_FIELDS: PolicyField[] = [
   { path: "auth.headerMappings[].from", type: "string", phrase: "claim or header name (1..256 characters, no control characters)",
     phraseNote: "; in `forward` mode also `header name (token characters, 1..256)`", length: [1, 256], required: "always", planes: "both",
     description: "Claim name of the introspection answer, or (in `forward` mode) response header of the auth service, lowercased." },
-  { path: "auth.headerMappings[].to", type: "string", phrase: HEADER_NAME, length: [1, 256], pattern: HEADER_PATTERN, required: "always", planes: "both",
+  { path: "auth.headerMappings[].to", type: "string", phrase: HEADER_NAME, length: SHARED_SYNTAX.headerName, pattern: HEADER_PATTERN, required: "always", planes: "both",
     description: "Upstream request header, lowercased." },
   { path: "auth.cache", type: "object", phrase: "object", default: {}, planes: "both",
     description: "Decision cache (key = SHA-256 of the full token plus the auth settings)." },
@@ -159,22 +194,23 @@ export const POLICY_FIELDS: PolicyField[] = [
     description: "Status of a fail-closed answer." },
   { path: "auth.failure.openPaths", type: "array", typeLabel: "array of strings", phrase: "array of at most 256 path rules", length: [0, 256], default: [],
     planes: "both", description: "Paths that fail open even when `mode` is `closed`." },
-  { path: "auth.failure.openPaths[]", type: "string", phrase: PATH_RULE, length: [1, 1024], pattern: PATH_RULE_PATTERN, planes: "both",
+  { path: "auth.failure.openPaths[]", type: "string", phrase: PATH_RULE, length: SHARED_SYNTAX.pathRule, pattern: PATH_RULE_PATTERN, planes: "both",
     description: "See [Path rules](#path-rules)." },
-  { path: "auth.failure.degradedHeader", type: "string", phrase: HEADER_NAME, length: [1, 256], pattern: HEADER_PATTERN, default: "x-auth-degraded",
+  { path: "auth.failure.degradedHeader", type: "string", phrase: HEADER_NAME, length: SHARED_SYNTAX.headerName, pattern: HEADER_PATTERN, default: "x-auth-degraded",
     planes: "both", description: "Marks upstream a request that was forwarded because of fail-open; the value is the failure reason." },
   { path: "auth.anonymousPaths", type: "array", typeLabel: "array of strings", phrase: "array of at most 256 path rules", length: [0, 256], default: [],
     planes: "both", description: "Paths served without a token: a request without one is forwarded with no identity instead of getting a 401." },
-  { path: "auth.anonymousPaths[]", type: "string", phrase: PATH_RULE, length: [1, 1024], pattern: PATH_RULE_PATTERN, planes: "both",
+  { path: "auth.anonymousPaths[]", type: "string", phrase: PATH_RULE, length: SHARED_SYNTAX.pathRule, pattern: PATH_RULE_PATTERN, planes: "both",
     description: "See [Path rules](#path-rules)." },
   { path: "auth.realm", type: "string", phrase: "realm (at most 256 printable ASCII characters, no \" or \\)", length: [0, 256], pattern: "^[ !#-\\[\\]-~]{0,256}$",
     default: "meshgate", planes: "both", description: "`realm` of `WWW-Authenticate: Bearer realm=\"…\"`. Printable ASCII = space to `~`." },
   { path: "auth.clockSkewSeconds", type: "number", phrase: "number 0..300", range: [0, 300], default: 0, planes: "both",
     description: "Tolerance when comparing `exp`/`nbf` with the plane's clock." },
-  { path: "auth.claimHeaders", type: "map", phrase: "object of at most 32 claim → header names", length: [0, 32], default: {}, planes: "both",
+  { path: "auth.claimHeaders", type: "map", phrase: "object of at most 32 claim → header names", length: [0, 32], key: CLAIM_NAME, default: {},
+    planes: "both",
     description: "`forward` mode: `{ claim: \"auth-response-header\" }`, the auth response's headers that carry `scope`, `aud` and any claim a `require` reads, e.g. `{ scope: x-auth-scope }`." },
-  { path: "auth.claimHeaders.*", type: "string", phrase: HEADER_NAME, length: [1, 256], pattern: HEADER_PATTERN, planes: "both",
-    description: "Auth-response header that carries the claim (the key, 1..256 characters without control characters), lowercased." },
+  { path: "auth.claimHeaders.*", type: "string", phrase: HEADER_NAME, length: SHARED_SYNTAX.headerName, pattern: HEADER_PATTERN, planes: "both",
+    description: `Auth-response header that carries the claim (the key, ${SHARED_SYNTAX.name.join("..")} characters without control characters), lowercased.` },
   { path: "auth.shadow", type: "boolean", phrase: "boolean", default: false, planes: "both",
     description: "Shadow mode: auth decides in full (cache, auth-service calls, fail mode, requirements) and records what it would have done (a decision-log line with `shadow: true` and `would_status`; `meshgate_shadow_decisions_total`) but never refuses and sets no identity header; later sections see the request as anonymous. A route's `auth.shadow` overrides it on that route; a client's identity headers are left alone only while no route enforces auth ([DECISIONS.md §10](DECISIONS.md#10-shadow-mode), [SECURITY.md](../SECURITY.md#shadow-mode))." },
 
@@ -182,15 +218,15 @@ export const POLICY_FIELDS: PolicyField[] = [
   { path: "canary", type: "object", phrase: "object", planes: "both",
     description: "Header-driven canary routing. Present = enabled." },
   { path: "canary.enabled", type: "boolean", phrase: "boolean", default: true, planes: "both", description: "`false` switches canary routing off." },
-  { path: "canary.overrideHeader", type: "string", phrase: HEADER_NAME, length: [1, 256], pattern: HEADER_PATTERN, default: "x-canary", planes: "both",
+  { path: "canary.overrideHeader", type: "string", phrase: HEADER_NAME, length: SHARED_SYNTAX.headerName, pattern: HEADER_PATTERN, default: "x-canary", planes: "both",
     description: "Request header whose value `always` / `never` forces the choice — honoured only for the verified identities listed below." },
   { path: "canary.overrideGroups", type: "array", typeLabel: "array of strings", phrase: "array of at most 256 group names", length: [0, 256], default: [],
     planes: "both", description: "Groups (from the verified identity) allowed to override, e.g. `[\"testers\"]`." },
-  { path: "canary.overrideGroups[]", type: "string", phrase: "group name (1..256 characters, no control characters)", length: [1, 256], planes: "both",
+  { path: "canary.overrideGroups[]", type: "string", phrase: `group name (${SHARED_SYNTAX.name.join("..")} characters, no control characters)`, length: SHARED_SYNTAX.name, planes: "both",
     description: "" },
   { path: "canary.overrideSubjects", type: "array", typeLabel: "array of strings", phrase: "array of at most 256 subjects", length: [0, 256], default: [],
     planes: "both", description: "Subjects allowed to override." },
-  { path: "canary.overrideSubjects[]", type: "string", phrase: "subject (1..256 characters, no control characters)", length: [1, 256], planes: "both",
+  { path: "canary.overrideSubjects[]", type: "string", phrase: `subject (${SHARED_SYNTAX.name.join("..")} characters, no control characters)`, length: SHARED_SYNTAX.name, planes: "both",
     description: "" },
   { path: "canary.percentage", type: "number", phrase: "number 0..100 with at most two decimals", range: [0, 100], default: 0, planes: "both",
     description: "Share of the others sent to the canary, sticky by a hash of salt + subject (the client IP when anonymous). Hundredths allowed: `12.34` = 1234 of every 10000 buckets. `12.345` is rejected, not rounded." },
@@ -206,7 +242,8 @@ export const POLICY_FIELDS: PolicyField[] = [
     description: "Where Kong sends canary traffic. Give `upstream` or `target`, not both; give neither to only tag the request." },
   { path: "canary.kong.upstream", type: "string", phrase: "Kong upstream name (1..256 visible ASCII characters)", length: [1, 256], pattern: "^[!-~]{1,256}$",
     planes: "kong", description: "A Kong Upstream entity (`kong.service.setUpstream`)." },
-  { path: "canary.kong.target", type: "string", phrase: "host:port (port 1..65535)", length: [3, 259], pattern: "^[A-Za-z0-9._-]{1,253}:[0-9]{1,5}$",
+  { path: "canary.kong.target", type: "string", phrase: "host:port (port 1..65535)",
+    length: [SHARED_SYNTAX.targetHost[0] + 2, SHARED_SYNTAX.targetHost[1] + 6], pattern: `^[A-Za-z0-9._-]{${SHARED_SYNTAX.targetHost.join(",")}}:[0-9]{1,5}$`,
     planes: "kong", description: "A host (letters, digits, `-`, `.`, `_`; 1..253 characters; no IPv6 literal) and port (`kong.service.setTarget`)." },
   { path: "canary.shadow", type: "boolean", phrase: "boolean", default: false, planes: "both",
     description: "Shadow mode: the variant is chosen as if enforcing and recorded (`meshgate_shadow_decisions_total{section=\"canary\"}`), but the request is never re-routed, tagged or given baggage, and a client's own tag or override header is not stripped. A route's `canary` may set it too ([DECISIONS.md §10](DECISIONS.md#10-shadow-mode))." },
@@ -214,7 +251,7 @@ export const POLICY_FIELDS: PolicyField[] = [
   // ------------------------------------------------------------------ rateLimit
   { path: "rateLimit", type: "object", phrase: "object", planes: "both", description: "Rate limiting (GCRA). Present = enabled." },
   { path: "rateLimit.enabled", type: "boolean", phrase: "boolean", default: true, planes: "both", description: "`false` switches rate limiting off." },
-  { path: "rateLimit.key", type: "string", phrase: "\"subject\", \"ip\" or \"header:<name>\"", pattern: "^(subject|ip|header:[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256})$",
+  { path: "rateLimit.key", type: "string", phrase: "\"subject\", \"ip\" or \"header:<name>\"", pattern: `^(subject|ip|header:${HEADER_PATTERN.slice(1, -1)})$`,
     default: "subject", planes: "both",
     description: "What a limit counts: the verified subject (requests without one are counted by client IP), the client IP, or a request header (`header:x-api-key`; the name is a header name, lowercased; requests without it are counted by client IP). `ip` and `header:` limits run before auth; `subject` limits run after it. A `header:` value is the client's choice (a new value is a new bucket): pair it with `preAuthIp` to bound what one client costs the auth service." },
   { path: "rateLimit.rate", type: "integer", phrase: "integer 1..1000000", range: [1, 1000000], required: "whenEnabled", orInstead: "limits", planes: "both",
@@ -244,7 +281,7 @@ export const POLICY_FIELDS: PolicyField[] = [
     description: "Prefix of every key meshgate writes." },
   { path: "rateLimit.headers", type: "string", phrase: "one of \"ietf\", \"legacy\", \"none\"", choices: ["ietf", "legacy", "none"], default: "ietf", planes: "both",
     description: "`ietf`: the current IETF draft, `RateLimit-Policy: \"<name>\";q=<rate>;w=<period>` and `RateLimit: \"<name>\";r=<remaining>;t=<seconds>`. `legacy`: `X-RateLimit-Limit/Remaining/Reset` plus the older `RateLimit-Limit/Remaining/Reset` trio. `none`: only `Retry-After` on rejections." },
-  { path: "rateLimit.name", type: "string", phrase: "structured-field token (1..64 characters)", length: [1, 64], pattern: SF_TOKEN_PATTERN,
+  { path: "rateLimit.name", type: "string", phrase: SF_TOKEN, length: SHARED_SYNTAX.sfToken, pattern: SF_TOKEN_PATTERN,
     default: "default", planes: "both", description: "Policy name in the `ietf` headers: a letter or `*`, then token characters, `:` or `/`." },
   { path: "rateLimit.status", type: "integer", phrase: "integer 400..599", range: [400, 599], default: 429, planes: "both", description: "Status of a rejection." },
   { path: "rateLimit.preAuthIp", type: "object", phrase: "object", planes: "both",
@@ -265,7 +302,7 @@ export const POLICY_FIELDS: PolicyField[] = [
     description: "Length of the period." },
   { path: "rateLimit.limits[].burst", type: "integer", phrase: "integer 0..1000000", range: [0, 1000000], default: 0, planes: "both",
     description: "Extra requests allowed at once." },
-  { path: "rateLimit.limits[].name", type: "string", phrase: "structured-field token (1..64 characters)", phraseNote: ", unique", length: [1, 64],
+  { path: "rateLimit.limits[].name", type: "string", phrase: SF_TOKEN, phraseNote: ", unique", length: SHARED_SYNTAX.sfToken,
     pattern: SF_TOKEN_PATTERN, planes: "both",
     description: "The window's name in the headers and the problem body. Left out: `<name>-second`, `-minute`, `-hour`, `-day` or `-<n>s` after its period." },
   { path: "rateLimit.shadow", type: "boolean", phrase: "boolean", default: false, planes: "both",
@@ -287,20 +324,21 @@ export const POLICY_FIELDS: PolicyField[] = [
     description: "What an authenticated request must hold (every route's default; a route's `require` replaces it). Unmet: 403 `insufficient_scope`." },
   { path: "require.scopes", type: "array", typeLabel: "array of strings", phrase: "array of at most 64 names", length: [0, 64], default: [], planes: "both",
     description: "Every one of these scopes." },
-  { path: "require.scopes[]", type: "string", phrase: NAME_ITEM, length: [1, 256], planes: "both", description: "" },
+  { path: "require.scopes[]", type: "string", phrase: NAME_ITEM, length: SHARED_SYNTAX.name, planes: "both", description: "" },
   { path: "require.anyScopes", type: "array", typeLabel: "array of strings", phrase: "array of at most 64 names", length: [0, 64], default: [], planes: "both",
     description: "At least one of these scopes." },
-  { path: "require.anyScopes[]", type: "string", phrase: NAME_ITEM, length: [1, 256], planes: "both", description: "" },
+  { path: "require.anyScopes[]", type: "string", phrase: NAME_ITEM, length: SHARED_SYNTAX.name, planes: "both", description: "" },
   { path: "require.groups", type: "array", typeLabel: "array of strings", phrase: "array of at most 64 names", length: [0, 64], default: [], planes: "both",
     description: "At least one of these groups." },
-  { path: "require.groups[]", type: "string", phrase: NAME_ITEM, length: [1, 256], planes: "both", description: "" },
+  { path: "require.groups[]", type: "string", phrase: NAME_ITEM, length: SHARED_SYNTAX.name, planes: "both", description: "" },
   { path: "require.audiences", type: "array", typeLabel: "array of strings", phrase: "array of at most 64 names", length: [0, 64], default: [], planes: "both",
     description: "At least one of these audiences (`aud`)." },
-  { path: "require.audiences[]", type: "string", phrase: NAME_ITEM, length: [1, 256], planes: "both", description: "" },
-  { path: "require.claims", type: "map", phrase: "object of at most 32 claims", length: [0, 32], default: {}, planes: "both",
+  { path: "require.audiences[]", type: "string", phrase: NAME_ITEM, length: SHARED_SYNTAX.name, planes: "both", description: "" },
+  { path: "require.claims", type: "map", phrase: "object of at most 32 claims", length: [0, 32], key: CLAIM_NAME, default: {}, planes: "both",
     description: "`{ claim: value | [values] }`: the claim holds one of the values (compared as text; a list claim holds each item). Kong's schema takes lists only (`tenant: [acme]`)." },
-  { path: "require.claims.*", type: "scalarOrList", phrase: "string, number, boolean or array of 1..64 of them", length: [1, 64], planes: "both",
-    description: "The accepted values of the claim named by the key (1..256 characters without control characters); numbers are integers." },
+  { path: "require.claims.*", type: "scalarOrList", phrase: "string, number, boolean or array of 1..64 of them", length: [1, 64],
+    itemPhrase: "string, number or boolean", stringLength: [0, 1024], planes: "both",
+    description: `The accepted values of the claim named by the key (${SHARED_SYNTAX.name.join("..")} characters without control characters); numbers are integers.` },
 
   // ------------------------------------------------------------------ routes
   // No Kong default: a section left out stays out of the config Kong hands the plugin.
@@ -315,7 +353,7 @@ export const POLICY_FIELDS: PolicyField[] = [
   { path: "routes[].match.paths", type: "array", typeLabel: "array of strings", phrase: "array of at most 256 path rules", length: [0, 256], default: [],
     planes: "both",
     description: "Path rules as in `anonymousPaths`, matched against the canonical path; when any route matches on paths, an ambiguous path is refused with 400. Empty: every path." },
-  { path: "routes[].match.paths[]", type: "string", phrase: PATH_RULE, length: [1, 1024], pattern: PATH_RULE_PATTERN, planes: "both",
+  { path: "routes[].match.paths[]", type: "string", phrase: PATH_RULE, length: SHARED_SYNTAX.pathRule, pattern: PATH_RULE_PATTERN, planes: "both",
     description: "See [Path rules](#path-rules)." },
   { path: "routes[].match.methods", type: "array", typeLabel: "array of strings", phrase: "array of at most 16 methods", length: [0, 16], default: [],
     planes: "both", description: "Request methods, compared upper-cased. Empty: every method." },
@@ -325,7 +363,7 @@ export const POLICY_FIELDS: PolicyField[] = [
     description: "Header matches, all of which must hold." },
   { path: "routes[].match.headers[]", type: "object", phrase: "object", planes: "both",
     description: "`{ name, value? }`: the header's first value equals `value` exactly or, without `value`, the header is present." },
-  { path: "routes[].match.headers[].name", type: "string", phrase: HEADER_NAME, length: [1, 256], pattern: HEADER_PATTERN, required: "always", planes: "both",
+  { path: "routes[].match.headers[].name", type: "string", phrase: HEADER_NAME, length: SHARED_SYNTAX.headerName, pattern: HEADER_PATTERN, required: "always", planes: "both",
     description: "Request header, compared case-insensitively." },
   { path: "routes[].match.headers[].value", type: "string", phrase: "exact value (1..1024 visible ASCII characters)", length: [1, 1024], pattern: "^[!-~]{1,1024}$",
     planes: "both", description: "Value the header's first value must equal, byte for byte." },

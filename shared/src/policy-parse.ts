@@ -48,6 +48,19 @@ import {
   RATE_LIMIT_SHADOW_DEFAULT, RATE_LIMIT_STATUS_MAX, RATE_LIMIT_STATUS_MIN,
   AUTH_MODE_CHOICES, AUTH_TOKEN_SOURCES_ITEM_TYPE_CHOICES, AUTH_FAILURE_MODE_CHOICES, LOG_LEVEL_CHOICES, LOG_DECISIONS_CHOICES,
   RATE_LIMIT_POLICY_CHOICES, RATE_LIMIT_HEADERS_CHOICES,
+  AUTH_BODY_RULE_MEMBERS, AUTH_CACHE_MEMBERS, AUTH_FAILURE_MEMBERS, AUTH_HEADER_MAPPINGS_ITEM_MEMBERS, AUTH_IDENTITY_HEADERS_MEMBERS,
+  AUTH_MEMBERS, AUTH_SERVICE_MEMBERS, AUTH_TOKEN_SOURCES_ITEM_COOKIE_MEMBERS, AUTH_TOKEN_SOURCES_ITEM_HEADER_MEMBERS,
+  AUTH_TOKEN_SOURCES_ITEM_QUERY_MEMBERS, CANARY_KONG_MEMBERS, CANARY_MEMBERS, LOG_MEMBERS, POLICY_MEMBERS,
+  RATE_LIMIT_MEMBERS, RATE_LIMIT_PRE_AUTH_IP_MEMBERS, RATE_LIMIT_REDIS_MEMBERS,
+  AUTH_TIMEOUT_MS_PHRASE, AUTH_MAX_TOKEN_LENGTH_PHRASE, AUTH_CLOCK_SKEW_SECONDS_PHRASE,
+  AUTH_CACHE_MAX_ENTRIES_PHRASE, AUTH_CACHE_TTL_SECONDS_PHRASE, AUTH_CACHE_NEGATIVE_TTL_SECONDS_PHRASE,
+  AUTH_CACHE_STALE_IF_ERROR_SECONDS_PHRASE, RATE_LIMIT_PERIOD_SECONDS_PHRASE, RATE_LIMIT_STATUS_PHRASE,
+  RATE_LIMIT_PRE_AUTH_IP_PERIOD_SECONDS_PHRASE, RATE_LIMIT_PRE_AUTH_IP_BURST_PHRASE, RATE_LIMIT_REDIS_PORT_PHRASE,
+  RATE_LIMIT_REDIS_DATABASE_PHRASE, RATE_LIMIT_REDIS_TIMEOUT_MS_PHRASE, AUTH_REALM_MAX_LENGTH, AUTH_SERVICE_URL_MIN_LENGTH,
+  AUTH_SERVICE_URL_MAX_LENGTH, AUTH_SERVICE_PATH_MIN_LENGTH, AUTH_SERVICE_PATH_MAX_LENGTH, AUTH_TOKEN_SOURCES_ITEM_NAME_QUERY_MIN_LENGTH,
+  AUTH_TOKEN_SOURCES_ITEM_NAME_QUERY_MAX_LENGTH, AUTH_BODY_RULE_POINTER_MIN_LENGTH, AUTH_BODY_RULE_POINTER_MAX_LENGTH,
+  SYNTAX_NAME_MIN_LENGTH, SYNTAX_NAME_MAX_LENGTH, CANARY_PERCENTAGE_MIN, CANARY_PERCENTAGE_MAX, LOG_SAMPLE_RATE_MIN,
+  LOG_SAMPLE_RATE_MAX, RATE_LIMIT_LIMITS_EXCLUDES,
 } from "./policy-facts.generated";
 import { deriveAuthorizationNeeds, parseClaimHeaders, parseLimits, parseRequire, parseRoutes } from "./policy-routes";
 import {
@@ -100,7 +113,7 @@ export function policyFromJson(doc: JsonValue): PolicyResult {
   return result;
 }
 
-const TOP_FIELDS: Array<string> = ["auth", "canary", "rateLimit", "log", "require", "routes"];
+const TOP_FIELDS: Array<string> = POLICY_MEMBERS();
 
 const HEADER_NAME = AUTH_IDENTITY_HEADERS_SUBJECT_PHRASE();
 const OWNED_HEADER = "header name meshgate can own (not a token source or reserved header)";
@@ -161,7 +174,7 @@ function readStringList(
   return out;
 }
 
-/** Array of at most `maxItems` names (1..256 characters, no control characters). */
+/** Array of at most `maxItems` names (SHARED_SYNTAX.name: no control characters). */
 export function readStringListOf(errors: PolicyErrors, value: JsonValue, path: string, maxItems: i32, arrayWhat: string, itemWhat: string): Array<string> {
   return readStringList(errors, value, path, maxItems, arrayWhat, LIST_NAMES, itemWhat);
 }
@@ -173,16 +186,12 @@ const LIST_NAMES: i32 = 2;
 function listItemOk(kind: i32, s: string): bool {
   if (kind == LIST_FORWARDED) return isHeaderName(s) || FORWARDED_PSEUDO_HEADERS.includes(s.toLowerCase());
   if (kind == LIST_PATH_RULES) return isPathRule(s);
-  return hasNoControl(s, 1, 256);
+  return hasNoControl(s, SYNTAX_NAME_MIN_LENGTH, SYNTAX_NAME_MAX_LENGTH);
 }
 
 // ---------------------------------------------------------------- auth
 
-export const AUTH_FIELDS: Array<string> = [
-  "enabled", "mode", "service", "timeoutMs", "tokenSources", "maxTokenLength", "forwardHeaders",
-  "introspectionAuthorization", "identityHeaders", "headerMappings", "cache", "bodyRule", "failure",
-  "anonymousPaths", "realm", "clockSkewSeconds", "claimHeaders", "shadow",
-];
+export const AUTH_FIELDS: Array<string> = AUTH_MEMBERS();
 const AUTH_MODES: Array<string> = AUTH_MODE_CHOICES();
 
 function parseAuth(errors: PolicyErrors, section: JsonValue, path: string, out: AuthPolicy): void {
@@ -203,9 +212,11 @@ function parseAuth(errors: PolicyErrors, section: JsonValue, path: string, out: 
     } else if (key == "service") {
       serviceGiven = true;
       parseService(errors, value, at, out.service, enabled);
-    } else if (key == "timeoutMs") out.timeoutMs = readInt(errors, value, at, AUTH_TIMEOUT_MS_MIN, AUTH_TIMEOUT_MS_MAX, out.timeoutMs);
+    } else if (key == "timeoutMs") out.timeoutMs = readInt(errors, value, at, AUTH_TIMEOUT_MS_PHRASE(),
+      AUTH_TIMEOUT_MS_MIN, AUTH_TIMEOUT_MS_MAX, out.timeoutMs);
     else if (key == "tokenSources") out.tokenSources = parseTokenSources(errors, value, at);
-    else if (key == "maxTokenLength") out.maxTokenLength = readInt(errors, value, at, AUTH_MAX_TOKEN_LENGTH_MIN, AUTH_MAX_TOKEN_LENGTH_MAX, out.maxTokenLength);
+    else if (key == "maxTokenLength") out.maxTokenLength = readInt(errors, value, at, AUTH_MAX_TOKEN_LENGTH_PHRASE(),
+      AUTH_MAX_TOKEN_LENGTH_MIN, AUTH_MAX_TOKEN_LENGTH_MAX, out.maxTokenLength);
     else if (key == "forwardHeaders") {
       out.forwardHeaders = readStringList(errors, value, at, AUTH_FORWARD_HEADERS_MAX_LENGTH, AUTH_FORWARD_HEADERS_PHRASE(), LIST_FORWARDED,
         AUTH_FORWARD_HEADERS_ITEM_PHRASE());
@@ -221,18 +232,19 @@ function parseAuth(errors: PolicyErrors, section: JsonValue, path: string, out: 
     else if (key == "anonymousPaths") {
       out.anonymousPaths = readStringList(errors, value, at, AUTH_ANONYMOUS_PATHS_MAX_LENGTH, AUTH_ANONYMOUS_PATHS_PHRASE(), LIST_PATH_RULES, PATH_RULE);
     } else if (key == "realm") {
-      if (value.isString() && isRealm(value.str)) out.realm = value.str;
+      if (value.isString() && isRealm(value.str, AUTH_REALM_MAX_LENGTH)) out.realm = value.str;
       else errors.expected(at, AUTH_REALM_PHRASE(), value);
     } else if (key == "claimHeaders") out.claimHeaders = parseClaimHeaders(errors, value, at);
     else if (key == "shadow") out.shadow = readBool(errors, value, at, AUTH_SHADOW_DEFAULT);
-    else out.clockSkewSeconds = readNumber(errors, value, at, AUTH_CLOCK_SKEW_SECONDS_MIN, AUTH_CLOCK_SKEW_SECONDS_MAX, out.clockSkewSeconds);
+    else out.clockSkewSeconds = readNumber(errors, value, at, AUTH_CLOCK_SKEW_SECONDS_PHRASE(),
+      AUTH_CLOCK_SKEW_SECONDS_MIN, AUTH_CLOCK_SKEW_SECONDS_MAX, out.clockSkewSeconds);
   }
   if (!serviceGiven && enabled) errors.expectedGot(memberPath(path, "service"), SERVICE_EITHER, "nothing");
   checkForwardMappings(errors, path, out);
   checkOwnedHeaders(errors, path, out);
 }
 
-const SERVICE_FIELDS: Array<string> = ["url", "cluster", "authority", "path"];
+const SERVICE_FIELDS: Array<string> = AUTH_SERVICE_MEMBERS();
 
 function parseService(errors: PolicyErrors, value: JsonValue, path: string, out: AuthServiceAddress, enabled: bool): void {
   if (!isObjectOrReport(errors, value, path)) return;
@@ -244,7 +256,7 @@ function parseService(errors: PolicyErrors, value: JsonValue, path: string, out:
     const member = value.values[i];
     const text = member.isString() ? member.str : "";
     if (key == "url") {
-      if (member.isString() && isHttpUrl(text)) out.url = text;
+      if (member.isString() && isHttpUrl(text, AUTH_SERVICE_URL_MIN_LENGTH, AUTH_SERVICE_URL_MAX_LENGTH)) out.url = text;
       else errors.expected(at, AUTH_SERVICE_URL_PHRASE(), member);
     } else if (key == "cluster") {
       if (member.isString() && isVisibleAscii(text, AUTH_SERVICE_CLUSTER_MIN_LENGTH, AUTH_SERVICE_CLUSTER_MAX_LENGTH)) out.cluster = text;
@@ -253,7 +265,7 @@ function parseService(errors: PolicyErrors, value: JsonValue, path: string, out:
       if (member.isString() && isAuthority(text)) out.authority = text;
       else errors.expected(at, AUTH_SERVICE_AUTHORITY_PHRASE(), member);
     } else {
-      if (member.isString() && isRequestPath(text)) out.path = text;
+      if (member.isString() && isRequestPath(text, AUTH_SERVICE_PATH_MIN_LENGTH, AUTH_SERVICE_PATH_MAX_LENGTH)) out.path = text;
       else errors.expected(at, AUTH_SERVICE_PATH_PHRASE(), member);
     }
   }
@@ -270,8 +282,9 @@ function parseService(errors: PolicyErrors, value: JsonValue, path: string, out:
 }
 
 const TOKEN_SOURCE_TYPES: Array<string> = AUTH_TOKEN_SOURCES_ITEM_TYPE_CHOICES();
-const HEADER_SOURCE_FIELDS: Array<string> = ["type", "name", "scheme"];
-const OTHER_SOURCE_FIELDS: Array<string> = ["type", "name"];
+const HEADER_SOURCE_FIELDS: Array<string> = AUTH_TOKEN_SOURCES_ITEM_HEADER_MEMBERS();
+const COOKIE_SOURCE_FIELDS: Array<string> = AUTH_TOKEN_SOURCES_ITEM_COOKIE_MEMBERS();
+const QUERY_SOURCE_FIELDS: Array<string> = AUTH_TOKEN_SOURCES_ITEM_QUERY_MEMBERS();
 
 function parseTokenSources(errors: PolicyErrors, value: JsonValue, path: string): Array<TokenSource> {
   const out = new Array<TokenSource>();
@@ -307,7 +320,7 @@ function parseTokenSource(errors: PolicyErrors, value: JsonValue, path: string):
   if (kind == 0) out.name = AUTH_TOKEN_SOURCES_ITEM_NAME_HEADER_DEFAULT();
   else out.scheme = "";
   let nameGiven = false;
-  const walk = new MemberWalk(errors, kind == 0 ? HEADER_SOURCE_FIELDS : OTHER_SOURCE_FIELDS);
+  const walk = new MemberWalk(errors, kind == 0 ? HEADER_SOURCE_FIELDS : kind == 1 ? COOKIE_SOURCE_FIELDS : QUERY_SOURCE_FIELDS);
   for (let i = 0; i < value.keys.length; i++) {
     const key = value.keys[i];
     const at = memberPath(path, key);
@@ -331,7 +344,7 @@ function readSourceName(errors: PolicyErrors, value: JsonValue, path: string, ki
     const s = value.str;
     if (kind == 0 && isHeaderName(s)) return s.toLowerCase();
     if (kind == 1 && isToken(s, AUTH_TOKEN_SOURCES_ITEM_NAME_COOKIE_MIN_LENGTH, AUTH_TOKEN_SOURCES_ITEM_NAME_COOKIE_MAX_LENGTH)) return s;
-    if (kind == 2 && isUnreservedName(s)) return s;
+    if (kind == 2 && isUnreservedName(s, AUTH_TOKEN_SOURCES_ITEM_NAME_QUERY_MIN_LENGTH, AUTH_TOKEN_SOURCES_ITEM_NAME_QUERY_MAX_LENGTH)) return s;
   }
   errors.expected(path, sourceNamePhrase(kind), value);
   return "";
@@ -343,7 +356,7 @@ function sourceNamePhrase(kind: i32): string {
   return AUTH_TOKEN_SOURCES_ITEM_NAME_QUERY_PHRASE();
 }
 
-const IDENTITY_FIELDS: Array<string> = ["subject", "groups"];
+const IDENTITY_FIELDS: Array<string> = AUTH_IDENTITY_HEADERS_MEMBERS();
 
 function parseIdentityHeaders(errors: PolicyErrors, value: JsonValue, path: string, out: AuthPolicy): void {
   if (!isObjectOrReport(errors, value, path)) return;
@@ -357,7 +370,7 @@ function parseIdentityHeaders(errors: PolicyErrors, value: JsonValue, path: stri
   }
 }
 
-const MAPPING_FIELDS: Array<string> = ["from", "to"];
+const MAPPING_FIELDS: Array<string> = AUTH_HEADER_MAPPINGS_ITEM_MEMBERS();
 const CLAIM_NAME = AUTH_HEADER_MAPPINGS_ITEM_FROM_PHRASE();
 
 function parseHeaderMappings(errors: PolicyErrors, value: JsonValue, path: string): Array<HeaderMapping> {
@@ -428,7 +441,7 @@ function checkOwned(errors: PolicyErrors, taken: Array<string>, path: string, na
   if (name.length > 0 && taken.includes(name)) errors.expectedGot(path, OWNED_HEADER, describeValue(JsonValue.ofString(name)));
 }
 
-const CACHE_FIELDS: Array<string> = ["maxEntries", "ttlSeconds", "negativeTtlSeconds", "staleIfErrorSeconds"];
+const CACHE_FIELDS: Array<string> = AUTH_CACHE_MEMBERS();
 
 function parseCache(errors: PolicyErrors, value: JsonValue, path: string, out: DecisionCacheSettings): void {
   if (!isObjectOrReport(errors, value, path)) return;
@@ -438,16 +451,20 @@ function parseCache(errors: PolicyErrors, value: JsonValue, path: string, out: D
     const at = memberPath(path, key);
     if (!walk.accept(key, at)) continue;
     const member = value.values[i];
-    if (key == "maxEntries") out.maxEntries = readInt(errors, member, at, AUTH_CACHE_MAX_ENTRIES_MIN, AUTH_CACHE_MAX_ENTRIES_MAX, out.maxEntries);
-    else if (key == "ttlSeconds") out.ttlSeconds = readNumber(errors, member, at, AUTH_CACHE_TTL_SECONDS_MIN, AUTH_CACHE_TTL_SECONDS_MAX, out.ttlSeconds);
-    else if (key == "negativeTtlSeconds") out.negativeTtlSeconds = readNumber(errors, member, at, AUTH_CACHE_NEGATIVE_TTL_SECONDS_MIN, AUTH_CACHE_NEGATIVE_TTL_SECONDS_MAX,
+    if (key == "maxEntries") out.maxEntries = readInt(errors, member, at, AUTH_CACHE_MAX_ENTRIES_PHRASE(),
+      AUTH_CACHE_MAX_ENTRIES_MIN, AUTH_CACHE_MAX_ENTRIES_MAX, out.maxEntries);
+    else if (key == "ttlSeconds") out.ttlSeconds = readNumber(errors, member, at, AUTH_CACHE_TTL_SECONDS_PHRASE(),
+      AUTH_CACHE_TTL_SECONDS_MIN, AUTH_CACHE_TTL_SECONDS_MAX, out.ttlSeconds);
+    else if (key == "negativeTtlSeconds") out.negativeTtlSeconds = readNumber(errors, member, at, AUTH_CACHE_NEGATIVE_TTL_SECONDS_PHRASE(),
+      AUTH_CACHE_NEGATIVE_TTL_SECONDS_MIN, AUTH_CACHE_NEGATIVE_TTL_SECONDS_MAX,
       out.negativeTtlSeconds);
-    else out.staleIfErrorSeconds = readNumber(errors, member, at, AUTH_CACHE_STALE_IF_ERROR_SECONDS_MIN, AUTH_CACHE_STALE_IF_ERROR_SECONDS_MAX,
+    else out.staleIfErrorSeconds = readNumber(errors, member, at, AUTH_CACHE_STALE_IF_ERROR_SECONDS_PHRASE(),
+      AUTH_CACHE_STALE_IF_ERROR_SECONDS_MIN, AUTH_CACHE_STALE_IF_ERROR_SECONDS_MAX,
       out.staleIfErrorSeconds);
   }
 }
 
-const BODY_RULE_FIELDS: Array<string> = ["pointer", "equals"];
+const BODY_RULE_FIELDS: Array<string> = AUTH_BODY_RULE_MEMBERS();
 const POINTER = AUTH_BODY_RULE_POINTER_PHRASE();
 const SCALAR = AUTH_BODY_RULE_EQUALS_PHRASE();
 
@@ -461,7 +478,7 @@ function parseBodyRule(errors: PolicyErrors, value: JsonValue, path: string): Bo
     if (!walk.accept(key, at)) continue;
     const member = value.values[i];
     if (key == "pointer") {
-      if (member.isString() && isJsonPointer(member.str)) rule.pointer = member.str;
+      if (member.isString() && isJsonPointer(member.str, AUTH_BODY_RULE_POINTER_MIN_LENGTH, AUTH_BODY_RULE_POINTER_MAX_LENGTH)) rule.pointer = member.str;
       else errors.expected(at, POINTER, member);
     } else {
       if (!member.isArray() && !member.isObject()) rule.equals = stringifyJson(member);
@@ -473,7 +490,7 @@ function parseBodyRule(errors: PolicyErrors, value: JsonValue, path: string): Bo
   return rule;
 }
 
-const FAILURE_FIELDS: Array<string> = ["mode", "status", "openPaths", "degradedHeader"];
+const FAILURE_FIELDS: Array<string> = AUTH_FAILURE_MEMBERS();
 const FAIL_MODES: Array<string> = AUTH_FAILURE_MODE_CHOICES();
 
 export function parseFailure(errors: PolicyErrors, value: JsonValue, path: string, out: FailureSettings): void {
@@ -502,15 +519,13 @@ export function parseFailure(errors: PolicyErrors, value: JsonValue, path: strin
 
 // ---------------------------------------------------------------- canary
 
-const CANARY_FIELDS: Array<string> = [
-  "enabled", "overrideHeader", "overrideGroups", "overrideSubjects", "percentage", "salt", "tagHeader", "baggageKey", "kong",
-  "shadow",
-];
+const CANARY_FIELDS: Array<string> = CANARY_MEMBERS();
 
-export function parseCanary(errors: PolicyErrors, section: JsonValue, path: string, out: CanaryPolicy): void {
+/** `known`: the members an unknown-field error lists (a route's canary: all but the top-level-only ones). */
+export function parseCanary(errors: PolicyErrors, section: JsonValue, path: string, out: CanaryPolicy, known: Array<string> = CANARY_FIELDS): void {
   if (!isObjectOrReport(errors, section, path)) return;
   out.enabled = true;
-  const walk = new MemberWalk(errors, CANARY_FIELDS);
+  const walk = new MemberWalk(errors, CANARY_FIELDS, known);
   for (let i = 0; i < section.keys.length; i++) {
     const key = section.keys[i];
     const at = memberPath(path, key);
@@ -525,7 +540,7 @@ export function parseCanary(errors: PolicyErrors, section: JsonValue, path: stri
       out.overrideSubjects = readStringList(errors, value, at, CANARY_OVERRIDE_SUBJECTS_MAX_LENGTH, CANARY_OVERRIDE_SUBJECTS_PHRASE(), LIST_NAMES,
         CANARY_OVERRIDE_SUBJECTS_ITEM_PHRASE());
     } else if (key == "percentage") {
-      const basisPoints = percentageToBasisPoints(value);
+      const basisPoints = percentageToBasisPoints(value, CANARY_PERCENTAGE_MIN, CANARY_PERCENTAGE_MAX);
       if (basisPoints >= 0) out.basisPoints = basisPoints;
       else errors.expected(at, CANARY_PERCENTAGE_PHRASE(), value);
     } else if (key == "salt") out.salt = readString(errors, value, at, CANARY_SALT_MAX_LENGTH, CANARY_SALT_PHRASE());
@@ -542,7 +557,7 @@ export function parseCanary(errors: PolicyErrors, section: JsonValue, path: stri
   }
 }
 
-const LOG_FIELDS: Array<string> = ["decisions", "sampleRate", "level", "includeSubject"];
+const LOG_FIELDS: Array<string> = LOG_MEMBERS();
 const LOG_LEVELS: Array<string> = LOG_LEVEL_CHOICES();
 
 function parseLog(errors: PolicyErrors, section: JsonValue, path: string, out: LogPolicy): void {
@@ -557,7 +572,9 @@ function parseLog(errors: PolicyErrors, section: JsonValue, path: string, out: L
       const mode = readChoice(errors, value, at, DECISION_LOG_MODES);
       if (mode >= 0) out.decisions = mode;
     } else if (key == "sampleRate") {
-      const basisPoints = value.isNumber() ? percentageToBasisPoints(JsonValue.ofNumber(value.num * 100)) : -1;
+      const basisPoints = value.isNumber()
+        ? percentageToBasisPoints(JsonValue.ofNumber(value.num * 100), LOG_SAMPLE_RATE_MIN * 100, LOG_SAMPLE_RATE_MAX * 100)
+        : -1;
       if (basisPoints >= 0) out.sampleBasisPoints = basisPoints;
       else errors.expected(at, LOG_SAMPLE_RATE_PHRASE(), value);
     } else if (key == "level") {
@@ -570,18 +587,18 @@ function parseLog(errors: PolicyErrors, section: JsonValue, path: string, out: L
 /** In DecisionLogMode order. */
 const DECISION_LOG_MODES: Array<string> = LOG_DECISIONS_CHOICES();
 
-/** Hundredths of a percent, or -1 when out of 0..100 or finer than 0.01 (tolerance 1e-9 for binary fractions). */
-function percentageToBasisPoints(value: JsonValue): i32 {
+/** Hundredths of a percent, or -1 when out of low..high or finer than 0.01 (tolerance 1e-9 for binary fractions). */
+function percentageToBasisPoints(value: JsonValue, low: f64, high: f64): i32 {
   if (!value.isNumber()) return -1;
   const percentage = value.num;
-  if (!(percentage >= 0 && percentage <= 100)) return -1;
+  if (!(percentage >= low && percentage <= high)) return -1;
   const hundredths = percentage * 100;
   const rounded = Math.floor(hundredths + 0.5);
   if (Math.abs(hundredths - rounded) > 1e-9) return -1;
   return i32(rounded);
 }
 
-const KONG_FIELDS: Array<string> = ["upstream", "target"];
+const KONG_FIELDS: Array<string> = CANARY_KONG_MEMBERS();
 
 function parseKongTarget(errors: PolicyErrors, value: JsonValue, path: string, out: KongCanaryTarget): void {
   if (!isObjectOrReport(errors, value, path)) return;
@@ -616,19 +633,21 @@ function readTarget(value: JsonValue, out: KongCanaryTarget): bool {
 
 // ---------------------------------------------------------------- rateLimit
 
-const RATE_LIMIT_FIELDS: Array<string> = [
-  "enabled", "key", "rate", "periodSeconds", "burst", "policy", "faultTolerant", "redis", "headers", "name", "status",
-  "preAuthIp", "limits", "shadow",
-];
-const PRE_AUTH_IP_FIELDS: Array<string> = ["rate", "periodSeconds", "burst"];
+const RATE_LIMIT_FIELDS: Array<string> = RATE_LIMIT_MEMBERS();
+const PRE_AUTH_IP_FIELDS: Array<string> = RATE_LIMIT_PRE_AUTH_IP_MEMBERS();
+/** `rate`, `periodSeconds`, `burst`: the one window `limits` excludes. */
+const ONE_WINDOW_FIELDS: Array<string> = RATE_LIMIT_LIMITS_EXCLUDES();
 const LIMIT_STORES: Array<string> = RATE_LIMIT_POLICY_CHOICES();
 const LIMIT_HEADER_STYLES: Array<string> = RATE_LIMIT_HEADERS_CHOICES();
 
-export function parseRateLimit(errors: PolicyErrors, section: JsonValue, path: string, out: RateLimitPolicy): void {
+/** `known`: the members an unknown-field error lists (a route's rateLimit: all but the top-level-only ones). */
+export function parseRateLimit(
+  errors: PolicyErrors, section: JsonValue, path: string, out: RateLimitPolicy, known: Array<string> = RATE_LIMIT_FIELDS,
+): void {
   if (!isObjectOrReport(errors, section, path)) return;
   out.enabled = true;
   const enabled = sectionEnabled(section);
-  const walk = new MemberWalk(errors, RATE_LIMIT_FIELDS);
+  const walk = new MemberWalk(errors, RATE_LIMIT_FIELDS, known);
   for (let i = 0; i < section.keys.length; i++) {
     const key = section.keys[i];
     const at = memberPath(path, key);
@@ -637,9 +656,11 @@ export function parseRateLimit(errors: PolicyErrors, section: JsonValue, path: s
     if (key == "enabled") out.enabled = readBool(errors, value, at, RATE_LIMIT_ENABLED_DEFAULT);
     else if (key == "key") {
       if (!readLimitKey(value, out)) errors.expected(at, RATE_LIMIT_KEY_PHRASE(), value);
-    } else if (key == "rate") out.rate = readInt(errors, value, at, RATE_LIMIT_RATE_MIN, RATE_LIMIT_RATE_MAX, out.rate);
+    } else if (key == "rate") out.rate = readInt(errors, value, at, RATE_LIMIT_RATE_PHRASE(),
+      RATE_LIMIT_RATE_MIN, RATE_LIMIT_RATE_MAX, out.rate);
     else if (key == "periodSeconds") {
-      out.periodSeconds = readInt(errors, value, at, RATE_LIMIT_PERIOD_SECONDS_MIN, RATE_LIMIT_PERIOD_SECONDS_MAX, out.periodSeconds);
+      out.periodSeconds = readInt(errors, value, at, RATE_LIMIT_PERIOD_SECONDS_PHRASE(),
+        RATE_LIMIT_PERIOD_SECONDS_MIN, RATE_LIMIT_PERIOD_SECONDS_MAX, out.periodSeconds);
     }
     else if (key == "burst") {
       if (isIntegerIn(value, RATE_LIMIT_BURST_MIN, RATE_LIMIT_BURST_MAX)) out.burst = i32(value.num);
@@ -659,9 +680,11 @@ export function parseRateLimit(errors: PolicyErrors, section: JsonValue, path: s
     } else if (key == "preAuthIp") parsePreAuthIp(errors, value, at, out.preAuthIp);
     else if (key == "limits") out.limits = parseLimits(errors, value, at);
     else if (key == "shadow") out.shadow = readBool(errors, value, at, RATE_LIMIT_SHADOW_DEFAULT);
-    else out.status = readInt(errors, value, at, RATE_LIMIT_STATUS_MIN, RATE_LIMIT_STATUS_MAX, out.status);
+    else out.status = readInt(errors, value, at, RATE_LIMIT_STATUS_PHRASE(),
+      RATE_LIMIT_STATUS_MIN, RATE_LIMIT_STATUS_MAX, out.status);
   }
-  const windowGiven = section.has("rate") || section.has("periodSeconds") || section.has("burst");
+  let windowGiven = false;
+  for (let i = 0; i < ONE_WINDOW_FIELDS.length; i++) if (section.has(ONE_WINDOW_FIELDS[i])) windowGiven = true;
   if (section.has("limits")) {
     if (windowGiven) errors.expectedGot(path, "\"limits\" or \"rate\" (+ \"periodSeconds\", \"burst\")", "both");
   } else {
@@ -687,12 +710,15 @@ function parsePreAuthIp(errors: PolicyErrors, value: JsonValue, path: string, ou
     const at = memberPath(path, key);
     if (!walk.accept(key, at)) continue;
     const member = value.values[i];
-    if (key == "rate") out.rate = readInt(errors, member, at, RATE_LIMIT_PRE_AUTH_IP_RATE_MIN, RATE_LIMIT_PRE_AUTH_IP_RATE_MAX, out.rate);
+    if (key == "rate") out.rate = readInt(errors, member, at, RATE_LIMIT_PRE_AUTH_IP_RATE_PHRASE(),
+      RATE_LIMIT_PRE_AUTH_IP_RATE_MIN, RATE_LIMIT_PRE_AUTH_IP_RATE_MAX, out.rate);
     else if (key == "periodSeconds") {
-      out.periodSeconds = readInt(errors, member, at, RATE_LIMIT_PRE_AUTH_IP_PERIOD_SECONDS_MIN, RATE_LIMIT_PRE_AUTH_IP_PERIOD_SECONDS_MAX,
+      out.periodSeconds = readInt(errors, member, at, RATE_LIMIT_PRE_AUTH_IP_PERIOD_SECONDS_PHRASE(),
+        RATE_LIMIT_PRE_AUTH_IP_PERIOD_SECONDS_MIN, RATE_LIMIT_PRE_AUTH_IP_PERIOD_SECONDS_MAX,
         out.periodSeconds);
     } else {
-      out.burst = readInt(errors, member, at, RATE_LIMIT_PRE_AUTH_IP_BURST_MIN, RATE_LIMIT_PRE_AUTH_IP_BURST_MAX, out.burst);
+      out.burst = readInt(errors, member, at, RATE_LIMIT_PRE_AUTH_IP_BURST_PHRASE(),
+        RATE_LIMIT_PRE_AUTH_IP_BURST_MIN, RATE_LIMIT_PRE_AUTH_IP_BURST_MAX, out.burst);
     }
   }
   if (!value.has("rate")) errors.expected(memberPath(path, "rate"), RATE_LIMIT_PRE_AUTH_IP_RATE_PHRASE(), null);
@@ -711,7 +737,7 @@ function readLimitKey(value: JsonValue, out: RateLimitPolicy): bool {
   return false;
 }
 
-const REDIS_FIELDS: Array<string> = ["host", "port", "database", "username", "password", "timeoutMs", "prefix"];
+const REDIS_FIELDS: Array<string> = RATE_LIMIT_REDIS_MEMBERS();
 
 function parseRedis(errors: PolicyErrors, value: JsonValue, path: string, out: RedisSettings): void {
   if (!isObjectOrReport(errors, value, path)) return;
@@ -724,14 +750,17 @@ function parseRedis(errors: PolicyErrors, value: JsonValue, path: string, out: R
     if (key == "host") {
       if (member.isString() && isVisibleAscii(member.str, RATE_LIMIT_REDIS_HOST_MIN_LENGTH, RATE_LIMIT_REDIS_HOST_MAX_LENGTH)) out.host = member.str;
       else errors.expected(at, RATE_LIMIT_REDIS_HOST_PHRASE(), member);
-    } else if (key == "port") out.port = readInt(errors, member, at, RATE_LIMIT_REDIS_PORT_MIN, RATE_LIMIT_REDIS_PORT_MAX, out.port);
-    else if (key == "database") out.database = readInt(errors, member, at, RATE_LIMIT_REDIS_DATABASE_MIN, RATE_LIMIT_REDIS_DATABASE_MAX, out.database);
+    } else if (key == "port") out.port = readInt(errors, member, at, RATE_LIMIT_REDIS_PORT_PHRASE(),
+      RATE_LIMIT_REDIS_PORT_MIN, RATE_LIMIT_REDIS_PORT_MAX, out.port);
+    else if (key == "database") out.database = readInt(errors, member, at, RATE_LIMIT_REDIS_DATABASE_PHRASE(),
+      RATE_LIMIT_REDIS_DATABASE_MIN, RATE_LIMIT_REDIS_DATABASE_MAX, out.database);
     else if (key == "username") out.username = readString(errors, member, at, RATE_LIMIT_REDIS_USERNAME_MAX_LENGTH, RATE_LIMIT_REDIS_USERNAME_PHRASE());
     else if (key == "password") {
       if (member.isString() && member.str.length <= RATE_LIMIT_REDIS_PASSWORD_MAX_LENGTH) out.password = member.str;
       else errors.expectedSecret(at, RATE_LIMIT_REDIS_PASSWORD_PHRASE(), member);
     } else if (key == "timeoutMs") {
-      out.timeoutMs = readInt(errors, member, at, RATE_LIMIT_REDIS_TIMEOUT_MS_MIN, RATE_LIMIT_REDIS_TIMEOUT_MS_MAX, out.timeoutMs);
+      out.timeoutMs = readInt(errors, member, at, RATE_LIMIT_REDIS_TIMEOUT_MS_PHRASE(),
+        RATE_LIMIT_REDIS_TIMEOUT_MS_MIN, RATE_LIMIT_REDIS_TIMEOUT_MS_MAX, out.timeoutMs);
     } else out.prefix = readString(errors, member, at, RATE_LIMIT_REDIS_PREFIX_MAX_LENGTH, RATE_LIMIT_REDIS_PREFIX_PHRASE());
   }
 }

@@ -36,14 +36,20 @@ export class PolicyErrors {
 
 /**
  * Walks an object's members once: `accept` answers whether a member is a known field seen for the
- * first time (and reports unknown and duplicate fields otherwise).
+ * first time (and reports unknown and duplicate fields otherwise). `listed`, when given, is what the unknown-field
+ * error lists instead of `fields`: a route's section is parsed over the top-level one, whose top-only members it
+ * accepts from there but must not offer as known.
  */
 export class MemberWalk {
   seen: Array<string> = new Array<string>();
-  constructor(public errors: PolicyErrors, public fields: Array<string>) {}
+  constructor(public errors: PolicyErrors, public fields: Array<string>, public listed: Array<string> | null = null) {}
 
   accept(key: string, path: string): bool {
-    if (!this.fields.includes(key)) { this.errors.unknown(path, key, this.fields); return false; }
+    if (!this.fields.includes(key)) {
+      const listed = this.listed;
+      this.errors.unknown(path, key, listed != null ? listed : this.fields);
+      return false;
+    }
     if (this.seen.includes(key)) { this.errors.duplicate(path); return false; }
     this.seen.push(key);
     return true;
@@ -146,15 +152,17 @@ export function isIntegerIn(value: JsonValue, low: f64, high: f64): bool {
   return n == Math.floor(n) && n >= low && n <= high;
 }
 
-export function readInt(errors: PolicyErrors, value: JsonValue, path: string, low: i32, high: i32, fallback: i32): i32 {
+/** `what`: the field's phrase from the field table (policy-facts.generated.ts), e.g. `integer 1..60000`. */
+export function readInt(errors: PolicyErrors, value: JsonValue, path: string, what: string, low: i32, high: i32, fallback: i32): i32 {
   if (isIntegerIn(value, f64(low), f64(high))) return i32(value.num);
-  errors.expected(path, "integer " + low.toString() + ".." + high.toString(), value);
+  errors.expected(path, what, value);
   return fallback;
 }
 
-export function readNumber(errors: PolicyErrors, value: JsonValue, path: string, low: f64, high: f64, fallback: f64): f64 {
+/** `what`: the field's phrase from the field table (policy-facts.generated.ts), e.g. `number 0..86400`. */
+export function readNumber(errors: PolicyErrors, value: JsonValue, path: string, what: string, low: f64, high: f64, fallback: f64): f64 {
   if (value.isNumber() && value.num >= low && value.num <= high) return value.num;
-  errors.expected(path, "number " + formatNumber(low) + ".." + formatNumber(high), value);
+  errors.expected(path, what, value);
   return fallback;
 }
 

@@ -22,6 +22,11 @@ import {
   ROUTES_ITEM_MATCH_METHODS_MAX_LENGTH, ROUTES_ITEM_MATCH_METHODS_PHRASE, ROUTES_ITEM_MATCH_PATHS_ITEM_PHRASE,
   ROUTES_ITEM_MATCH_PATHS_MAX_LENGTH, ROUTES_ITEM_MATCH_PATHS_PHRASE, ROUTES_ITEM_NAME_MAX_LENGTH,
   ROUTES_ITEM_NAME_MIN_LENGTH, ROUTES_ITEM_NAME_PHRASE, ROUTES_MAX_LENGTH, ROUTES_PHRASE,
+  REQUIRE_MEMBERS, ROUTES_ITEM_AUTH_MEMBERS, ROUTES_ITEM_CANARY_EXCEPT, ROUTES_ITEM_CANARY_MEMBERS, ROUTES_ITEM_MATCH_HEADERS_ITEM_MEMBERS,
+  AUTH_CLAIM_HEADERS_KEY_MAX_LENGTH, AUTH_CLAIM_HEADERS_KEY_MIN_LENGTH, AUTH_CLAIM_HEADERS_KEY_PHRASE, REQUIRE_CLAIMS_KEY_MAX_LENGTH,
+  REQUIRE_CLAIMS_KEY_MIN_LENGTH, REQUIRE_CLAIMS_KEY_PHRASE, REQUIRE_CLAIMS_VALUE_ITEM_PHRASE, REQUIRE_CLAIMS_VALUE_STRING_MAX_LENGTH,
+  REQUIRE_CLAIMS_VALUE_STRING_MIN_LENGTH, RATE_LIMIT_LIMITS_EXCLUDES, ROUTES_ITEM_MATCH_MEMBERS, ROUTES_ITEM_MEMBERS, ROUTES_ITEM_RATE_LIMIT_EXCEPT, ROUTES_ITEM_RATE_LIMIT_MEMBERS, RATE_LIMIT_LIMITS_ITEM_MEMBERS,
+  RATE_LIMIT_LIMITS_ITEM_PERIOD_SECONDS_PHRASE, RATE_LIMIT_LIMITS_ITEM_BURST_PHRASE,
 } from "./policy-facts.generated";
 import { CanaryPolicy, FailureSettings, HeaderMapping, LimitWindow, Policy, RateLimitPolicy } from "./policy";
 import { AUTH_FIELDS, isObjectOrReport, parseCanary, parseFailure, parseRateLimit, readStringListOf } from "./policy-parse";
@@ -82,13 +87,16 @@ export class Route {
 /** The name of the sections that apply when no route matches. */
 export const DEFAULT_ROUTE = "default";
 export const MAX_ROUTES: i32 = ROUTES_MAX_LENGTH;
-const ROUTE_FIELDS: Array<string> = ["name", "match", "anonymous", "auth", "failure", "require", "rateLimit", "canary"];
-const MATCH_FIELDS: Array<string> = ["paths", "methods", "headers"];
-const ROUTE_AUTH_FIELDS: Array<string> = ["shadow"];
-const REQUIRE_FIELDS: Array<string> = ["scopes", "anyScopes", "groups", "audiences", "claims"];
-/** Members only the top-level section may set: one store and one pre-auth limit per plugin instance. */
-const TOP_ONLY_RATE_LIMIT: Array<string> = ["policy", "redis", "faultTolerant", "preAuthIp"];
-const TOP_ONLY_CANARY: Array<string> = ["kong"];
+const ROUTE_FIELDS: Array<string> = ROUTES_ITEM_MEMBERS();
+const MATCH_FIELDS: Array<string> = ROUTES_ITEM_MATCH_MEMBERS();
+const ROUTE_AUTH_FIELDS: Array<string> = ROUTES_ITEM_AUTH_MEMBERS();
+const REQUIRE_FIELDS: Array<string> = REQUIRE_MEMBERS();
+/** Members only the top-level section may set (one store and one pre-auth limit per plugin instance), and what a
+ *  route's own section may set. */
+const TOP_ONLY_RATE_LIMIT: Array<string> = ROUTES_ITEM_RATE_LIMIT_EXCEPT();
+const ROUTE_RATE_LIMIT_FIELDS: Array<string> = ROUTES_ITEM_RATE_LIMIT_MEMBERS();
+const TOP_ONLY_CANARY: Array<string> = ROUTES_ITEM_CANARY_EXCEPT();
+const ROUTE_CANARY_FIELDS: Array<string> = ROUTES_ITEM_CANARY_MEMBERS();
 const ROUTE_NAME = ROUTES_ITEM_NAME_PHRASE();
 const PATH_RULE = ROUTES_ITEM_MATCH_PATHS_ITEM_PHRASE();
 
@@ -133,7 +141,10 @@ function parseClaims(errors: PolicyErrors, value: JsonValue, path: string, out: 
   for (let i = 0; i < value.keys.length; i++) {
     const name = value.keys[i];
     const at = memberPath(path, name);
-    if (!hasNoControl(name, 1, 256)) { errors.expectedGot(at, "claim name (1..256 characters, no control characters)", "\"" + name + "\""); continue; }
+    if (!hasNoControl(name, REQUIRE_CLAIMS_KEY_MIN_LENGTH, REQUIRE_CLAIMS_KEY_MAX_LENGTH)) {
+      errors.expectedGot(at, REQUIRE_CLAIMS_KEY_PHRASE(), "\"" + name + "\"");
+      continue;
+    }
     if (out.claimNames.includes(name)) { errors.duplicate(at); continue; }
     const member = value.values[i];
     const accepted = new Array<string>();
@@ -141,7 +152,7 @@ function parseClaims(errors: PolicyErrors, value: JsonValue, path: string, out: 
       for (let j = 0; j < member.items.length; j++) {
         const text = claimValueText(member.items[j]);
         if (text != null) accepted.push(text);
-        else errors.expected(itemPath(at, j), "string, number or boolean", member.items[j]);
+        else errors.expected(itemPath(at, j), REQUIRE_CLAIMS_VALUE_ITEM_PHRASE(), member.items[j]);
       }
     } else {
       const text = claimValueText(member);
@@ -154,7 +165,9 @@ function parseClaims(errors: PolicyErrors, value: JsonValue, path: string, out: 
 }
 
 function claimValueText(value: JsonValue): string | null {
-  if (value.isString() && value.str.length <= 1024) return value.str;
+  if (value.isString() && value.str.length >= REQUIRE_CLAIMS_VALUE_STRING_MIN_LENGTH && value.str.length <= REQUIRE_CLAIMS_VALUE_STRING_MAX_LENGTH) {
+    return value.str;
+  }
   if (value.isBool()) return value.bool ? "true" : "false";
   // Integers only: they print the same on every plane (claimValues in auth.ts prints the token's claim alike).
   if (value.isNumber()) return value.num == Math.floor(value.num) && Math.abs(value.num) < 1e15 ? stringifyJson(value) : null;
@@ -168,7 +181,10 @@ export function parseClaimHeaders(errors: PolicyErrors, value: JsonValue, path: 
   for (let i = 0; i < value.keys.length; i++) {
     const at = memberPath(path, value.keys[i]);
     const member = value.values[i];
-    if (!hasNoControl(value.keys[i], 1, 256)) { errors.expectedGot(at, "claim name (1..256 characters, no control characters)", "\"" + value.keys[i] + "\""); continue; }
+    if (!hasNoControl(value.keys[i], AUTH_CLAIM_HEADERS_KEY_MIN_LENGTH, AUTH_CLAIM_HEADERS_KEY_MAX_LENGTH)) {
+      errors.expectedGot(at, AUTH_CLAIM_HEADERS_KEY_PHRASE(), "\"" + value.keys[i] + "\"");
+      continue;
+    }
     if (!member.isString() || !isHeaderName(member.str)) { errors.expected(at, AUTH_CLAIM_HEADERS_VALUE_PHRASE(), member); continue; }
     const mapping = new HeaderMapping();
     mapping.from = value.keys[i];
@@ -178,7 +194,7 @@ export function parseClaimHeaders(errors: PolicyErrors, value: JsonValue, path: 
   return out;
 }
 
-const LIMIT_FIELDS: Array<string> = ["rate", "periodSeconds", "burst", "name"];
+const LIMIT_FIELDS: Array<string> = RATE_LIMIT_LIMITS_ITEM_MEMBERS();
 
 /** `rateLimit.limits`: 1..8 windows, each `{ rate, periodSeconds, burst, name }`. */
 export function parseLimits(errors: PolicyErrors, value: JsonValue, path: string): Array<LimitWindow> {
@@ -199,12 +215,15 @@ export function parseLimits(errors: PolicyErrors, value: JsonValue, path: string
       const memberAt = memberPath(at, key);
       if (!walk.accept(key, memberAt)) continue;
       const member = item.values[j];
-      if (key == "rate") window.rate = readInt(errors, member, memberAt, RATE_LIMIT_LIMITS_ITEM_RATE_MIN, RATE_LIMIT_LIMITS_ITEM_RATE_MAX, window.rate);
+      if (key == "rate") window.rate = readInt(errors, member, memberAt, RATE_LIMIT_LIMITS_ITEM_RATE_PHRASE(),
+        RATE_LIMIT_LIMITS_ITEM_RATE_MIN, RATE_LIMIT_LIMITS_ITEM_RATE_MAX, window.rate);
       else if (key == "periodSeconds") {
-        window.periodSeconds = readInt(errors, member, memberAt, RATE_LIMIT_LIMITS_ITEM_PERIOD_SECONDS_MIN,
+        window.periodSeconds = readInt(errors, member, memberAt, RATE_LIMIT_LIMITS_ITEM_PERIOD_SECONDS_PHRASE(),
+          RATE_LIMIT_LIMITS_ITEM_PERIOD_SECONDS_MIN,
           RATE_LIMIT_LIMITS_ITEM_PERIOD_SECONDS_MAX, window.periodSeconds);
       } else if (key == "burst") {
-        window.burst = readInt(errors, member, memberAt, RATE_LIMIT_LIMITS_ITEM_BURST_MIN, RATE_LIMIT_LIMITS_ITEM_BURST_MAX, window.burst);
+        window.burst = readInt(errors, member, memberAt, RATE_LIMIT_LIMITS_ITEM_BURST_PHRASE(),
+          RATE_LIMIT_LIMITS_ITEM_BURST_MIN, RATE_LIMIT_LIMITS_ITEM_BURST_MAX, window.burst);
       } else {
         if (member.isString() && isSfToken(member.str)) window.name = member.str;
         else errors.expected(memberAt, RATE_LIMIT_LIMITS_ITEM_NAME_PHRASE(), member);
@@ -268,10 +287,10 @@ function parseRoute(errors: PolicyErrors, value: JsonValue, path: string, doc: J
     } else if (key == "rateLimit") {
       route.ownRateLimit = true;
       route.rateLimit = new RateLimitPolicy();
-      if (refuseTopOnly(errors, member, at, TOP_ONLY_RATE_LIMIT)) parseRateLimit(errors, overlay(doc.get("rateLimit"), member), at, route.rateLimit);
+      if (refuseTopOnly(errors, member, at, TOP_ONLY_RATE_LIMIT)) parseRateLimit(errors, overlay(doc.get("rateLimit"), member), at, route.rateLimit, ROUTE_RATE_LIMIT_FIELDS);
     } else {
       route.canary = new CanaryPolicy();
-      if (refuseTopOnly(errors, member, at, TOP_ONLY_CANARY)) parseCanary(errors, overlay(doc.get("canary"), member), at, route.canary);
+      if (refuseTopOnly(errors, member, at, TOP_ONLY_CANARY)) parseCanary(errors, overlay(doc.get("canary"), member), at, route.canary, ROUTE_CANARY_FIELDS);
     }
   }
   if (route.anonymous && value.has("require") && !route.require.isEmpty()) {
@@ -323,7 +342,7 @@ function overlay(top: JsonValue | null, route: JsonValue): JsonValue {
 }
 
 /** A route that says anything about its windows says all of it: `rate: 5` does not inherit the top-level burst. */
-const WINDOW_KEYS: Array<string> = ["rate", "periodSeconds", "burst", "limits"];
+const WINDOW_KEYS: Array<string> = RATE_LIMIT_LIMITS_EXCLUDES().concat(["limits"]);
 
 function refuseTopOnly(errors: PolicyErrors, value: JsonValue, path: string, topOnly: Array<string>): bool {
   if (!value.isObject()) { errors.expected(path, "object", value); return false; }
@@ -363,7 +382,7 @@ function parseMatch(errors: PolicyErrors, value: JsonValue, path: string, out: R
   }
 }
 
-const HEADER_MATCH_FIELDS: Array<string> = ["name", "value"];
+const HEADER_MATCH_FIELDS: Array<string> = ROUTES_ITEM_MATCH_HEADERS_ITEM_MEMBERS();
 
 /** `headers: [{ name, value? }]` — without `value` the header need only be present. */
 function parseHeaderMatches(errors: PolicyErrors, value: JsonValue, path: string, out: RouteMatch): void {

@@ -1,5 +1,12 @@
 // Character-level rules for policy strings: header names, URLs, path rules, pointers, targets.
-// Each predicate answers one "is this string acceptable" question from shared/README.md.
+// Each predicate answers one "is this string acceptable" question from shared/README.md. Length limits come from the
+// field table: a syntax several fields share reads its SYNTAX_* limit (policy-fields.ts's SHARED_SYNTAX), a check
+// for one field takes that field's limit as an argument.
+import {
+  SYNTAX_AUTHORITY_MAX_LENGTH, SYNTAX_AUTHORITY_MIN_LENGTH, SYNTAX_HEADER_NAME_MAX_LENGTH, SYNTAX_HEADER_NAME_MIN_LENGTH,
+  SYNTAX_PATH_RULE_MAX_LENGTH, SYNTAX_PATH_RULE_MIN_LENGTH, SYNTAX_SF_TOKEN_MAX_LENGTH, SYNTAX_SF_TOKEN_MIN_LENGTH,
+  SYNTAX_TARGET_HOST_MAX_LENGTH, SYNTAX_TARGET_HOST_MIN_LENGTH,
+} from "./policy-facts.generated";
 
 /** RFC 9110 tchar. */
 export function isTchar(c: i32): bool {
@@ -15,7 +22,7 @@ export function isToken(s: string, minLength: i32, maxLength: i32): bool {
 }
 
 export function isHeaderName(s: string): bool {
-  return isToken(s, 1, 256);
+  return isToken(s, SYNTAX_HEADER_NAME_MIN_LENGTH, SYNTAX_HEADER_NAME_MAX_LENGTH);
 }
 
 /** Only `!`..`~`: no space, no control, no non-ASCII. */
@@ -38,8 +45,8 @@ export function hasNoControl(s: string, minLength: i32, maxLength: i32): bool {
 }
 
 /** Space to `~`, without `"` and `\` (the content of a quoted-string that needs no escaping). */
-export function isRealm(s: string): bool {
-  if (s.length > 256) return false;
+export function isRealm(s: string, maxLength: i32): bool {
+  if (s.length > maxLength) return false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x20 || c > 0x7e || c == 0x22 || c == 0x5c) return false;
@@ -48,8 +55,8 @@ export function isRealm(s: string): bool {
 }
 
 /** RFC 3986 unreserved characters only. */
-export function isUnreservedName(s: string): bool {
-  if (s.length < 1 || s.length > 256) return false;
+export function isUnreservedName(s: string, minLength: i32, maxLength: i32): bool {
+  if (s.length < minLength || s.length > maxLength) return false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     const alnum = (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39);
@@ -60,7 +67,7 @@ export function isUnreservedName(s: string): bool {
 
 /** Structured-field token (RFC 8941): ALPHA or `*`, then tchar, `:` or `/`. */
 export function isSfToken(s: string): bool {
-  if (s.length < 1 || s.length > 64) return false;
+  if (s.length < SYNTAX_SF_TOKEN_MIN_LENGTH || s.length > SYNTAX_SF_TOKEN_MAX_LENGTH) return false;
   const first = s.charCodeAt(0);
   if (!((first >= 0x61 && first <= 0x7a) || (first >= 0x41 && first <= 0x5a) || first == 0x2a)) return false;
   for (let i = 1; i < s.length; i++) {
@@ -82,9 +89,9 @@ export function parsePort(s: string): i32 {
   return port >= 1 && port <= 65535 ? port : -1;
 }
 
-/** host, host:port, [v6] or [v6]:port; at most 256 visible ASCII characters, no `/ ? # @`. */
+/** host, host:port, [v6] or [v6]:port; visible ASCII, no `/ ? # @`. */
 export function isAuthority(s: string): bool {
-  if (!isVisibleAscii(s, 1, 256)) return false;
+  if (!isVisibleAscii(s, SYNTAX_AUTHORITY_MIN_LENGTH, SYNTAX_AUTHORITY_MAX_LENGTH)) return false;
   if (s.indexOf("/") >= 0 || s.indexOf("?") >= 0 || s.indexOf("#") >= 0 || s.indexOf("@") >= 0) return false;
   let rest = "";
   if (s.charCodeAt(0) == 0x5b) {
@@ -100,9 +107,9 @@ export function isAuthority(s: string): bool {
   return parsePort(s.substring(colon + 1)) > 0;
 }
 
-/** http(s)://authority[/path][?query], no fragment, no credentials, at most 2048 visible ASCII characters. */
-export function isHttpUrl(s: string): bool {
-  if (!isVisibleAscii(s, 1, 2048)) return false;
+/** http(s)://authority[/path][?query], no fragment, no credentials, visible ASCII. */
+export function isHttpUrl(s: string, minLength: i32, maxLength: i32): bool {
+  if (!isVisibleAscii(s, minLength, maxLength)) return false;
   if (s.indexOf("#") >= 0) return false;
   let rest = "";
   if (s.length >= 7 && s.substring(0, 7).toLowerCase() == "http://") rest = s.substring(7);
@@ -117,21 +124,21 @@ export function isHttpUrl(s: string): bool {
 }
 
 /** `:path` of the auth call: starts with `/`, no fragment. */
-export function isRequestPath(s: string): bool {
-  return isVisibleAscii(s, 1, 2048) && s.charCodeAt(0) == 0x2f && s.indexOf("#") < 0;
+export function isRequestPath(s: string, minLength: i32, maxLength: i32): bool {
+  return isVisibleAscii(s, minLength, maxLength) && s.charCodeAt(0) == 0x2f && s.indexOf("#") < 0;
 }
 
 /** `/exact` or `/prefix*`: visible ASCII, no `?` or `#`, `*` only last. */
 export function isPathRule(s: string): bool {
-  if (!isVisibleAscii(s, 1, 1024) || s.charCodeAt(0) != 0x2f) return false;
+  if (!isVisibleAscii(s, SYNTAX_PATH_RULE_MIN_LENGTH, SYNTAX_PATH_RULE_MAX_LENGTH) || s.charCodeAt(0) != 0x2f) return false;
   if (s.indexOf("?") >= 0 || s.indexOf("#") >= 0) return false;
   const star = s.indexOf("*");
   return star < 0 || star == s.length - 1;
 }
 
 /** RFC 6901 pointer that selects something below the root: `/`, then `~` only as `~0` / `~1`. */
-export function isJsonPointer(s: string): bool {
-  if (!hasNoControl(s, 1, 1024) || s.charCodeAt(0) != 0x2f) return false;
+export function isJsonPointer(s: string, minLength: i32, maxLength: i32): bool {
+  if (!hasNoControl(s, minLength, maxLength) || s.charCodeAt(0) != 0x2f) return false;
   for (let i = 0; i < s.length; i++) {
     if (s.charCodeAt(i) != 0x7e) continue;
     if (i + 1 >= s.length) return false;
@@ -141,9 +148,9 @@ export function isJsonPointer(s: string): bool {
   return true;
 }
 
-/** Host of a Kong target: letters, digits, `-`, `.`, `_`; 1..253 characters. */
+/** Host of a Kong target: letters, digits, `-`, `.`, `_`. */
 export function isTargetHost(s: string): bool {
-  if (s.length < 1 || s.length > 253) return false;
+  if (s.length < SYNTAX_TARGET_HOST_MIN_LENGTH || s.length > SYNTAX_TARGET_HOST_MAX_LENGTH) return false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     const alnum = (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39);

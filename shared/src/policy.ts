@@ -18,9 +18,13 @@ import {
   RATE_LIMIT_REDIS_DATABASE_DEFAULT, RATE_LIMIT_REDIS_HOST_DEFAULT, RATE_LIMIT_REDIS_PASSWORD_DEFAULT,
   RATE_LIMIT_REDIS_PORT_DEFAULT, RATE_LIMIT_REDIS_PREFIX_DEFAULT, RATE_LIMIT_REDIS_TIMEOUT_MS_DEFAULT,
   RATE_LIMIT_REDIS_USERNAME_DEFAULT, RATE_LIMIT_SHADOW_DEFAULT, RATE_LIMIT_STATUS_DEFAULT,
+  AUTH_FAILURE_MODE_DEFAULT_INDEX, AUTH_MODE_DEFAULT_INDEX, LOG_DECISIONS_DEFAULT_INDEX, RATE_LIMIT_HEADERS_DEFAULT_INDEX,
+  RATE_LIMIT_POLICY_DEFAULT_INDEX,
 } from "./policy-facts.generated";
 import { Requirements, Route } from "./policy-routes";
 
+// Each enum of a choice field follows the field's `choices` order in the table: the parser stores the choice's
+// index, and the defaults below are the generated _DEFAULT_INDEX (test/core/policy-fields.test.ts checks the order).
 export const enum AuthMode { Introspection = 0, Forward = 1 }
 export const enum TokenSourceKind { Header = 0, Cookie = 1, Query = 2 }
 export const enum FailMode { Closed = 0, Open = 1 }
@@ -59,7 +63,7 @@ export class BodyRule {
 }
 
 export class FailureSettings {
-  mode: i32 = FailMode.Closed;
+  mode: i32 = AUTH_FAILURE_MODE_DEFAULT_INDEX;
   status: i32 = AUTH_FAILURE_STATUS_DEFAULT;
   /** Paths that fail open even when `mode` is closed (exact, or prefix when ending in `*`). */
   openPaths: Array<string> = new Array<string>();
@@ -75,7 +79,7 @@ export class HeaderMapping {
 
 export class AuthPolicy {
   enabled: bool = false;
-  mode: i32 = AuthMode.Introspection;
+  mode: i32 = AUTH_MODE_DEFAULT_INDEX;
   service: AuthServiceAddress = new AuthServiceAddress();
   timeoutMs: i32 = AUTH_TIMEOUT_MS_DEFAULT;
   tokenSources: Array<TokenSource> = defaultTokenSources();
@@ -165,10 +169,10 @@ export class RateLimitPolicy {
   rate: i32 = 0;
   periodSeconds: i32 = RATE_LIMIT_PERIOD_SECONDS_DEFAULT;
   burst: i32 = RATE_LIMIT_BURST_DEFAULT;
-  store: i32 = LimitStore.Local;
+  store: i32 = RATE_LIMIT_POLICY_DEFAULT_INDEX;
   faultTolerant: bool = RATE_LIMIT_FAULT_TOLERANT_DEFAULT;
   redis: RedisSettings = new RedisSettings();
-  headers: i32 = LimitHeaders.Ietf;
+  headers: i32 = RATE_LIMIT_HEADERS_DEFAULT_INDEX;
   /** Policy name used in RateLimit-Policy / RateLimit (an sf-token/string). */
   name: string = RATE_LIMIT_NAME_DEFAULT();
   status: i32 = RATE_LIMIT_STATUS_DEFAULT;
@@ -185,7 +189,7 @@ export const enum DecisionLogMode { Off = 0, Errors = 1, All = 2 }
 /** Decision logs: one JSON line per decision, written by each plane's own logger. */
 export class LogPolicy {
   /** Errors: every decision except a plain allow from a fresh cache hit. All: those too, sampled. */
-  decisions: i32 = DecisionLogMode.Errors;
+  decisions: i32 = LOG_DECISIONS_DEFAULT_INDEX;
   /** With All: share of plain cache-hit allows logged, in hundredths of a percent (0..10000). */
   sampleBasisPoints: i32 = i32(LOG_SAMPLE_RATE_DEFAULT * 10000);
   /** Level the lines are written at: "debug", "info", "notice" or "warn". */

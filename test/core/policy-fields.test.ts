@@ -2,8 +2,9 @@
 // choices, default and "required" must be what policy-parse.ts does, so a change to one without the other fails
 // here. (test/scripts/gen-fields.test.ts keeps the files written from the table in step with it.)
 import { describe, expect, it } from "vitest";
-import { POLICY_FIELDS, childFields, fieldName } from "../../shared/src/policy-fields";
+import { POLICY_FIELDS, childFields, fieldName, memberFields, valueField } from "../../shared/src/policy-fields";
 import type { PolicyField } from "../../shared/src/policy-fields";
+import { AuthMode, DecisionLogMode, FailMode, LimitHeaders, LimitStore, TokenSourceKind } from "../../shared/src/policy";
 import { parsePolicy } from "../../shared/src/policy-parse";
 import { policyToJson } from "../../shared/src/policy-json";
 import { stringifyJson } from "../../shared/src/json";
@@ -79,9 +80,9 @@ describe("the field table agrees with the parser", () => {
     for (const level of levels) {
       const row = level === "" ? undefined : rowOf(level);
       const probe = level === "" ? { document: { zzzz: 1 } as JsonObject, at: "zzzz" } : row!.sameAs ? placeIn(row!, { zzzz: 1 }) : placeUnknown(level);
-      // A route's section goes through the section's own parser, so its unknown-field error lists the section's
-      // fields; `except` members are refused separately ("set in the top-level section only").
-      const known = childFields(row?.sameAs ?? level).map(fieldName);
+      // A route's section lists what a route may set: the section's fields but its `except` members (those are
+      // refused separately, "set in the top-level section only").
+      const known = (row ? memberFields(row) : childFields("")).map(fieldName);
       expect(errorsOf(probe.document), level || "$").toContain(`${probe.at}: unknown field (known: ${known.join(", ")})`);
     }
   });
@@ -187,6 +188,51 @@ describe("the field table agrees with the parser", () => {
         (written[section] as JsonObject)[member] = inherited;
         expect(valueAt(effective(written), field.path), `written ${!inherited}`).toBe(!inherited);
       }
+    },
+  );
+
+  it("every choice field's enum numbers its members in the row's choice order (the parser stores a choice's index)", () => {
+    const enums: Record<string, Record<string, number>> = {
+      "auth.mode": { introspection: AuthMode.Introspection, forward: AuthMode.Forward },
+      "auth.tokenSources[].type": { header: TokenSourceKind.Header, cookie: TokenSourceKind.Cookie, query: TokenSourceKind.Query },
+      "auth.failure.mode": { closed: FailMode.Closed, open: FailMode.Open },
+      "rateLimit.policy": { local: LimitStore.Local, redis: LimitStore.Redis },
+      "rateLimit.headers": { ietf: LimitHeaders.Ietf, legacy: LimitHeaders.Legacy, none: LimitHeaders.None },
+      "log.decisions": { off: DecisionLogMode.Off, errors: DecisionLogMode.Errors, all: DecisionLogMode.All },
+    };
+    // log.level stays a string: the planes' loggers take its name.
+    for (const field of POLICY_FIELDS.filter((row) => row.choices && row.path !== "log.level")) {
+      const members = enums[field.path];
+      expect(members, field.path).toBeDefined();
+      expect(Object.keys(members!).sort(), field.path).toEqual([...field.choices!].sort());
+      for (const [choice, value] of Object.entries(members!)) expect(field.choices!.indexOf(choice), `${field.path}: ${choice}`).toBe(value);
+    }
+  });
+
+  it.each(POLICY_FIELDS.filter((field) => field.key).map((field) => [field.path, field] as const))(
+    "%s: a key of the key row's length is valid; longer, empty or with a control character it is refused with the key's phrase",
+    (_path, field) => {
+      const value = valueField(field).type === "scalarOrList" ? "v" : "x-claim";
+      const [low, high] = field.key!.length;
+      expect(errorsOf(place(field, { ["k".repeat(high)]: value }).document)).toEqual([]);
+      for (const key of ["k".repeat(high + 1), "k".repeat(low - 1), "a\u0001b"]) {
+        const refused = errorsOf(place(field, { [key]: value }).document);
+        expect(refused.some((error) => error.endsWith(`: expected ${field.key!.phrase}, got "${key}"`)), JSON.stringify(key)).toBe(true);
+      }
+    },
+  );
+
+  it.each(POLICY_FIELDS.filter((field) => field.stringLength).map((field) => [field.path, field] as const))(
+    "%s: a string value of the row's string length is valid, one longer is refused (alone: the row's phrase; in a list: its item phrase)",
+    (_path, field) => {
+      const map = rowOf(field.path.slice(0, -".*".length));
+      const longest = "v".repeat(field.stringLength![1]);
+      expect(errorsOf(place(map, { c: longest }).document)).toEqual([]);
+      expect(errorsOf(place(map, { c: [longest] }).document)).toEqual([]);
+      const alone = place(map, { c: `${longest}v` });
+      expect(errorsOf(alone.document)).toContain(`${alone.at}.c: expected ${field.phrase}, got string of ${longest.length + 1} characters`);
+      const listed = place(map, { c: [`${longest}v`] });
+      expect(errorsOf(listed.document)).toContain(`${listed.at}.c[0]: expected ${field.itemPhrase}, got string of ${longest.length + 1} characters`);
     },
   );
 
