@@ -86,15 +86,18 @@ export function describeValue(value: JsonValue | null): string {
     if (n != n || n == Infinity || n == -Infinity) return "number out of range";
     return formatNumber(n);
   }
-  if (value.isString()) {
-    if (value.str.length > LONGEST_SHOWN_STRING) return "string of " + value.str.length.toString() + " characters";
-    return quoteJson(value.str);
-  }
+  if (value.isString()) return describeText(value.str);
   if (value.isArray()) {
     const count = value.items.length;
     return "array of " + count.toString() + (count == 1 ? " item" : " items");
   }
   return "object";
+}
+
+/** A string as errors echo it: JSON-quoted (control characters escaped), or only its length when long. */
+export function describeText(text: string): string {
+  if (text.length > LONGEST_SHOWN_STRING) return "string of " + text.length.toString() + " characters";
+  return quoteJson(text);
 }
 
 /**

@@ -30,7 +30,7 @@ import {
 } from "./policy-facts.generated";
 import { CanaryPolicy, FailureSettings, HeaderMapping, LimitWindow, Policy, RateLimitPolicy } from "./policy";
 import { AUTH_FIELDS, isObjectOrReport, parseCanary, parseFailure, parseRateLimit, readStringListOf } from "./policy-parse";
-import { MemberWalk, PolicyErrors, itemPath, memberPath, readBool, readInt } from "./policy-reader";
+import { MemberWalk, PolicyErrors, describeText, itemPath, memberPath, readBool, readInt } from "./policy-reader";
 import { hasNoControl, isHeaderName, isPathRule, isSfToken, isToken, isVisibleAscii } from "./policy-syntax";
 
 /** `require`: what an authenticated identity must hold. Empty lists ask nothing. */
@@ -142,7 +142,7 @@ function parseClaims(errors: PolicyErrors, value: JsonValue, path: string, out: 
     const name = value.keys[i];
     const at = memberPath(path, name);
     if (!hasNoControl(name, REQUIRE_CLAIMS_KEY_MIN_LENGTH, REQUIRE_CLAIMS_KEY_MAX_LENGTH)) {
-      errors.expectedGot(at, REQUIRE_CLAIMS_KEY_PHRASE(), "\"" + name + "\"");
+      errors.expectedGot(at, REQUIRE_CLAIMS_KEY_PHRASE(), describeText(name));
       continue;
     }
     if (out.claimNames.includes(name)) { errors.duplicate(at); continue; }
@@ -182,7 +182,7 @@ export function parseClaimHeaders(errors: PolicyErrors, value: JsonValue, path: 
     const at = memberPath(path, value.keys[i]);
     const member = value.values[i];
     if (!hasNoControl(value.keys[i], AUTH_CLAIM_HEADERS_KEY_MIN_LENGTH, AUTH_CLAIM_HEADERS_KEY_MAX_LENGTH)) {
-      errors.expectedGot(at, AUTH_CLAIM_HEADERS_KEY_PHRASE(), "\"" + value.keys[i] + "\"");
+      errors.expectedGot(at, AUTH_CLAIM_HEADERS_KEY_PHRASE(), describeText(value.keys[i]));
       continue;
     }
     if (!member.isString() || !isHeaderName(member.str)) { errors.expected(at, AUTH_CLAIM_HEADERS_VALUE_PHRASE(), member); continue; }
@@ -233,7 +233,7 @@ export function parseLimits(errors: PolicyErrors, value: JsonValue, path: string
   }
   for (let i = 0; i < out.length; i++) {
     for (let j = 0; j < i; j++) {
-      if (out[i].name.length > 0 && out[i].name == out[j].name) errors.expectedGot(memberPath(itemPath(path, i), "name"), "a name no other limit has", "\"" + out[i].name + "\"");
+      if (out[i].name.length > 0 && out[i].name == out[j].name) errors.expectedGot(memberPath(itemPath(path, i), "name"), "a name no other limit has", describeText(out[i].name));
     }
   }
   return out;
@@ -250,7 +250,7 @@ export function parseRoutes(errors: PolicyErrors, value: JsonValue, path: string
     const route = parseRoute(errors, value.items[i], at, doc, policy);
     if (route == null || route.name.length == 0) continue;
     for (let j = 0; j < policy.routes.length; j++) {
-      if (policy.routes[j].name == route.name) errors.expectedGot(memberPath(at, "name"), "a name no other route has", "\"" + route.name + "\"");
+      if (policy.routes[j].name == route.name) errors.expectedGot(memberPath(at, "name"), "a name no other route has", describeText(route.name));
     }
     policy.routes.push(route);
   }
