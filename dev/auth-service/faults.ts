@@ -1,8 +1,10 @@
-import type { AuthFaults } from "./types.js";
+import type { AuthFaults, FaultTarget } from "./types.js";
 import { type Checked, firstUnknownKey, invalid, isPlainObject, valid } from "./validation.js";
 
 const BOOLEAN_FAULTS = ["down", "garbage", "hugeBody", "closeMidBody", "wrongContentType"] as const;
-const KNOWN_FIELDS = ["delayMs", "status", "errorRate", ...BOOLEAN_FAULTS] as const;
+const KNOWN_FIELDS = ["targets", "delayMs", "status", "errorRate", ...BOOLEAN_FAULTS] as const;
+const FAULT_TARGETS: readonly FaultTarget[] = ["introspect", "verify", "jwks"];
+const DEFAULT_TARGETS: readonly FaultTarget[] = ["introspect", "verify"];
 export const MAX_DELAY_MS = 600_000;
 const RATE_SCALE = 1_000_000;
 
@@ -12,7 +14,14 @@ export function checkFaults(input: unknown): Checked<AuthFaults> {
   if (unknownKey !== null) return invalid(unknownKey, `unknown fault '${unknownKey}' (known: ${KNOWN_FIELDS.join(", ")})`);
 
   const faults: AuthFaults = {};
-  const { delayMs, status, errorRate } = input;
+  const { targets, delayMs, status, errorRate } = input;
+  if (targets !== undefined) {
+    const known = (value: unknown): value is FaultTarget => FAULT_TARGETS.includes(value as FaultTarget);
+    if (!Array.isArray(targets) || targets.length === 0 || !targets.every(known) || new Set(targets).size !== targets.length) {
+      return invalid("targets", `targets must be a non-empty list of distinct endpoints from ${FAULT_TARGETS.join(", ")}`);
+    }
+    faults.targets = [...targets];
+  }
   if (delayMs !== undefined) {
     if (typeof delayMs !== "number" || !Number.isFinite(delayMs) || delayMs < 0 || delayMs > MAX_DELAY_MS) {
       return invalid("delayMs", `delayMs must be a number of milliseconds from 0 to ${MAX_DELAY_MS}`);
@@ -70,8 +79,10 @@ export class FaultSchedule {
     return { ...this.faults };
   }
 
-  nextCall(): CallFaults {
+  /** The faults for one call to `endpoint`; endpoints outside the targets get none and do not advance the sequence. */
+  nextCall(endpoint: FaultTarget): CallFaults {
     const faults = { ...this.faults };
+    if (!(faults.targets ?? DEFAULT_TARGETS).includes(endpoint)) return { delayMs: 0, selected: false, faults: {} };
     const delayMs = faults.delayMs ?? 0;
     if (!hasSelectableFault(faults)) return { delayMs, selected: false, faults };
     this.calls += 1;

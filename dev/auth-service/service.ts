@@ -1,12 +1,13 @@
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { AuthFaults, AuthService, AuthServiceOptions, ListeningServer, TokenRequest, TokenResponse } from "./types.js";
+import type { AuthFaults, AuthService, AuthServiceOptions, FaultTarget, ListeningServer, TokenRequest, TokenResponse } from "./types.js";
 import { TokenEndpoints, readJson } from "./endpoints.js";
 import { applyFaults } from "./fault-replies.js";
 import { FaultSchedule, checkFaults } from "./faults.js";
 import { type Reply, badRequest, jsonReply, sendHalfThenClose, sendReply } from "./http-io.js";
 import { RestartableListener } from "./restartable-listener.js";
-import { generateSigningKeys } from "./signing-keys.js";
+import { DEFAULT_KEY_GRACE_SECONDS, KeyRing, MAX_KEY_GRACE_SECONDS } from "./key-ring.js";
+import { DEFAULT_SIGNING_ALGORITHM, SIGNING_ALGORITHMS, isSigningAlgorithm } from "./signing-keys.js";
 import { CallCounter } from "./stats.js";
 import { TokenAuthority } from "./token-authority.js";
 import { MAX_TTL_SECONDS, checkTokenRequest } from "./token-request.js";
@@ -20,11 +21,19 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
   if (!Number.isInteger(defaultTtlSeconds) || defaultTtlSeconds < 1 || defaultTtlSeconds > MAX_TTL_SECONDS) {
     throw new RangeError(`defaultTtlSeconds must be an integer from 1 to ${MAX_TTL_SECONDS}, got ${defaultTtlSeconds}`);
   }
+  const algorithm = options.algorithm ?? DEFAULT_SIGNING_ALGORITHM;
+  if (!isSigningAlgorithm(algorithm)) {
+    throw new RangeError(`algorithm must be one of ${SIGNING_ALGORITHMS.join(", ")}, got ${String(algorithm)}`);
+  }
+  const keyGraceSeconds = options.keyGraceSeconds ?? DEFAULT_KEY_GRACE_SECONDS;
+  if (!Number.isInteger(keyGraceSeconds) || keyGraceSeconds < 0 || keyGraceSeconds > MAX_KEY_GRACE_SECONDS) {
+    throw new RangeError(`keyGraceSeconds must be an integer from 0 to ${MAX_KEY_GRACE_SECONDS}, got ${keyGraceSeconds}`);
+  }
   const nowMs = options.now ?? Date.now;
   const log = options.log ?? null;
 
-  const keys = await generateSigningKeys();
-  const authority = new TokenAuthority({ keys, issuer, audience, nowMs });
+  const keys = await KeyRing.create(keyGraceSeconds, nowMs);
+  const authority = new TokenAuthority({ keys, defaultAlgorithm: algorithm, issuer, audience, nowMs });
   const endpoints = new TokenEndpoints(authority, defaultTtlSeconds);
   const counter = new CallCounter();
   const schedule = new FaultSchedule();
@@ -59,7 +68,12 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
         counter.count("revoke");
         return reply(res, await endpoints.revoke(req));
       case "/.well-known/jwks.json":
-        return method === "GET" ? sendReply(res, jsonReply(200, keys.jwks)) : methodNotAllowed(res, "GET");
+        return method === "GET" ? faultable("jwks", req, res) : methodNotAllowed(res, "GET");
+      case "/rotate":
+        if (method !== "POST") return methodNotAllowed(res, "POST");
+        req.resume();
+        counter.count("rotate");
+        return sendReply(res, jsonReply(200, await keys.rotate(), NO_STORE));
       case "/healthz":
         return sendReply(res, jsonReply(200, { status: "ok" }, NO_STORE));
       case "/stats":
@@ -76,20 +90,32 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
     }
   }
 
-  async function faultable(endpoint: "introspect" | "verify", req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function faultable(endpoint: FaultTarget, req: IncomingMessage, res: ServerResponse): Promise<void> {
     counter.count(endpoint);
-    const call = schedule.nextCall();
+    const call = schedule.nextCall(endpoint);
     if (call.selected && call.faults.down === true) {
       req.socket.resetAndDestroy();
       return;
     }
     if (call.delayMs > 0 && !(await delayUnlessGone(res, call.delayMs))) return;
-    const computed = endpoint === "introspect" ? await endpoints.introspect(req) : await endpoints.verify(req);
+    const computed = await computeReply(endpoint, req);
     if (computed === null) return;
     if (!call.selected) return sendReply(res, computed);
     const faulted = applyFaults(computed, call.faults);
     if (faulted.closeMidBody) sendHalfThenClose(res, faulted.reply);
     else sendReply(res, faulted.reply);
+  }
+
+  function computeReply(endpoint: FaultTarget, req: IncomingMessage): Promise<Reply | null> | Reply {
+    switch (endpoint) {
+      case "introspect":
+        return endpoints.introspect(req);
+      case "verify":
+        return endpoints.verify(req);
+      case "jwks":
+        req.resume();
+        return jsonReply(200, keys.jwks());
+    }
   }
 
   /** Waits without blocking other requests; false when the client or the service went away meanwhile. */
@@ -125,7 +151,10 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
   const service: AuthService = {
     issuer,
     audience,
-    kid: keys.kid,
+    algorithm,
+    get kid() {
+      return keys.signingKey(algorithm).kid;
+    },
     async listen(port = 0, host = "127.0.0.1"): Promise<ListeningServer> {
       await listener.listen(port, host);
       lifetime = new AbortController();
@@ -155,6 +184,7 @@ export async function createAuthService(options: AuthServiceOptions = {}): Promi
       return authority.issue(checked.value);
     },
     revokeToken: (token: string) => authority.revoke(token),
+    rotateKeys: () => keys.rotate(),
   };
   return service;
 }

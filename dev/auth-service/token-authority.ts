@@ -1,15 +1,18 @@
 import { randomUUID } from "node:crypto";
-import { SignJWT, jwtVerify } from "jose";
+import { type JWTHeaderParameters, SignJWT, jwtVerify } from "jose";
 import type { NormalizedTokenRequest } from "./token-request.js";
 import type { ActiveToken, TokenResponse } from "./types.js";
 import { RevocationList } from "./revocations.js";
-import { SIGNING_ALG, type SigningKeys } from "./signing-keys.js";
+import type { KeyRing } from "./key-ring.js";
+import { SIGNING_ALGORITHMS, type SigningAlgorithm } from "./signing-keys.js";
 
 // Real bearer tokens are far smaller; anything longer is not one of ours and is not worth verifying.
 const MAX_TOKEN_LENGTH = 8192;
 
 export interface TokenAuthoritySettings {
-  keys: SigningKeys;
+  keys: KeyRing;
+  /** Used when a token request names no algorithm. */
+  defaultAlgorithm: SigningAlgorithm;
   issuer: string;
   audience: string;
   nowMs: () => number;
@@ -26,20 +29,21 @@ export class TokenAuthority {
   }
 
   async issue(request: NormalizedTokenRequest): Promise<TokenResponse> {
-    const { keys, issuer, audience } = this.settings;
+    const { keys, issuer, audience, defaultAlgorithm } = this.settings;
+    const key = keys.signingKey(request.alg ?? defaultAlgorithm);
     const iat = this.nowSeconds();
     const claims: Record<string, unknown> = { groups: request.groups };
     if (request.scope !== null) claims.scope = request.scope;
     if (request.clientId !== null) claims.client_id = request.clientId;
     const token = await new SignJWT(claims)
-      .setProtectedHeader({ alg: SIGNING_ALG, kid: keys.kid, typ: "JWT" })
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "JWT" })
       .setSubject(request.sub)
       .setIssuer(issuer)
       .setAudience(audience)
       .setIssuedAt(iat)
       .setExpirationTime(iat + request.ttlSeconds)
       .setJti(randomUUID())
-      .sign(keys.privateKey);
+      .sign(key.privateKey);
     return { access_token: token, token_type: "Bearer", expires_in: request.ttlSeconds };
   }
 
@@ -62,14 +66,19 @@ export class TokenAuthority {
     if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return null;
     const { keys, issuer, audience, nowMs } = this.settings;
     try {
-      const { payload, protectedHeader } = await jwtVerify(token, keys.publicKey, {
-        algorithms: [SIGNING_ALG],
+      // The key is chosen by kid among the published ones, and only for the algorithm it was made for.
+      const keyFor = (header: JWTHeaderParameters) => {
+        const key = header.kid === undefined ? null : keys.verificationKey(header.kid);
+        if (key === null || key.alg !== header.alg) throw new Error("no published key for this kid and alg");
+        return key.publicKey;
+      };
+      const { payload } = await jwtVerify(token, keyFor, {
+        algorithms: [...SIGNING_ALGORITHMS],
         issuer,
         audience,
         currentDate: new Date(nowMs()),
         requiredClaims: ["sub", "exp", "iat", "jti"],
       });
-      if (protectedHeader.kid !== keys.kid) return null;
       const groups = payload.groups;
       return {
         sub: String(payload.sub),

@@ -1,3 +1,4 @@
+import { SIGNING_ALGORITHMS, type SigningAlgorithm, isSigningAlgorithm } from "./signing-keys.js";
 import { type Checked, firstUnknownKey, invalid, isPlainObject, valid } from "./validation.js";
 
 export interface NormalizedTokenRequest {
@@ -6,9 +7,11 @@ export interface NormalizedTokenRequest {
   ttlSeconds: number;
   scope: string | null;
   clientId: string | null;
+  /** null: the service's default algorithm. */
+  alg: SigningAlgorithm | null;
 }
 
-const KNOWN_FIELDS = ["sub", "groups", "ttlSeconds", "scope", "client_id"] as const;
+const KNOWN_FIELDS = ["sub", "groups", "ttlSeconds", "scope", "client_id", "alg"] as const;
 export const MAX_TTL_SECONDS = 86400;
 const MAX_GROUPS = 64;
 // Values travel later in HTTP headers (x-auth-subject, x-auth-groups), so only visible ASCII and inner spaces.
@@ -47,7 +50,12 @@ export function checkTokenRequest(input: unknown, defaultTtlSeconds: number): Ch
     return invalid("client_id", "client_id must be printable ASCII of 1..256 characters");
   }
 
-  return valid({ sub, groups: groups.value, ttlSeconds: ttl, scope, clientId });
+  const alg = input.alg ?? null;
+  if (alg !== null && !isSigningAlgorithm(alg)) {
+    return invalid("alg", `alg must be one of ${SIGNING_ALGORITHMS.join(", ")}`);
+  }
+
+  return valid({ sub, groups: groups.value, ttlSeconds: ttl, scope, clientId, alg });
 }
 
 function checkGroups(groups: unknown): Checked<string[]> {

@@ -3,25 +3,36 @@
 // service would have been asked exactly the same question. Never the raw token, never a prefix.
 import { sha256, toHex } from "./digest";
 import { Header, firstHeader } from "./headers";
-import { AuthMode, AuthPolicy } from "./policy";
+import { JsonValue, stringifyJson } from "./json";
+import { AuthMode, AuthPolicy, HeaderMapping } from "./policy";
 import { utf8Encode } from "./utf8";
 
 /** Everything in the auth settings that can change the auth service's answer. Compute once per policy. */
 export function authFingerprint(auth: AuthPolicy): string {
   const bodyRule = auth.bodyRule;
   return "meshgate-cache-v1\n" +
-    (auth.mode == AuthMode.Forward ? "forward" : "introspection") + "\n" +
+    (auth.mode == AuthMode.Forward ? "forward" : auth.mode == AuthMode.Jwt ? jwtRulesText(auth) : "introspection") + "\n" +
     auth.service.url + "\n" + auth.service.cluster + "\n" + auth.service.authority + "\n" + auth.service.path + "\n" +
     auth.forwardHeaders.join(",") + "\n" +
     auth.introspectionAuthorization + "\n" +
     (bodyRule != null ? bodyRule.pointer + "=" + bodyRule.equals : "") +
     // What a decision keeps for requirements: an entry kept without them must not answer a policy that reads them.
-    (auth.keepsAuthorization ? "\nkeeps:" + auth.neededClaims.join(",") + ";" + claimHeadersText(auth) : "");
+    (auth.keepsAuthorization ? "\nkeeps:" + auth.neededClaims.join(",") + ";" + mappingsText(auth.claimHeaders) : "");
 }
 
-function claimHeadersText(auth: AuthPolicy): string {
+/** In jwt mode, what decides a token's fate and identity (a decision kept under other rules must not answer):
+ *  where the keys come from, the claim checks and the claim → identity mapping. */
+function jwtRulesText(auth: AuthPolicy): string {
+  const jwt = auth.jwt;
+  const jwks = jwt.jwks;
+  return "jwt;" + jwks.url + " " + jwks.cluster + " " + jwks.authority + " " + jwks.path + ";" + jwt.issuers.join(" ") + ";" +
+    jwt.audiences.join(" ") + ";" + jwt.algorithms.join(",") + ";" + stringifyJson(JsonValue.ofNumber(jwt.clockSkewSeconds)) + ";" +
+    jwt.subjectClaim + ";" + jwt.groupsClaim + ";" + mappingsText(auth.headerMappings);
+}
+
+function mappingsText(mappings: Array<HeaderMapping>): string {
   let out = "";
-  for (let i = 0; i < auth.claimHeaders.length; i++) out += auth.claimHeaders[i].from + "=" + auth.claimHeaders[i].to + ",";
+  for (let i = 0; i < mappings.length; i++) out += mappings[i].from + "=" + mappings[i].to + ",";
   return out;
 }
 

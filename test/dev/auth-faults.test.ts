@@ -179,6 +179,6 @@ describe("faults on /introspect and /verify", () => {
     auth.setFaults({ status: 500, errorRate: 1 });
     await introspect();
     await verify();
-    expect(auth.stats()).toEqual({ introspect: 1, verify: 1, token: 0, revoke: 0, total: 2 });
+    expect(auth.stats()).toEqual({ introspect: 1, verify: 1, token: 0, revoke: 0, jwks: 0, rotate: 0, total: 2 });
   });
 });

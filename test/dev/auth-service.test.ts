@@ -41,7 +41,7 @@ describe("POST /token", () => {
     expect(body.expires_in).toBe(300);
 
     const jwks = jsonOf(await http(`${server.url}/.well-known/jwks.json`)) as unknown as JSONWebKeySet;
-    expect(jwks.keys[0]?.kid).toBe(auth.kid);
+    expect(jwks.keys.map((key) => key.kid)).toContain(auth.kid);
     const { payload, protectedHeader } = await jwtVerify(String(body.access_token), createLocalJWKSet(jwks), {
       currentDate: new Date(clock),
     });
@@ -231,11 +231,13 @@ describe("GET /stats", () => {
     await http(`${server.url}/verify/x`, { headers: { authorization: `Bearer ${token}` } });
     await postForm(`${server.url}/revoke`, { token });
     await http(`${server.url}/.well-known/jwks.json`);
-    expect(jsonOf(await http(`${server.url}/stats`))).toEqual({ introspect: 2, verify: 1, token: 1, revoke: 1, total: 5 });
+    await http(`${server.url}/.well-known/jwks.json`);
+    await http(`${server.url}/rotate`, { method: "POST" });
+    expect(jsonOf(await http(`${server.url}/stats`))).toEqual({ introspect: 2, verify: 1, token: 1, revoke: 1, jwks: 2, rotate: 1, total: 5 });
     expect(auth.stats().total).toBe(5);
 
     const reset = await http(`${server.url}/stats/reset`, { method: "POST" });
-    expect(jsonOf(reset)).toEqual({ introspect: 0, verify: 0, token: 0, revoke: 0, total: 0 });
+    expect(jsonOf(reset)).toEqual({ introspect: 0, verify: 0, token: 0, revoke: 0, jwks: 0, rotate: 0, total: 0 });
     expect(auth.stats().total).toBe(0);
   });
 });

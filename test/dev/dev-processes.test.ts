@@ -81,6 +81,26 @@ describe("auth-service main", () => {
     expect(code).toBe(2);
     expect(stderr).toContain("AUTH_PORT must be a port number");
   });
+
+  it("refuses a bad AUTH_ALG and a bad AUTH_KEY_GRACE_SECONDS with clear messages", async () => {
+    const badAlg = await exitOf(start("auth-service/main.mjs", [], { AUTH_PORT: "0", AUTH_ALG: "HS256" }));
+    expect(badAlg.code).toBe(2);
+    expect(badAlg.stderr).toContain("AUTH_ALG must be one of ES256, RS256");
+    const badGrace = await exitOf(start("auth-service/main.mjs", [], { AUTH_PORT: "0", AUTH_KEY_GRACE_SECONDS: "-1" }));
+    expect(badGrace.code).toBe(2);
+    expect(badGrace.stderr).toContain("AUTH_KEY_GRACE_SECONDS must be an integer");
+  });
+
+  it("AUTH_ALG=RS256 makes RS256 the algorithm of tokens that name none", async () => {
+    const child = start("auth-service/main.mjs", [], { AUTH_PORT: "0", AUTH_ALG: "RS256" });
+    const [, url] = await lineMatching(child, /^auth-service listening on (http:\/\/127\.0\.0\.1:\d+)$/);
+    const token = String(jsonOf(await postJson(`${url}/token`, { sub: "alice" })).access_token);
+    expect(JSON.parse(Buffer.from(token.split(".")[0]!, "base64url").toString("utf8")).alg).toBe("RS256");
+    expect(jsonOf(await postForm(`${url}/introspect`, { token })).active).toBe(true);
+    const exited = exitOf(child);
+    child.kill("SIGTERM");
+    expect((await exited).code).toBe(0);
+  });
 });
 
 describe("upstream main", () => {
