@@ -7,7 +7,7 @@
 // allocates a handful of arrays, not thousands (the wasm plane's allocator would dominate otherwise).
 // Verification handles public data only: nothing here is constant time.
 import { fromHex } from "./bytes";
-import { Limbs, Montgomery, addModTo, cloneLimbs, compareLimbs, copyLimbs, isZeroLimbs, limbsFromBytes, newLimbs, subModTo, zeroLimbs } from "./bigint";
+import { Limbs, Montgomery, compareLimbs, copyLimbs, isZeroLimbs, limbsFromBytes, newLimbs, zeroLimbs } from "./bigint";
 
 const LIMBS: i32 = 16;
 const R16: f64 = 65536;
@@ -153,18 +153,23 @@ export function fieldSqr(out: Limbs, a: Limbs): void {
 
 /** out = the 512-bit value c15‖…‖c0 (32-bit words, as f64) mod p, by the P-256 Solinas reduction (FIPS 186-4
  *  D.2.3, or Hankerson–Menezes–Vanstone alg. 2.29): T + 2S1 + 2S2 + S3 + S4 − D1 − D2 − D3 − D4, each word a
- *  signed sum below 2^36 in magnitude, then carries in base 2^32 and the top carry folded back in
- *  (2^256 ≡ 2^224 − 2^192 − 2^96 + 1 mod p) until none is left; one conditional subtraction of p ends it. */
+ *  signed sum below 2^36 in magnitude. */
 function solinasTo(out: Limbs, c0: f64, c1: f64, c2: f64, c3: f64, c4: f64, c5: f64, c6: f64, c7: f64,
   c8: f64, c9: f64, c10: f64, c11: f64, c12: f64, c13: f64, c14: f64, c15: f64): void {
-  let r0: f64 = c0 + c8 + c9 - c11 - c12 - c13 - c14;
-  let r1: f64 = c1 + c9 + c10 - c12 - c13 - c14 - c15;
-  let r2: f64 = c2 + c10 + c11 - c13 - c14 - c15;
-  let r3: f64 = c3 - c8 - c9 + 2 * c11 + 2 * c12 + c13 - c15;
-  let r4: f64 = c4 - c9 - c10 + 2 * c12 + 2 * c13 + c14;
-  let r5: f64 = c5 - c10 - c11 + 2 * c13 + 2 * c14 + c15;
-  let r6: f64 = c6 - c8 - c9 + c13 + 3 * c14 + 2 * c15;
-  let r7: f64 = c7 + c8 - c10 - c11 - c12 - c13 + 3 * c15;
+  const r0: f64 = c0 + c8 + c9 - c11 - c12 - c13 - c14;
+  const r1: f64 = c1 + c9 + c10 - c12 - c13 - c14 - c15;
+  const r2: f64 = c2 + c10 + c11 - c13 - c14 - c15;
+  const r3: f64 = c3 - c8 - c9 + 2 * c11 + 2 * c12 + c13 - c15;
+  const r4: f64 = c4 - c9 - c10 + 2 * c12 + 2 * c13 + c14;
+  const r5: f64 = c5 - c10 - c11 + 2 * c13 + 2 * c14 + c15;
+  const r6: f64 = c6 - c8 - c9 + c13 + 3 * c14 + 2 * c15;
+  const r7: f64 = c7 + c8 - c10 - c11 - c12 - c13 + 3 * c15;
+  normalizeTo(out, r0, r1, r2, r3, r4, r5, r6, r7);
+}
+
+/** out = r7‖…‖r0 mod p, for words of any sign below 2^40 or so in magnitude: carries in base 2^32, the top carry
+ *  folded back in (2^256 ≡ 2^224 − 2^192 − 2^96 + 1 mod p) until none is left, then p subtracted once if it fits. */
+function normalizeTo(out: Limbs, r0: f64, r1: f64, r2: f64, r3: f64, r4: f64, r5: f64, r6: f64, r7: f64): void {
   for (;;) {
     let carry: f64 = Math.floor(r0 * INV32); r0 -= carry * R32;
     r1 += carry; carry = Math.floor(r1 * INV32); r1 -= carry * R32;
@@ -199,8 +204,22 @@ function storeWord(out: Limbs, k: i32, w: f64): void {
   unchecked(out[2 * k + 1] = word >>> 16);
 }
 
-function fieldAdd(out: Limbs, a: Limbs, b: Limbs): void { addModTo(out, a, b, P); }
-function fieldSub(out: Limbs, a: Limbs, b: Limbs): void { subModTo(out, a, b, P); }
+/** Word k of a field element (limbs 2k and 2k + 1) as an f64. */
+function word(a: Limbs, k: i32): f64 { return f64(unchecked(a[2 * k])) + f64(unchecked(a[2 * k + 1])) * R16; }
+
+/** out = ka·a + kb·b mod p for small integer coefficients (|k| <= 8), word by word and one normalisation: the
+ *  additions, subtractions and small multiples of the point formulas cost one pass each, not one per term. */
+function fieldCombine(out: Limbs, a: Limbs, ka: f64, b: Limbs, kb: f64): void {
+  if (a.length < 16 || b.length < 16) return; // keeps the unchecked accesses in bounds
+  normalizeTo(out,
+    ka * word(a, 0) + kb * word(b, 0), ka * word(a, 1) + kb * word(b, 1),
+    ka * word(a, 2) + kb * word(b, 2), ka * word(a, 3) + kb * word(b, 3),
+    ka * word(a, 4) + kb * word(b, 4), ka * word(a, 5) + kb * word(b, 5),
+    ka * word(a, 6) + kb * word(b, 6), ka * word(a, 7) + kb * word(b, 7));
+}
+
+function fieldAdd(out: Limbs, a: Limbs, b: Limbs): void { fieldCombine(out, a, 1, b, 1); }
+function fieldSub(out: Limbs, a: Limbs, b: Limbs): void { fieldCombine(out, a, 1, b, -1); }
 
 export class JacobianPoint {
   constructor(public x: Limbs, public y: Limbs, public z: Limbs) {}
@@ -308,24 +327,16 @@ export class P256 {
     fieldSub(t, pt.x, delta);
     fieldAdd(alpha, pt.x, delta);
     fieldMul(t, t, alpha);
-    fieldAdd(alpha, t, t);
-    fieldAdd(alpha, alpha, t); // alpha = 3(x - delta)(x + delta)
-    fieldAdd(beta, beta, beta);
-    fieldAdd(beta, beta, beta); // beta = 4·X·gamma
+    fieldCombine(alpha, t, 3, t, 0); // alpha = 3(X - delta)(X + delta)
+    fieldCombine(beta, beta, 4, beta, 0); // beta = 4·X·gamma
     fieldSqr(x3, alpha);
-    fieldSub(x3, x3, beta);
-    fieldSub(x3, x3, beta); // X3 = alpha² - 8·X·gamma
-    fieldAdd(z3, pt.y, pt.z);
-    fieldSqr(z3, z3);
-    fieldSub(z3, z3, gamma);
-    fieldSub(z3, z3, delta); // Z3 = (Y + Z)² - gamma - delta
+    fieldCombine(x3, x3, 1, beta, -2); // X3 = alpha² - 8·X·gamma
+    fieldMul(z3, pt.y, pt.z);
+    fieldCombine(z3, z3, 2, z3, 0); // Z3 = (Y + Z)² - gamma - delta = 2·Y·Z
     fieldSub(t, beta, x3);
     fieldMul(t, alpha, t);
     fieldSqr(gamma, gamma);
-    fieldAdd(gamma, gamma, gamma);
-    fieldAdd(gamma, gamma, gamma);
-    fieldAdd(gamma, gamma, gamma); // 8·gamma²
-    fieldSub(out.y, t, gamma); // Y3 = alpha(4·beta - X3) - 8·gamma²
+    fieldCombine(out.y, t, 1, gamma, -8); // Y3 = alpha(4·beta - X3) - 8·gamma²
     copyLimbs(out.x, x3);
     copyLimbs(out.z, z3);
   }
@@ -389,7 +400,7 @@ export class P256 {
     fieldSqr(zz, pt.z);
     fieldMul(candidate, r, zz);
     if (compareLimbs(candidate, pt.x) == 0) return true;
-    addModTo(rPlusN, r, this.n, P); // (r + n) mod p: below n exactly when r + n >= p wrapped
+    fieldAdd(rPlusN, r, this.n); // (r + n) mod p: below n exactly when r + n >= p wrapped
     if (compareLimbs(rPlusN, this.n) < 0) return false;
     fieldMul(candidate, rPlusN, zz);
     return compareLimbs(candidate, pt.x) == 0;
