@@ -178,10 +178,10 @@ function isOneLimbs(a: Limbs): bool {
 
 /** a = (a + topBit·2^(16·length)) / 2 for even a + topBit·2^(16·length). */
 function halveInPlace(a: Limbs, topBit: u32): void {
-  for (let i = 0; i < a.length; i++) {
-    const next: u32 = i + 1 < a.length ? a[i + 1] : topBit;
-    a[i] = ((a[i] >>> 1) | (next << 15)) & LIMB_MASK;
-  }
+  const last = a.length - 1;
+  if (last < 0) return;
+  for (let i = 0; i < last; i++) unchecked(a[i] = ((unchecked(a[i]) >>> 1) | (unchecked(a[i + 1]) << 15)) & LIMB_MASK);
+  unchecked(a[last] = ((unchecked(a[last]) >>> 1) | (topBit << 15)) & LIMB_MASK);
 }
 
 /** x = x / 2 mod m for x < m, m odd. */

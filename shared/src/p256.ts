@@ -182,7 +182,14 @@ function normalizeTo(out: Limbs, r0: f64, r1: f64, r2: f64, r3: f64, r4: f64, r5
     if (carry == 0) break;
     r0 += carry; r3 -= carry; r6 -= carry; r7 += carry;
   }
-  // Now 0 <= r < 2^256 < 2p: subtract p = (ffffffff, 1, 0, 0, 0, ffffffff, ffffffff, ffffffff) once if it fits.
+  // Now 0 <= r < 2^256 < 2p: subtract p = (ffffffff, 1, 0, 0, 0, ffffffff, ffffffff, ffffffff) once if it fits,
+  // which needs the top word all ones (rare).
+  if (r7 == WORD_MAX) subtractPTo(out, r0, r1, r2, r3, r4, r5, r6, r7);
+  else storeWords(out, r0, r1, r2, r3, r4, r5, r6, r7);
+}
+
+/** out = r − p if r >= p, else r (0 <= r < 2^256). */
+function subtractPTo(out: Limbs, r0: f64, r1: f64, r2: f64, r3: f64, r4: f64, r5: f64, r6: f64, r7: f64): void {
   let d0: f64 = r0 - WORD_MAX; let borrow: f64 = Math.floor(d0 * INV32); d0 -= borrow * R32;
   let d1: f64 = r1 - WORD_MAX + borrow; borrow = Math.floor(d1 * INV32); d1 -= borrow * R32;
   let d2: f64 = r2 - WORD_MAX + borrow; borrow = Math.floor(d2 * INV32); d2 -= borrow * R32;
@@ -191,7 +198,12 @@ function normalizeTo(out: Limbs, r0: f64, r1: f64, r2: f64, r3: f64, r4: f64, r5
   let d5: f64 = r5 + borrow; borrow = Math.floor(d5 * INV32); d5 -= borrow * R32;
   let d6: f64 = r6 - 1 + borrow; borrow = Math.floor(d6 * INV32); d6 -= borrow * R32;
   let d7: f64 = r7 - WORD_MAX + borrow; borrow = Math.floor(d7 * INV32); d7 -= borrow * R32;
-  if (borrow == 0) { r0 = d0; r1 = d1; r2 = d2; r3 = d3; r4 = d4; r5 = d5; r6 = d6; r7 = d7; }
+  if (borrow == 0) storeWords(out, d0, d1, d2, d3, d4, d5, d6, d7);
+  else storeWords(out, r0, r1, r2, r3, r4, r5, r6, r7);
+}
+
+/** The eight words (each 0 <= w < 2^32) into out's 16 limbs. */
+function storeWords(out: Limbs, r0: f64, r1: f64, r2: f64, r3: f64, r4: f64, r5: f64, r6: f64, r7: f64): void {
   if (out.length < 16) return;
   storeWord(out, 0, r0); storeWord(out, 1, r1); storeWord(out, 2, r2); storeWord(out, 3, r3);
   storeWord(out, 4, r4); storeWord(out, 5, r5); storeWord(out, 6, r6); storeWord(out, 7, r7);
@@ -209,7 +221,7 @@ function word(a: Limbs, k: i32): f64 { return f64(unchecked(a[2 * k])) + f64(unc
 
 /** out = ka·a + kb·b mod p for small integer coefficients (|k| <= 8), word by word and one normalisation: the
  *  additions, subtractions and small multiples of the point formulas cost one pass each, not one per term. */
-function fieldCombine(out: Limbs, a: Limbs, ka: f64, b: Limbs, kb: f64): void {
+export function fieldCombine(out: Limbs, a: Limbs, ka: f64, b: Limbs, kb: f64): void {
   if (a.length < 16 || b.length < 16) return; // keeps the unchecked accesses in bounds
   normalizeTo(out,
     ka * word(a, 0) + kb * word(b, 0), ka * word(a, 1) + kb * word(b, 1),
