@@ -19,9 +19,11 @@ function constant(hex: string): Limbs { return limbsFromBytes(fromHex(hex)!, LIM
 
 const P: Limbs = constant("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff");
 
-/** out = a·b mod p (out may be a or b). The 256 limb products are written out: each column sums at most 16
+/** out = a·b mod p (out may be a or b). The 256 limb products are written out: each column x_i sums at most 16
  *  products below 2^32 in an f64 (exact), and nothing indexes an array in between — the wasm build spills the
- *  array reference to its shadow stack on every indexed access, which cost more than the arithmetic in a loop. */
+ *  array reference to its shadow stack on every indexed access, which cost more than the arithmetic in a loop.
+ *  Column pairs make 32-bit-aligned words x_2k + x_2k+1·2^16 (< 2^52, exact); one round of independent carries
+ *  (no serial chain) brings them below 2^32 + 2^20 — the top one below 2^37 — for the Solinas reduction. */
 export function fieldMul(out: Limbs, a: Limbs, b: Limbs): void {
   if (a.length < 16 || b.length < 16 || out.length < 16) return; // keeps the unchecked accesses in bounds
   const a0: f64 = f64(unchecked(a[0])), a1: f64 = f64(unchecked(a[1]));
@@ -71,22 +73,37 @@ export function fieldMul(out: Limbs, a: Limbs, b: Limbs): void {
   const x28: f64 = a13 * b15 + a14 * b14 + a15 * b13;
   const x29: f64 = a14 * b15 + a15 * b14;
   const x30: f64 = a15 * b15;
-  let acc: f64 = x0 + x1 * R16; let carry: f64 = Math.floor(acc * INV32); const c0: f64 = acc - carry * R32;
-  acc = x2 + x3 * R16 + carry; carry = Math.floor(acc * INV32); const c1: f64 = acc - carry * R32;
-  acc = x4 + x5 * R16 + carry; carry = Math.floor(acc * INV32); const c2: f64 = acc - carry * R32;
-  acc = x6 + x7 * R16 + carry; carry = Math.floor(acc * INV32); const c3: f64 = acc - carry * R32;
-  acc = x8 + x9 * R16 + carry; carry = Math.floor(acc * INV32); const c4: f64 = acc - carry * R32;
-  acc = x10 + x11 * R16 + carry; carry = Math.floor(acc * INV32); const c5: f64 = acc - carry * R32;
-  acc = x12 + x13 * R16 + carry; carry = Math.floor(acc * INV32); const c6: f64 = acc - carry * R32;
-  acc = x14 + x15 * R16 + carry; carry = Math.floor(acc * INV32); const c7: f64 = acc - carry * R32;
-  acc = x16 + x17 * R16 + carry; carry = Math.floor(acc * INV32); const c8: f64 = acc - carry * R32;
-  acc = x18 + x19 * R16 + carry; carry = Math.floor(acc * INV32); const c9: f64 = acc - carry * R32;
-  acc = x20 + x21 * R16 + carry; carry = Math.floor(acc * INV32); const c10: f64 = acc - carry * R32;
-  acc = x22 + x23 * R16 + carry; carry = Math.floor(acc * INV32); const c11: f64 = acc - carry * R32;
-  acc = x24 + x25 * R16 + carry; carry = Math.floor(acc * INV32); const c12: f64 = acc - carry * R32;
-  acc = x26 + x27 * R16 + carry; carry = Math.floor(acc * INV32); const c13: f64 = acc - carry * R32;
-  acc = x28 + x29 * R16 + carry; carry = Math.floor(acc * INV32); const c14: f64 = acc - carry * R32;
-  const c15: f64 = x30 + carry;
+  const w0: f64 = x0 + x1 * R16, h0: f64 = Math.floor(w0 * INV32);
+  const w1: f64 = x2 + x3 * R16, h1: f64 = Math.floor(w1 * INV32);
+  const w2: f64 = x4 + x5 * R16, h2: f64 = Math.floor(w2 * INV32);
+  const w3: f64 = x6 + x7 * R16, h3: f64 = Math.floor(w3 * INV32);
+  const w4: f64 = x8 + x9 * R16, h4: f64 = Math.floor(w4 * INV32);
+  const w5: f64 = x10 + x11 * R16, h5: f64 = Math.floor(w5 * INV32);
+  const w6: f64 = x12 + x13 * R16, h6: f64 = Math.floor(w6 * INV32);
+  const w7: f64 = x14 + x15 * R16, h7: f64 = Math.floor(w7 * INV32);
+  const w8: f64 = x16 + x17 * R16, h8: f64 = Math.floor(w8 * INV32);
+  const w9: f64 = x18 + x19 * R16, h9: f64 = Math.floor(w9 * INV32);
+  const w10: f64 = x20 + x21 * R16, h10: f64 = Math.floor(w10 * INV32);
+  const w11: f64 = x22 + x23 * R16, h11: f64 = Math.floor(w11 * INV32);
+  const w12: f64 = x24 + x25 * R16, h12: f64 = Math.floor(w12 * INV32);
+  const w13: f64 = x26 + x27 * R16, h13: f64 = Math.floor(w13 * INV32);
+  const w14: f64 = x28 + x29 * R16, h14: f64 = Math.floor(w14 * INV32);
+  const c0: f64 = w0 - h0 * R32;
+  const c1: f64 = w1 - h1 * R32 + h0;
+  const c2: f64 = w2 - h2 * R32 + h1;
+  const c3: f64 = w3 - h3 * R32 + h2;
+  const c4: f64 = w4 - h4 * R32 + h3;
+  const c5: f64 = w5 - h5 * R32 + h4;
+  const c6: f64 = w6 - h6 * R32 + h5;
+  const c7: f64 = w7 - h7 * R32 + h6;
+  const c8: f64 = w8 - h8 * R32 + h7;
+  const c9: f64 = w9 - h9 * R32 + h8;
+  const c10: f64 = w10 - h10 * R32 + h9;
+  const c11: f64 = w11 - h11 * R32 + h10;
+  const c12: f64 = w12 - h12 * R32 + h11;
+  const c13: f64 = w13 - h13 * R32 + h12;
+  const c14: f64 = w14 - h14 * R32 + h13;
+  const c15: f64 = x30 + h14;
   solinasTo(out, c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15);
 }
 
@@ -132,28 +149,43 @@ export function fieldSqr(out: Limbs, a: Limbs): void {
   const x28: f64 = 2 * (a13 * a15) + a14 * a14;
   const x29: f64 = 2 * (a14 * a15);
   const x30: f64 = a15 * a15;
-  let acc: f64 = x0 + x1 * R16; let carry: f64 = Math.floor(acc * INV32); const c0: f64 = acc - carry * R32;
-  acc = x2 + x3 * R16 + carry; carry = Math.floor(acc * INV32); const c1: f64 = acc - carry * R32;
-  acc = x4 + x5 * R16 + carry; carry = Math.floor(acc * INV32); const c2: f64 = acc - carry * R32;
-  acc = x6 + x7 * R16 + carry; carry = Math.floor(acc * INV32); const c3: f64 = acc - carry * R32;
-  acc = x8 + x9 * R16 + carry; carry = Math.floor(acc * INV32); const c4: f64 = acc - carry * R32;
-  acc = x10 + x11 * R16 + carry; carry = Math.floor(acc * INV32); const c5: f64 = acc - carry * R32;
-  acc = x12 + x13 * R16 + carry; carry = Math.floor(acc * INV32); const c6: f64 = acc - carry * R32;
-  acc = x14 + x15 * R16 + carry; carry = Math.floor(acc * INV32); const c7: f64 = acc - carry * R32;
-  acc = x16 + x17 * R16 + carry; carry = Math.floor(acc * INV32); const c8: f64 = acc - carry * R32;
-  acc = x18 + x19 * R16 + carry; carry = Math.floor(acc * INV32); const c9: f64 = acc - carry * R32;
-  acc = x20 + x21 * R16 + carry; carry = Math.floor(acc * INV32); const c10: f64 = acc - carry * R32;
-  acc = x22 + x23 * R16 + carry; carry = Math.floor(acc * INV32); const c11: f64 = acc - carry * R32;
-  acc = x24 + x25 * R16 + carry; carry = Math.floor(acc * INV32); const c12: f64 = acc - carry * R32;
-  acc = x26 + x27 * R16 + carry; carry = Math.floor(acc * INV32); const c13: f64 = acc - carry * R32;
-  acc = x28 + x29 * R16 + carry; carry = Math.floor(acc * INV32); const c14: f64 = acc - carry * R32;
-  const c15: f64 = x30 + carry;
+  const w0: f64 = x0 + x1 * R16, h0: f64 = Math.floor(w0 * INV32);
+  const w1: f64 = x2 + x3 * R16, h1: f64 = Math.floor(w1 * INV32);
+  const w2: f64 = x4 + x5 * R16, h2: f64 = Math.floor(w2 * INV32);
+  const w3: f64 = x6 + x7 * R16, h3: f64 = Math.floor(w3 * INV32);
+  const w4: f64 = x8 + x9 * R16, h4: f64 = Math.floor(w4 * INV32);
+  const w5: f64 = x10 + x11 * R16, h5: f64 = Math.floor(w5 * INV32);
+  const w6: f64 = x12 + x13 * R16, h6: f64 = Math.floor(w6 * INV32);
+  const w7: f64 = x14 + x15 * R16, h7: f64 = Math.floor(w7 * INV32);
+  const w8: f64 = x16 + x17 * R16, h8: f64 = Math.floor(w8 * INV32);
+  const w9: f64 = x18 + x19 * R16, h9: f64 = Math.floor(w9 * INV32);
+  const w10: f64 = x20 + x21 * R16, h10: f64 = Math.floor(w10 * INV32);
+  const w11: f64 = x22 + x23 * R16, h11: f64 = Math.floor(w11 * INV32);
+  const w12: f64 = x24 + x25 * R16, h12: f64 = Math.floor(w12 * INV32);
+  const w13: f64 = x26 + x27 * R16, h13: f64 = Math.floor(w13 * INV32);
+  const w14: f64 = x28 + x29 * R16, h14: f64 = Math.floor(w14 * INV32);
+  const c0: f64 = w0 - h0 * R32;
+  const c1: f64 = w1 - h1 * R32 + h0;
+  const c2: f64 = w2 - h2 * R32 + h1;
+  const c3: f64 = w3 - h3 * R32 + h2;
+  const c4: f64 = w4 - h4 * R32 + h3;
+  const c5: f64 = w5 - h5 * R32 + h4;
+  const c6: f64 = w6 - h6 * R32 + h5;
+  const c7: f64 = w7 - h7 * R32 + h6;
+  const c8: f64 = w8 - h8 * R32 + h7;
+  const c9: f64 = w9 - h9 * R32 + h8;
+  const c10: f64 = w10 - h10 * R32 + h9;
+  const c11: f64 = w11 - h11 * R32 + h10;
+  const c12: f64 = w12 - h12 * R32 + h11;
+  const c13: f64 = w13 - h13 * R32 + h12;
+  const c14: f64 = w14 - h14 * R32 + h13;
+  const c15: f64 = x30 + h14;
   solinasTo(out, c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15);
 }
 
 /** out = the 512-bit value c15‖…‖c0 (32-bit words, as f64) mod p, by the P-256 Solinas reduction (FIPS 186-4
  *  D.2.3, or Hankerson–Menezes–Vanstone alg. 2.29): T + 2S1 + 2S2 + S3 + S4 − D1 − D2 − D3 − D4, each word a
- *  signed sum below 2^36 in magnitude. */
+ *  signed sum below 2^40 in magnitude. The identity holds for any word values, normalised or not. */
 function solinasTo(out: Limbs, c0: f64, c1: f64, c2: f64, c3: f64, c4: f64, c5: f64, c6: f64, c7: f64,
   c8: f64, c9: f64, c10: f64, c11: f64, c12: f64, c13: f64, c14: f64, c15: f64): void {
   const r0: f64 = c0 + c8 + c9 - c11 - c12 - c13 - c14;
@@ -167,26 +199,46 @@ function solinasTo(out: Limbs, c0: f64, c1: f64, c2: f64, c3: f64, c4: f64, c5: 
   normalizeTo(out, r0, r1, r2, r3, r4, r5, r6, r7);
 }
 
-/** out = r7‖…‖r0 mod p, for words of any sign below 2^40 or so in magnitude: carries in base 2^32, the top carry
- *  folded back in (2^256 ≡ 2^224 − 2^192 − 2^96 + 1 mod p) until none is left, then p subtracted once if it fits. */
+/** out = r7‖…‖r0 mod p, for words of any sign below 2^40 in magnitude. A carry chain through eight words is a
+ *  chain of dependent floors (the latency, not the arithmetic, was most of a field operation), so two rounds of
+ *  independent carries go first — each word keeps its low 32 bits and takes the carry of the word below, the top
+ *  carry folded back in (2^256 ≡ 2^224 − 2^192 − 2^96 + 1 mod p) — which leaves every word in [0, 2^32) for all
+ *  but rare inputs; those take the exact serial chain. */
 function normalizeTo(out: Limbs, r0: f64, r1: f64, r2: f64, r3: f64, r4: f64, r5: f64, r6: f64, r7: f64): void {
-  for (;;) {
-    let carry: f64 = Math.floor(r0 * INV32); r0 -= carry * R32;
-    r1 += carry; carry = Math.floor(r1 * INV32); r1 -= carry * R32;
-    r2 += carry; carry = Math.floor(r2 * INV32); r2 -= carry * R32;
-    r3 += carry; carry = Math.floor(r3 * INV32); r3 -= carry * R32;
-    r4 += carry; carry = Math.floor(r4 * INV32); r4 -= carry * R32;
-    r5 += carry; carry = Math.floor(r5 * INV32); r5 -= carry * R32;
-    r6 += carry; carry = Math.floor(r6 * INV32); r6 -= carry * R32;
-    r7 += carry; carry = Math.floor(r7 * INV32); r7 -= carry * R32;
-    if (carry == 0) break;
-    r0 += carry; r3 -= carry; r6 -= carry; r7 += carry;
+  for (let round = 0; round < 2; round++) {
+    const k0: f64 = Math.floor(r0 * INV32), k1: f64 = Math.floor(r1 * INV32), k2: f64 = Math.floor(r2 * INV32);
+    const k3: f64 = Math.floor(r3 * INV32), k4: f64 = Math.floor(r4 * INV32), k5: f64 = Math.floor(r5 * INV32);
+    const k6: f64 = Math.floor(r6 * INV32), k7: f64 = Math.floor(r7 * INV32);
+    r0 = r0 - k0 * R32 + k7;
+    r1 = r1 - k1 * R32 + k0;
+    r2 = r2 - k2 * R32 + k1;
+    r3 = r3 - k3 * R32 + k2 - k7;
+    r4 = r4 - k4 * R32 + k3;
+    r5 = r5 - k5 * R32 + k4;
+    r6 = r6 - k6 * R32 + k5 - k7;
+    r7 = r7 - k7 * R32 + k6 + k7;
+  }
+  if (!(isWord(r0) && isWord(r1) && isWord(r2) && isWord(r3) && isWord(r4) && isWord(r5) && isWord(r6) && isWord(r7))) {
+    for (;;) {
+      let carry: f64 = Math.floor(r0 * INV32); r0 -= carry * R32;
+      r1 += carry; carry = Math.floor(r1 * INV32); r1 -= carry * R32;
+      r2 += carry; carry = Math.floor(r2 * INV32); r2 -= carry * R32;
+      r3 += carry; carry = Math.floor(r3 * INV32); r3 -= carry * R32;
+      r4 += carry; carry = Math.floor(r4 * INV32); r4 -= carry * R32;
+      r5 += carry; carry = Math.floor(r5 * INV32); r5 -= carry * R32;
+      r6 += carry; carry = Math.floor(r6 * INV32); r6 -= carry * R32;
+      r7 += carry; carry = Math.floor(r7 * INV32); r7 -= carry * R32;
+      if (carry == 0) break;
+      r0 += carry; r3 -= carry; r6 -= carry; r7 += carry;
+    }
   }
   // Now 0 <= r < 2^256 < 2p: subtract p = (ffffffff, 1, 0, 0, 0, ffffffff, ffffffff, ffffffff) once if it fits,
   // which needs the top word all ones (rare).
   if (r7 == WORD_MAX) subtractPTo(out, r0, r1, r2, r3, r4, r5, r6, r7);
   else storeWords(out, r0, r1, r2, r3, r4, r5, r6, r7);
 }
+
+function isWord(x: f64): bool { return x >= 0 && x < R32; }
 
 /** out = r − p if r >= p, else r (0 <= r < 2^256). */
 function subtractPTo(out: Limbs, r0: f64, r1: f64, r2: f64, r3: f64, r4: f64, r5: f64, r6: f64, r7: f64): void {
@@ -205,29 +257,30 @@ function subtractPTo(out: Limbs, r0: f64, r1: f64, r2: f64, r3: f64, r4: f64, r5
 /** The eight words (each 0 <= w < 2^32) into out's 16 limbs. */
 function storeWords(out: Limbs, r0: f64, r1: f64, r2: f64, r3: f64, r4: f64, r5: f64, r6: f64, r7: f64): void {
   if (out.length < 16) return;
-  storeWord(out, 0, r0); storeWord(out, 1, r1); storeWord(out, 2, r2); storeWord(out, 3, r3);
-  storeWord(out, 4, r4); storeWord(out, 5, r5); storeWord(out, 6, r6); storeWord(out, 7, r7);
+  const w0: u32 = u32(r0); unchecked(out[0] = w0 & 0xffff); unchecked(out[1] = w0 >>> 16);
+  const w1: u32 = u32(r1); unchecked(out[2] = w1 & 0xffff); unchecked(out[3] = w1 >>> 16);
+  const w2: u32 = u32(r2); unchecked(out[4] = w2 & 0xffff); unchecked(out[5] = w2 >>> 16);
+  const w3: u32 = u32(r3); unchecked(out[6] = w3 & 0xffff); unchecked(out[7] = w3 >>> 16);
+  const w4: u32 = u32(r4); unchecked(out[8] = w4 & 0xffff); unchecked(out[9] = w4 >>> 16);
+  const w5: u32 = u32(r5); unchecked(out[10] = w5 & 0xffff); unchecked(out[11] = w5 >>> 16);
+  const w6: u32 = u32(r6); unchecked(out[12] = w6 & 0xffff); unchecked(out[13] = w6 >>> 16);
+  const w7: u32 = u32(r7); unchecked(out[14] = w7 & 0xffff); unchecked(out[15] = w7 >>> 16);
 }
-
-/** Word k (0 <= w < 2^32) into limbs 2k and 2k + 1. */
-function storeWord(out: Limbs, k: i32, w: f64): void {
-  const word: u32 = u32(w);
-  unchecked(out[2 * k] = word & 0xffff);
-  unchecked(out[2 * k + 1] = word >>> 16);
-}
-
-/** Word k of a field element (limbs 2k and 2k + 1) as an f64. */
-function word(a: Limbs, k: i32): f64 { return f64(unchecked(a[2 * k])) + f64(unchecked(a[2 * k + 1])) * R16; }
 
 /** out = ka·a + kb·b mod p for small integer coefficients (|k| <= 8), word by word and one normalisation: the
- *  additions, subtractions and small multiples of the point formulas cost one pass each, not one per term. */
+ *  additions, subtractions and small multiples of the point formulas cost one pass each, not one per term. (The
+ *  limb accesses are written out: asc does not inline a helper once the shadow stack has instrumented it.) */
 export function fieldCombine(out: Limbs, a: Limbs, ka: f64, b: Limbs, kb: f64): void {
   if (a.length < 16 || b.length < 16) return; // keeps the unchecked accesses in bounds
   normalizeTo(out,
-    ka * word(a, 0) + kb * word(b, 0), ka * word(a, 1) + kb * word(b, 1),
-    ka * word(a, 2) + kb * word(b, 2), ka * word(a, 3) + kb * word(b, 3),
-    ka * word(a, 4) + kb * word(b, 4), ka * word(a, 5) + kb * word(b, 5),
-    ka * word(a, 6) + kb * word(b, 6), ka * word(a, 7) + kb * word(b, 7));
+    ka * (f64(unchecked(a[0])) + f64(unchecked(a[1])) * R16) + kb * (f64(unchecked(b[0])) + f64(unchecked(b[1])) * R16),
+    ka * (f64(unchecked(a[2])) + f64(unchecked(a[3])) * R16) + kb * (f64(unchecked(b[2])) + f64(unchecked(b[3])) * R16),
+    ka * (f64(unchecked(a[4])) + f64(unchecked(a[5])) * R16) + kb * (f64(unchecked(b[4])) + f64(unchecked(b[5])) * R16),
+    ka * (f64(unchecked(a[6])) + f64(unchecked(a[7])) * R16) + kb * (f64(unchecked(b[6])) + f64(unchecked(b[7])) * R16),
+    ka * (f64(unchecked(a[8])) + f64(unchecked(a[9])) * R16) + kb * (f64(unchecked(b[8])) + f64(unchecked(b[9])) * R16),
+    ka * (f64(unchecked(a[10])) + f64(unchecked(a[11])) * R16) + kb * (f64(unchecked(b[10])) + f64(unchecked(b[11])) * R16),
+    ka * (f64(unchecked(a[12])) + f64(unchecked(a[13])) * R16) + kb * (f64(unchecked(b[12])) + f64(unchecked(b[13])) * R16),
+    ka * (f64(unchecked(a[14])) + f64(unchecked(a[15])) * R16) + kb * (f64(unchecked(b[14])) + f64(unchecked(b[15])) * R16));
 }
 
 function fieldAdd(out: Limbs, a: Limbs, b: Limbs): void { fieldCombine(out, a, 1, b, 1); }
