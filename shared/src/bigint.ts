@@ -33,7 +33,8 @@ export function lowLimbs(a: Limbs, count: i32): Limbs {
 
 /** dst = src (same length). */
 export function copyLimbs(dst: Limbs, src: Limbs): void {
-  for (let i = 0; i < dst.length; i++) dst[i] = src[i];
+  const count = min(dst.length, src.length);
+  for (let i = 0; i < count; i++) unchecked(dst[i] = unchecked(src[i]));
 }
 
 export function zeroLimbs(a: Limbs): void {
@@ -77,7 +78,7 @@ export function compareLimbs(a: Limbs, b: Limbs): i32 {
 }
 
 export function isZeroLimbs(a: Limbs): bool {
-  for (let i = 0; i < a.length; i++) if (a[i] != 0) return false;
+  for (let i = 0; i < a.length; i++) if (unchecked(a[i]) != 0) return false;
   return true;
 }
 
