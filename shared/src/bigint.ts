@@ -240,37 +240,23 @@ export class Montgomery {
     const k = this.limbs;
     const m = this.modulus;
     const q = this.quotients;
-    const t = this.scratch;
-    const m0inv = this.m0inv;
-    // Every array here has at least k limbs (t has k + 1): the accesses are in bounds by construction, so the
-    // wasm build skips its bounds checks (`unchecked`), which otherwise cost more than the multiply-adds.
+    // Every array here has at least k limbs (the scratch has k + 1): the accesses are in bounds by construction,
+    // so the wasm build skips its bounds checks (`unchecked`), which otherwise cost more than the multiply-adds.
     if (a.length < k || b.length < k || out.length < k) return;
     let acc: f64 = 0;
     for (let i = 0; i < k; i++) {
       for (let j = 0; j < i; j++) {
         acc += f64(unchecked(a[j])) * f64(unchecked(b[i - j])) + f64(unchecked(q[j])) * f64(unchecked(m[i - j]));
       }
-      acc += f64(unchecked(a[i])) * f64(unchecked(b[0]));
-      // The quotient digit that clears this column's low 16 bits: the column then divides exactly by 2^16.
-      const low: u32 = u32(acc - Math.floor(acc * INV_RADIX) * RADIX);
-      const qi: u32 = u32(low * m0inv) & LIMB_MASK;
-      unchecked(q[i] = qi);
-      acc = (acc + f64(qi) * f64(unchecked(m[0]))) * INV_RADIX;
+      acc = this.clearColumn(i, acc + f64(unchecked(a[i])) * f64(unchecked(b[0])));
     }
     for (let i = k; i < 2 * k - 1; i++) {
       for (let j = i - k + 1; j < k; j++) {
         acc += f64(unchecked(a[j])) * f64(unchecked(b[i - j])) + f64(unchecked(q[j])) * f64(unchecked(m[i - j]));
       }
-      const carry = Math.floor(acc * INV_RADIX);
-      unchecked(t[i - k] = u32(acc - carry * RADIX));
-      acc = carry;
+      acc = this.settleColumn(i, acc);
     }
-    // The last column is the carry: the result is below 2m, so t[k - 1] and t[k] take what is left.
-    const top = Math.floor(acc * INV_RADIX);
-    unchecked(t[k - 1] = u32(acc - top * RADIX));
-    unchecked(t[k] = u32(top));
-    for (let i = 0; i < k; i++) unchecked(out[i] = unchecked(t[i]));
-    if (unchecked(t[k]) != 0 || compareLimbs(out, m) >= 0) subInPlace(out, m);
+    this.finishTo(out, acc);
   }
 
   /** out = a²·R⁻¹ mod m (out may be a): mulTo's product scanning with each cross product once, doubled — about
@@ -279,8 +265,6 @@ export class Montgomery {
     const k = this.limbs;
     const m = this.modulus;
     const q = this.quotients;
-    const t = this.scratch;
-    const m0inv = this.m0inv;
     if (a.length < k || out.length < k) return; // keeps the unchecked accesses in bounds, as in mulTo
     let acc: f64 = 0;
     for (let i = 0; i < 2 * k - 1; i++) {
@@ -291,17 +275,33 @@ export class Montgomery {
       if ((i & 1) == 0) { const middle = f64(unchecked(a[i >> 1])); acc += middle * middle; }
       const qEnd = i < k ? i : k;
       for (let j = low; j < qEnd; j++) acc += f64(unchecked(q[j])) * f64(unchecked(m[i - j]));
-      if (i < k) {
-        const lowBits: u32 = u32(acc - Math.floor(acc * INV_RADIX) * RADIX);
-        const qi: u32 = u32(lowBits * m0inv) & LIMB_MASK;
-        unchecked(q[i] = qi);
-        acc = (acc + f64(qi) * f64(unchecked(m[0]))) * INV_RADIX;
-      } else {
-        const carry = Math.floor(acc * INV_RADIX);
-        unchecked(t[i - k] = u32(acc - carry * RADIX));
-        acc = carry;
-      }
+      acc = i < k ? this.clearColumn(i, acc) : this.settleColumn(i, acc);
     }
+    this.finishTo(out, acc);
+  }
+
+  /** Column i < k of a product: the quotient digit q_i that clears its low 16 bits (stored for the columns
+   *  after), then the column with q_i·m0 added, divided exactly by 2^16 — the carry into column i + 1. */
+  private clearColumn(i: i32, acc: f64): f64 {
+    const low: u32 = u32(acc - Math.floor(acc * INV_RADIX) * RADIX);
+    const qi: u32 = u32(low * this.m0inv) & LIMB_MASK;
+    unchecked(this.quotients[i] = qi);
+    return (acc + f64(qi) * f64(unchecked(this.modulus[0]))) * INV_RADIX;
+  }
+
+  /** Column i >= k of a product: its low 16 bits are result limb i - k; returns the carry into column i + 1. */
+  private settleColumn(i: i32, acc: f64): f64 {
+    const carry = Math.floor(acc * INV_RADIX);
+    unchecked(this.scratch[i - this.limbs] = u32(acc - carry * RADIX));
+    return carry;
+  }
+
+  /** The last column is the carry: the result is below 2m, so t[k - 1] and t[k] take what is left; then out = t,
+   *  less m when t >= m. */
+  private finishTo(out: Limbs, acc: f64): void {
+    const k = this.limbs;
+    const t = this.scratch;
+    const m = this.modulus;
     const top = Math.floor(acc * INV_RADIX);
     unchecked(t[k - 1] = u32(acc - top * RADIX));
     unchecked(t[k] = u32(top));

@@ -2,8 +2,8 @@
 // 16-bit limbs reduced by the prime's Solinas form (p = 2^256 − 2^224 + 2^192 + 2^96 − 1), points in Jacobian
 // coordinates (X/Z², Y/Z³; Z = 0 is the point at infinity), public-key validation, and u1·G + u2·Q by
 // interleaved fixed windows: 4-bit windows of u2 over a per-call table of Q, 8-bit windows of u1 over a table of
-// G built once per instance, sharing the 252 doublings. Formulas: "dbl-2001-b" (a = -3) and "add-2007-bl" from
-// the Explicit-Formulas Database. Point operations write into preallocated registers, so a verification
+// G built once per instance, sharing the 252 doublings. Formulas: "dbl-2001-b" (a = -3; Z3 as 2·Y·Z) and
+// "add-2007-bl" from the Explicit-Formulas Database. Point operations write into preallocated registers, so a verification
 // allocates a handful of arrays, not thousands (the wasm plane's allocator would dominate otherwise).
 // Verification handles public data only: nothing here is constant time.
 import { fromHex } from "./bytes";
@@ -200,8 +200,7 @@ function solinasTo(out: Limbs, c0: f64, c1: f64, c2: f64, c3: f64, c4: f64, c5: 
 }
 
 /** out = r7‖…‖r0 mod p, for words of any sign below 2^40 in magnitude. A carry chain through eight words is a
- *  chain of dependent floors (the latency, not the arithmetic, was most of a field operation), so two rounds of
- *  independent carries go first — each word keeps its low 32 bits and takes the carry of the word below, the top
+ *  chain of dependent floors, so two rounds of independent carries go first — each word keeps its low 32 bits and takes the carry of the word below, the top
  *  carry folded back in (2^256 ≡ 2^224 − 2^192 − 2^96 + 1 mod p) — which leaves every word in [0, 2^32) for all
  *  but rare inputs; those take the exact serial chain. */
 function normalizeTo(out: Limbs, r0: f64, r1: f64, r2: f64, r3: f64, r4: f64, r5: f64, r6: f64, r7: f64): void {
