@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // `npm run bench:jwt`: µs per signature verification (a decision-cache miss) for each algorithm the core offers,
 // on the core's Node build (tsc), its wasm build (asc; what the Envoy plane runs) and node:crypto (what the Kong
-// plane runs), in one run on this machine, with each build's ratio to node:crypto. Also the cost of parsing a
-// key (paid once per key-set refresh). A figure, not a test: nothing here asserts time.
+// plane runs), in one run on this machine, with each build's ratio to node:crypto — the figure to compare across
+// runs and machines, since a busy machine slows all three about alike. Also the cost of parsing a key (paid once
+// per key-set refresh). The first, untimed call builds what an instance builds once (the P-256 generator table).
+// See shared/DECISIONS.md §11.7 for the algorithms. A figure, not a test: nothing here asserts time.
 import { constants, generateKeyPairSync, sign, verify } from "node:crypto";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,11 +34,12 @@ for (const bits of [2048, 3072, 4096]) {
   }
 }
 
-/** Best of 3 rounds, µs per call; `run(n)` does n calls and returns how many verified (all must). */
+/** Best of 5 rounds, µs of wall time per call (the process's CPU-time counters are too coarse here to time a
+ *  round of milliseconds); `run(n)` does n calls and returns how many verified (all must). */
 function usPer(run, n) {
   if (run(1) !== 1) throw new Error("the benchmark signature does not verify");
   let best = Infinity;
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < 5; round++) {
     const started = process.hrtime.bigint();
     const ok = run(n);
     const us = Number(process.hrtime.bigint() - started) / 1000 / n;
@@ -46,8 +49,9 @@ function usPer(run, n) {
   return best;
 }
 
+const ratio = (r) => `${r >= 20 ? r.toFixed(0) : r.toFixed(1)}×`.padStart(9);
 const fmt = (us) => (us >= 100 ? us.toFixed(0) : us.toFixed(1)).padStart(10);
-console.log(`signature verification benchmark (Node ${process.version}; best of 3 rounds; µs per verify)`);
+console.log(`signature verification benchmark (Node ${process.version}; best of 5 rounds; µs per verify)`);
 console.log(`${"algorithm".padEnd(20)} ${"node:crypto".padStart(11)} ${"tsc".padStart(10)} ${"wasm".padStart(10)} ${"tsc/node".padStart(9)} ${"wasm/node".padStart(9)} ${"key parse tsc".padStart(14)} ${"key parse wasm".padStart(15)}`);
 for (const c of cases) {
   const jwk = JSON.stringify(publicJwk(c.publicKey));
@@ -59,5 +63,5 @@ for (const c of cases) {
   const wasm = usPer((k) => builds.wasm.benchVerify(c.alg, jwk, msgHex, sigHex, k), n);
   const parseTsc = usPer((k) => builds.tsc.benchParseJwk(jwk, k), 5);
   const parseWasm = usPer((k) => builds.wasm.benchParseJwk(jwk, k), 5);
-  console.log(`${c.name.padEnd(20)} ${fmt(native).padStart(11)} ${fmt(tsc)} ${fmt(wasm)} ${(tsc / native).toFixed(0).padStart(9)} ${(wasm / native).toFixed(0).padStart(9)} ${fmt(parseTsc).padStart(14)} ${fmt(parseWasm).padStart(15)}`);
+  console.log(`${c.name.padEnd(20)} ${fmt(native).padStart(11)} ${fmt(tsc)} ${fmt(wasm)} ${ratio(tsc / native)} ${ratio(wasm / native)} ${fmt(parseTsc).padStart(14)} ${fmt(parseWasm).padStart(15)}`);
 }

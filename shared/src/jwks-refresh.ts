@@ -1,5 +1,5 @@
 // When to fetch a JWKS and which key set requests may verify with: one portable state machine both planes drive
-// (DECISIONS.md §11.5). It never does I/O and never reads a clock: the host passes `nowMs` to every call, starts
+// (DECISIONS.md §11.6). It never does I/O and never reads a clock: the host passes `nowMs` to every call, starts
 // the fetches it is told to, and reports how each ended. Rules:
 //   - a good set is used for `refreshSeconds` after its fetch, then fetched again (periodic refresh);
 //   - at most one fetch in flight (single flight), and at most one fetch started per `minRefetchSeconds`
