@@ -5,6 +5,7 @@
 // Works on the ABI 0.2.1 pair encoding (abi/pairs.ts): u32 count, count × (u32 key size, u32 value size),
 // then each key and value followed by a NUL byte. Uses the bindings' raw imports and staging area because
 // the public wrappers decode into Pair objects and re-encode every value.
+import { RequestView } from "../../../shared/src/engine";
 import { Header } from "../../../shared/src/headers";
 import { MapType, removeHeader, replaceHeader, addHeader, WasmResult } from "../abi";
 import { proxy_get_header_map_pairs, proxy_set_header_map_pairs } from "../abi/imports";
@@ -13,20 +14,17 @@ import { beginStaging, clearResultSlots, commitStage, discardResult, lastStagedS
 
 const COLON: u8 = 0x3a;
 
-export class ReceivedHeaders {
+/** The request as the core reads it (method, path and regular headers decoded from the map), with the map itself. */
+export class ReceivedHeaders extends RequestView {
   /** The map as the host serialized it, in the block the host allocated (0 when unreadable or malformed,
    *  and after release). Owned by this object: freed by release(). */
   raw: usize = 0;
-  /** The regular headers in arrival order (pseudo-headers stay in `raw` only); the core reads them. */
-  headers: Array<Header>;
-  method: string = "GET";
-  /** `:path`, with its query string. */
-  path: string = "/";
-
   /** Size of the serialized map as the host handed it over (pairs encoding). */
   byteSize: usize = 0;
 
+  /** `headers`: the regular headers in arrival order (pseudo-headers stay in `raw` only). */
   constructor(headers: Array<Header>) {
+    super();
     this.headers = headers;
   }
 
