@@ -34,8 +34,8 @@ export class MemoKeyDigest extends KeyDigest {
   }
 
   hexOfRange(fingerprint: string, text: string, start: i32, end: i32, tail: string): string {
-    if (changetype<usize>(text) == changetype<usize>(this.lastText) && start == this.lastStart && end == this.lastEnd && fingerprint == this.lastFingerprint
-      && tail == this.lastTail) return this.lastKey;
+    if (changetype<usize>(text) == changetype<usize>(this.lastText) && start == this.lastStart && end == this.lastEnd
+      && fingerprint == this.lastFingerprint && tail == this.lastTail) return this.lastKey;
     // A hit reads the token where it lies (in the request's header value): no copy of it is made.
     const known = this.memo.getRange(text, start, end);
     let key: string;

@@ -88,7 +88,8 @@ function isName(ptr: usize, size: usize, name: string): bool {
 // name is kept with its bytes, and a request that sends the same bytes gets the same string and Header (the core
 // never writes to a request Header) without allocating them (a 1 KB token is 2 KB of string, most of what a
 // request would allocate) or widening the bytes again. Values above MAX_REUSED_VALUE_BYTES are decoded every time,
-// so the bytes kept stay bounded (NAME_CACHE_SIZE × that).
+// so the bytes kept stay bounded (NAME_CACHE_SIZE × that). The last token a VM saw stays in its memory until the
+// next one replaces it (as in key-digest.ts's memo); it never goes to shared data or to a log.
 const NAME_CACHE_SIZE = 64;
 const MAX_REUSED_VALUE_BYTES: usize = 8192;
 const cachedNameBytes = new Array<ArrayBuffer>();
