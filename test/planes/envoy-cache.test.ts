@@ -162,7 +162,7 @@ describe("a worker VM that reuses what a repeated request sent (request-headers.
     const unknown = token.slice(0, -2) + flipped + token.slice(-1); // same length, valid characters, not issued
     const malformed = token.slice(0, -1) + "!"; // same length, not a b64token
     const sequence = [token, unknown, token, malformed, token, token];
-    const results = [];
+    const results: Array<Awaited<ReturnType<Plane["request"]>>> = [];
     for (const t of sequence) results.push(await p.request({ path: "/", headers: bearer(t), worker: 0 }));
     expect(results.map((r) => r.status)).toEqual([200, 401, 200, 401, 200, 200]);
     expect([0, 2, 4, 5].map((i) => results[i]?.upstreamHeaders?.["x-auth-subject"])).toEqual(["yara", "yara", "yara", "yara"]);
