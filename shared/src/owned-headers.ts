@@ -53,9 +53,20 @@ export function foldHeaderName(name: string): string {
 
 /** The names, exactly as the client sent them, of every request header that folds to an owned name. */
 export function ownedHeadersSent(owned: Array<string>, headers: Array<Header>, none: Array<string>): Array<string> {
+  // Folding keeps a name's length: a header no owned name is as long as (most of them) is neither folded nor
+  // compared with the list. Bit n of `lengths`: some owned name has n < 31 characters.
+  let lengths: i32 = 0;
+  let longNames = false;
+  for (let i = 0; i < owned.length; i++) {
+    const n = owned[i].length;
+    if (n < 31) lengths |= 1 << n;
+    else longNames = true;
+  }
   let out = none;
   for (let i = 0; i < headers.length; i++) {
     const name = headers[i].name;
+    const n = name.length;
+    if (n < 31 ? (lengths & (1 << n)) == 0 : !longNames) continue;
     if (!owned.includes(foldHeaderName(name)) || out.includes(name)) continue;
     if (out == none) out = new Array<string>();
     out.push(name);

@@ -6,7 +6,7 @@ import { globalSharedData } from "../../dev/hosts/envoy/shared-data.js";
 import { authFingerprint, decisionCacheKey } from "../../shared/src/cache-key";
 import { Header } from "../../shared/src/headers";
 import { parsePolicy } from "../../shared/src/policy-parse";
-import { bearer, policyFor, startBackends, startPlane, type Backends, type Plane } from "./support.js";
+import { bearer, header, policyFor, startBackends, startPlane, type Backends, type Plane } from "./support.js";
 
 let backends: Backends;
 const planes: Plane[] = [];
@@ -149,5 +149,26 @@ describe("cache keys", () => {
     expect(r.status).toBe(401);
     const key = coreKey(policyText, "tenant-token", [["x-tenant", onTheWire]]);
     expect(sharedRecord(policyText, key, 10000)?.startsWith(`${key}\n`)).toBe(true);
+  });
+});
+
+describe("a worker VM that reuses what a repeated request sent (request-headers.ts, key-digest.ts, char-scan.ts)", () => {
+  it("a token that differs from the previous one at its end only is judged on its own bytes", async () => {
+    const p = await plane(policyFor(backends));
+    const token = await backends.token("yara", ["staff"]);
+    // The next-to-last character: the last one of a base64url signature may carry only padding bits, which a
+    // decoder ignores (the token would still verify).
+    const flipped = token.at(-2) === "A" ? "B" : "A";
+    const unknown = token.slice(0, -2) + flipped + token.slice(-1); // same length, valid characters, not issued
+    const malformed = token.slice(0, -1) + "!"; // same length, not a b64token
+    const sequence = [token, unknown, token, malformed, token, token];
+    const results: Array<Awaited<ReturnType<Plane["request"]>>> = [];
+    for (const t of sequence) results.push(await p.request({ path: "/", headers: bearer(t), worker: 0 }));
+    expect(results.map((r) => r.status)).toEqual([200, 401, 200, 401, 200, 200]);
+    expect([0, 2, 4, 5].map((i) => results[i]?.upstreamHeaders?.["x-auth-subject"])).toEqual(["yara", "yara", "yara", "yara"]);
+    expect(header(results[1]!, "www-authenticate")).toContain('error="invalid_token"');
+    expect(header(results[3]!, "www-authenticate")).toContain('error="invalid_token"');
+    // The unknown token was asked about (a denial); the malformed one never left the proxy; the repeats were cache hits.
+    expect(backends.auth.stats().introspect).toBe(2);
   });
 });

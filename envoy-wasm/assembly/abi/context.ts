@@ -120,9 +120,19 @@ export function getRootContext(id: u32): RootContext | null {
   return roots.has(id) ? roots.get(id) : null;
 }
 
+// A stream's callbacks arrive one after another (create, headers, log, done, delete): the last stream looked up
+// answers them without hashing its id twice (Map has no lookup that answers "absent" without a second probe).
+let lastStreamId: u32 = 0;
+let lastStream: HttpContext | null = null;
+
 /** The live HTTP context with this id, or null once it was deleted. */
 export function getHttpContext(id: u32): HttpContext | null {
-  return streams.has(id) ? streams.get(id) : null;
+  if (id == lastStreamId && lastStream != null) return lastStream;
+  if (!streams.has(id)) return null;
+  const stream = streams.get(id);
+  lastStreamId = id;
+  lastStream = stream;
+  return stream;
 }
 
 export function createRootContext(id: u32, rootId: string): RootContext | null {
@@ -146,11 +156,15 @@ export function createHttpContextUnder(id: u32, parentId: u32): HttpContext | nu
   if (!roots.has(parentId)) return null;
   const stream = roots.get(parentId).createHttpContext(id);
   streams.set(id, stream);
+  lastStreamId = id;
+  lastStream = stream;
   return stream;
 }
 
 export function forgetContext(id: u32): void {
-  streams.delete(id);
+  if (id == lastStreamId) lastStream = null;
+  // Ids are never shared between a stream and a root: a stream (every request) costs one lookup, not three.
+  if (streams.delete(id)) return;
   roots.delete(id);
   unboundRoots.delete(id);
 }

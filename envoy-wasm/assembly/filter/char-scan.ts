@@ -9,8 +9,28 @@ const MAX_TABLES = 8;
 export class WasmCharScan extends CharScan {
   private readonly sets: Array<AsciiSet> = new Array<AsciiSet>();
   private readonly tables: Array<StaticArray<u8>> = new Array<StaticArray<u8>>();
+  // The last scan's arguments and answer: a repeated bearer token arrives as the very same string (request-headers.ts
+  // reuses the string of a repeated header value), and strings are immutable. Holding `lastText` keeps its memory
+  // from being reused by another string while the answer is remembered.
+  private lastText: string = "";
+  private lastFrom: i32 = 0;
+  private lastTo: i32 = 0;
+  private lastSet: AsciiSet | null = null;
+  private lastSpan: i32 = 0;
 
   span(s: string, from: i32, to: i32, set: AsciiSet): i32 {
+    if (changetype<usize>(s) == changetype<usize>(this.lastText) && from == this.lastFrom && to == this.lastTo
+      && this.lastSet === set) return this.lastSpan;
+    const end = this.scan(s, from, to, set);
+    this.lastText = s;
+    this.lastFrom = from;
+    this.lastTo = to;
+    this.lastSet = set;
+    this.lastSpan = end;
+    return end;
+  }
+
+  private scan(s: string, from: i32, to: i32, set: AsciiSet): i32 {
     const table = this.tableOf(set);
     if (table == 0) return super.span(s, from, to, set);
     const length = s.length;

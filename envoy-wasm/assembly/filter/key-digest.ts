@@ -19,19 +19,40 @@ class MemoEntry {
 export class MemoKeyDigest extends KeyDigest {
   private readonly memo: Lru<MemoEntry> = new Lru<MemoEntry>(MEMO_ENTRIES);
   private chars: i32 = 0;
+  // The last answer, for a request that hands over the very same string (request-headers.ts reuses the string of
+  // a repeated header value): no hash of the token, no LRU walk. Strings are immutable, so the same object at the
+  // same range is the same token.
+  private lastText: string = "";
+  private lastStart: i32 = -1;
+  private lastEnd: i32 = -1;
+  private lastFingerprint: string = "";
+  private lastTail: string = "";
+  private lastKey: string = "";
 
   hexOfParts(fingerprint: string, token: string, tail: string): string {
     return this.hexOfRange(fingerprint, token, 0, token.length, tail);
   }
 
   hexOfRange(fingerprint: string, text: string, start: i32, end: i32, tail: string): string {
+    if (changetype<usize>(text) == changetype<usize>(this.lastText) && start == this.lastStart && end == this.lastEnd
+      && fingerprint == this.lastFingerprint && tail == this.lastTail) return this.lastKey;
     // A hit reads the token where it lies (in the request's header value): no copy of it is made.
     const known = this.memo.getRange(text, start, end);
-    if (known != null && known.fingerprint == fingerprint && known.tail == tail) return known.key;
-    const token = text.substring(start, end);
-    const key = sha256HexOfText(fingerprint + "\n" + token + tail);
-    const size = token.length + tail.length;
-    if (size <= MEMO_CHARS / 16) this.remember(token, new MemoEntry(fingerprint, tail, key, size), known);
+    let key: string;
+    if (known != null && known.fingerprint == fingerprint && known.tail == tail) {
+      key = known.key;
+    } else {
+      const token = text.substring(start, end);
+      key = sha256HexOfText(fingerprint + "\n" + token + tail);
+      const size = token.length + tail.length;
+      if (size <= MEMO_CHARS / 16) this.remember(token, new MemoEntry(fingerprint, tail, key, size), known);
+    }
+    this.lastText = text;
+    this.lastStart = start;
+    this.lastEnd = end;
+    this.lastFingerprint = fingerprint;
+    this.lastTail = tail;
+    this.lastKey = key;
     return key;
   }
 

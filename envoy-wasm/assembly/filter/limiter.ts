@@ -55,7 +55,7 @@ export class SharedLimiter {
     const recordHead = String.UTF8.encodeUnsafe(changetype<usize>(key), key.length, record, false) + 1;
     store<u8>(record + recordHead - 1, 0x0a);
     commitStage(recordHead + tatRoom);
-    const tats = new Array<f64>();
+    const tats = storedScratch;
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       clearResultSlots();
       const status = proxy_get_shared_data(slotKey, slotKeySize, RESULT_PTR, RESULT_SIZE, RESULT_EXTRA);
@@ -89,6 +89,9 @@ export class SharedLimiter {
     return at;
   }
 }
+
+/** The TATs read from a slot, for one check at a time (a VM runs one callback at a time; evaluateLimit keeps none). */
+const storedScratch = new Array<f64>();
 
 /** FNV-1a over the key's UTF-16 units: spreads keys over the slots (not a cross-plane value). */
 function slotOf(key: string, slots: i32): i32 {

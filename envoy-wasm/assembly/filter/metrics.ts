@@ -3,9 +3,10 @@
 // stat each and exports it to Prometheus under its own name (the wasmcustom namespace is stripped).
 //
 // Counts are added up in the VM and written to the host in one batch: at the end of any request that
-// called the auth service (it already paid a network round trip), when PENDING_FLUSH counts are waiting,
-// and on every tick (FLUSH_PERIOD_MS). A cache hit therefore costs no metric host call, and a count is
-// at most one tick late.
+// called the auth service (it already paid a network round trip), after FLUSH_EVERY_REQUESTS requests,
+// and on every tick (FLUSH_PERIOD_MS). A cache hit therefore costs no metric host call (a flush writes one
+// increment per counter that changed, so flushing every few hundred requests would add host calls per
+// request), and a count is at most one tick late.
 //
 // The labeled counters (meshgate_decisions_total, meshgate_shadow_decisions_total) are defined on first use, one
 // stat per label combination, named in Istio's tag encoding (shared/src/metrics.ts envoyStatName); Envoy's
@@ -17,14 +18,15 @@ import {
 import { defineMetric, incrementMetric, MetricType, recordMetric } from "../abi";
 
 export const FLUSH_PERIOD_MS: u32 = 1000;
-const PENDING_FLUSH: i32 = 256;
+/** Requests counted since the last flush before one is due without a tick (counts are i64: no overflow). */
+const FLUSH_EVERY_REQUESTS: i32 = 4096;
 
 export class FilterMetrics {
   private readonly index: Map<string, i32> = new Map<string, i32>();
   private readonly counterIds: Array<u32> = new Array<u32>();
   private readonly pending: Array<i64> = new Array<i64>();
   private readonly countersByShape: Map<i32, Array<i32>> = new Map<i32, Array<i32>>();
-  private pendingTotal: i32 = 0;
+  private requestsSinceFlush: i32 = 0;
   private durationId: u32 = 0;
   private entriesId: u32 = 0;
   private entriesDelta: i64 = 0;
@@ -51,6 +53,7 @@ export class FilterMetrics {
 
   /** One count per applicable counter of a finished decision (the core's decisionCounters, memoized). */
   record(flow: Flow): void {
+    this.requestsSinceFlush++;
     const shape = flowShape(flow);
     if (shape < 0) {
       const names = decisionCounters(flow);
@@ -112,7 +115,7 @@ export class FilterMetrics {
   }
 
   flushIfDue(): void {
-    if (this.pendingTotal >= PENDING_FLUSH) this.flush();
+    if (this.requestsSinceFlush >= FLUSH_EVERY_REQUESTS) this.flush();
   }
 
   flush(): void {
@@ -122,7 +125,7 @@ export class FilterMetrics {
       unchecked(this.pending[i] = 0);
       incrementMetric(unchecked(this.counterIds[i]), delta);
     }
-    this.pendingTotal = 0;
+    this.requestsSinceFlush = 0;
     if (this.entriesDelta != 0 && this.entriesId != 0) {
       incrementMetric(this.entriesId, this.entriesDelta);
       this.entriesDelta = 0;
@@ -135,7 +138,6 @@ export class FilterMetrics {
 
   private countIndex(i: i32): void {
     unchecked(this.pending[i] = unchecked(this.pending[i]) + 1);
-    this.pendingTotal++;
   }
 
   private indicesOf(names: Array<string>): Array<i32> {

@@ -5,6 +5,7 @@
 // Works on the ABI 0.2.1 pair encoding (abi/pairs.ts): u32 count, count × (u32 key size, u32 value size),
 // then each key and value followed by a NUL byte. Uses the bindings' raw imports and staging area because
 // the public wrappers decode into Pair objects and re-encode every value.
+import { RequestView } from "../../../shared/src/engine";
 import { Header } from "../../../shared/src/headers";
 import { MapType, removeHeader, replaceHeader, addHeader, WasmResult } from "../abi";
 import { proxy_get_header_map_pairs, proxy_set_header_map_pairs } from "../abi/imports";
@@ -13,20 +14,17 @@ import { beginStaging, clearResultSlots, commitStage, discardResult, lastStagedS
 
 const COLON: u8 = 0x3a;
 
-export class ReceivedHeaders {
+/** The request as the core reads it (method, path and regular headers decoded from the map), with the map itself. */
+export class ReceivedHeaders extends RequestView {
   /** The map as the host serialized it, in the block the host allocated (0 when unreadable or malformed,
    *  and after release). Owned by this object: freed by release(). */
   raw: usize = 0;
-  /** The regular headers in arrival order (pseudo-headers stay in `raw` only); the core reads them. */
-  headers: Array<Header>;
-  method: string = "GET";
-  /** `:path`, with its query string. */
-  path: string = "/";
-
   /** Size of the serialized map as the host handed it over (pairs encoding). */
   byteSize: usize = 0;
 
+  /** `headers`: the regular headers in arrival order (pseudo-headers stay in `raw` only). */
   constructor(headers: Array<Header>) {
+    super();
     this.headers = headers;
   }
 
@@ -67,10 +65,10 @@ export function readRequestHeaders(): ReceivedHeaders {
     const valueSize = <usize>load<u32>(base + 8 + 8 * i);
     const valueAt = data + keySize + 1;
     if (keySize != 0 && load<u8>(data) == COLON) {
-      if (isName(data, keySize, ":method")) received.method = byteStringAt(valueAt, valueSize);
-      else if (isName(data, keySize, ":path")) received.path = byteStringAt(valueAt, valueSize);
+      if (isName(data, keySize, ":method")) received.method = headerAt(data, keySize, valueAt, valueSize).value;
+      else if (isName(data, keySize, ":path")) received.path = headerAt(data, keySize, valueAt, valueSize).value;
     } else {
-      unchecked(headers[n++] = new Header(headerName(data, keySize), byteStringAt(valueAt, valueSize)));
+      unchecked(headers[n++] = headerAt(data, keySize, valueAt, valueSize));
     }
     data = valueAt + valueSize + 1;
   }
@@ -86,24 +84,66 @@ function isName(ptr: usize, size: usize, name: string): bool {
 }
 
 // Header names repeat on every request: the first NAME_CACHE_SIZE distinct names a VM sees are decoded once.
+// Values often repeat too (a client's bearer token, user agent, accept, the method): the last value of each cached
+// name is kept with its bytes, and a request that sends the same bytes gets the same string and Header (the core
+// never writes to a request Header) without allocating them (a 1 KB token is 2 KB of string, most of what a
+// request would allocate) or widening the bytes again. Values above MAX_REUSED_VALUE_BYTES are decoded every time,
+// so the bytes kept stay bounded (NAME_CACHE_SIZE × that). The last token a VM saw stays in its memory until the
+// next one replaces it (as in key-digest.ts's memo); it never goes to shared data or to a log.
 const NAME_CACHE_SIZE = 64;
+const MAX_REUSED_VALUE_BYTES: usize = 8192;
 const cachedNameBytes = new Array<ArrayBuffer>();
 const cachedNames = new Array<string>();
+/** Per cached name: the bytes of its last value (grown, never shrunk) and that value as a Header. */
+const lastValueBytes = new Array<ArrayBuffer>();
+const lastHeaders = new Array<Header>();
 
-function headerName(ptr: usize, size: usize): string {
-  if (size == 0) return "";
+/** The index of the name in the name cache (added when there is room), or -1. */
+function nameSlot(ptr: usize, size: usize): i32 {
   for (let i = 0, n = cachedNames.length; i < n; i++) {
     const bytes = unchecked(cachedNameBytes[i]);
-    if (<usize>bytes.byteLength == size && memory.compare(changetype<usize>(bytes), ptr, size) == 0) return unchecked(cachedNames[i]);
+    if (<usize>bytes.byteLength == size && memory.compare(changetype<usize>(bytes), ptr, size) == 0) return i;
   }
+  if (size == 0 || cachedNames.length >= NAME_CACHE_SIZE) return -1;
+  const bytes = new ArrayBuffer(<i32>size);
+  memory.copy(changetype<usize>(bytes), ptr, size);
   const name = byteStringAt(ptr, size);
-  if (cachedNames.length < NAME_CACHE_SIZE) {
-    const bytes = new ArrayBuffer(<i32>size);
-    memory.copy(changetype<usize>(bytes), ptr, size);
-    cachedNameBytes.push(bytes);
-    cachedNames.push(name);
+  cachedNameBytes.push(bytes);
+  cachedNames.push(name);
+  lastValueBytes.push(new ArrayBuffer(0));
+  lastHeaders.push(new Header(name, ""));
+  return cachedNames.length - 1;
+}
+
+/** The header with the slot's name and these value bytes: the slot's last one when the bytes are the same. */
+function headerOfSlot(slot: i32, ptr: usize, size: usize): Header {
+  const last = unchecked(lastHeaders[slot]);
+  if (<usize>last.value.length == size && sameBytes(changetype<usize>(unchecked(lastValueBytes[slot])), ptr, size)) return last;
+  const header = new Header(last.name, byteStringAt(ptr, size));
+  if (size > MAX_REUSED_VALUE_BYTES) return header;
+  let bytes = unchecked(lastValueBytes[slot]);
+  if (<usize>bytes.byteLength < size) {
+    bytes = new ArrayBuffer(<i32>size);
+    unchecked(lastValueBytes[slot] = bytes);
   }
-  return name;
+  memory.copy(changetype<usize>(bytes), ptr, size);
+  unchecked(lastHeaders[slot] = header);
+  return header;
+}
+
+/** Header of a regular entry (its name is lowercase as the host hands it over). */
+function headerAt(namePtr: usize, nameSize: usize, valuePtr: usize, valueSize: usize): Header {
+  const slot = nameSlot(namePtr, nameSize);
+  return slot >= 0 ? headerOfSlot(slot, valuePtr, valueSize) : new Header(byteStringAt(namePtr, nameSize), byteStringAt(valuePtr, valueSize));
+}
+
+/** memory.compare == 0, eight bytes at a time at any alignment (memory.compare goes byte by byte unless both
+ *  blocks share an alignment, and a value inside the host's map rarely shares the copy's). */
+function sameBytes(a: usize, b: usize, size: usize): bool {
+  const words = size & ~<usize>7;
+  for (let i: usize = 0; i < words; i += 8) if (load<u64>(a + i) != load<u64>(b + i)) return false;
+  for (let i = words; i < size; i++) if (load<u8>(a + i) != load<u8>(b + i)) return false;
+  return true;
 }
 
 /**

@@ -3,7 +3,7 @@
 // Host calls on a cache hit: read the request map, the clock, the limiter slot (read + CAS write), write
 // the request map once, one add per RateLimit response header.
 import { LogContext, decisionLogLines, wantsDecisionLines } from "../../../shared/src/decision-log";
-import { Engine, Flow, LocalResponse, RequestView, Step, tooManyHeadersResponse } from "../../../shared/src/engine";
+import { Engine, Flow, LocalResponse, Step, tooManyHeadersResponse } from "../../../shared/src/engine";
 import { Header, firstHeader } from "../../../shared/src/headers";
 import {
   Action, addHeader, continueStream, getPropertyString, HttpContext, log, LogLevel, MapType, nowMs, Pair, sendLocalResponse,
@@ -59,12 +59,8 @@ export class MeshgateStream extends HttpContext {
       return Action.Pause;
     }
     this.received = received;
-    const request = new RequestView();
-    request.method = received.method;
-    request.path = received.path;
-    request.headers = received.headers;
     const now = nowMs();
-    this.flow = engine.begin(request, now);
+    this.flow = engine.begin(received, now);
     return this.drive(engine, now);
   }
 
