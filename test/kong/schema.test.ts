@@ -117,7 +117,9 @@ describe("the meshgate Kong schema", () => {
   });
 
   it("a section left out stays out (Kong sends no defaults for it), so it stays disabled", async () => {
-    const host = await hosts.start({ auth: { service: { url: `${backends.authUrl}/introspect` } } }, backends.stableUrl);
+    // A 10 s auth deadline instead of the 200 ms default: a busy machine must not turn the allow into a 503.
+    const auth = { service: { url: `${backends.authUrl}/introspect` }, timeoutMs: 10_000 };
+    const host = await hosts.start({ auth }, backends.stableUrl);
     expect(Object.keys(withoutKongKeys(host.instanceConfig()))).toEqual(["auth"]);
     const r = await host.request({ path: "/", headers: bearer(await backends.token("ann")) });
     expect(r.status).toBe(200);
