@@ -151,6 +151,29 @@ describe("jwt mode on Envoy: key set fetches", () => {
     for (const message of logs) expect(message).not.toContain(good.split(".")[2]!.slice(0, 16));
   });
 
+  it("key set endpoint down: the last good set verifies new tokens until refreshSeconds + staleSeconds, then the failure mode", async () => {
+    const plane = await startEnvoy();
+    expect((await plane.request({ headers: bearer(await token()), worker: 0 })).status).toBe(200);
+    backends.auth.setFaults({ targets: ["jwks"], status: 503 });
+    plane.advanceClock((REFRESH_SECONDS + 1) * 1000);
+    await expect.poll(jwksFetches, { timeout: 10_000 }).toBe(2);
+    // Fresh tokens (no cached decision): verified with the stale set on both workers.
+    for (const worker of [0, 1]) expect((await plane.request({ headers: bearer(await token("RS256", `w${worker}`)), worker })).status).toBe(200);
+    plane.advanceClock((STALE_SECONDS - 3) * 1000);
+    expect((await plane.request({ headers: bearer(await token()), worker: 1 })).status).toBe(200);
+    plane.advanceClock(3000);
+    for (const worker of [0, 1]) {
+      const answer = await plane.envoy!.request({ path: "/", headers: bearer(await token()), worker });
+      expect(answer.status).toBe(503);
+      expect(answer.details).toBe("meshgate_jwks_unavailable");
+    }
+    // The endpoint is back: the next fetch (after the cooldown) restores verification.
+    backends.auth.clearFaults();
+    plane.advanceClock((MIN_REFETCH_SECONDS + 1) * 1000);
+    expect((await plane.request({ headers: bearer(await token()), worker: 0 })).status).toBe(200);
+    expect(backends.auth.stats()).toMatchObject({ introspect: 0, verify: 0 });
+  });
+
   it("no key set yet and the key set endpoint failing: the failure mode answers, nothing hangs", async () => {
     const plane = await startEnvoy();
     backends.auth.setFaults({ targets: ["jwks"], status: 503 });
