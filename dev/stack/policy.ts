@@ -35,6 +35,8 @@ export interface PlaneSetups {
 
 const DEFAULT_AUTH_CLUSTER = "auth-service";
 const DEFAULT_AUTH_AUTHORITY = "auth.local";
+/** Where the reference auth service publishes its keys. */
+const DEFAULT_JWKS_PATH = "/.well-known/jwks.json";
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -85,6 +87,17 @@ function serviceByHostname(url: string): string {
   return parsed.origin;
 }
 
+/** jwt mode: the key set is the stack's auth service's, reached like the auth service on each plane. */
+function wireJwks(jwt: Record<string, unknown>, authOrigin: string, authCluster: string): void {
+  const jwks = isObject(jwt["jwks"]) ? jwt["jwks"] : {};
+  const url = rewriteOrigin(jwks["url"], authOrigin, DEFAULT_JWKS_PATH);
+  jwks["url"] = url;
+  if (typeof jwks["cluster"] !== "string" || jwks["cluster"] === "") jwks["cluster"] = authCluster;
+  if (typeof jwks["authority"] !== "string" || jwks["authority"] === "") jwks["authority"] = DEFAULT_AUTH_AUTHORITY;
+  if (typeof jwks["path"] !== "string" || jwks["path"] === "") jwks["path"] = new URL(url).pathname;
+  jwt["jwks"] = jwks;
+}
+
 /** The policy each plane gets, and how each gateway must be wired to the backends. */
 export function planeSetups(source: PolicyDocument, backends: BackendUrls): PlaneSetups {
   const policy = structuredClone(source);
@@ -104,6 +117,7 @@ export function planeSetups(source: PolicyDocument, backends: BackendUrls): Plan
     if (typeof service["path"] !== "string" || service["path"] === "") service["path"] = new URL(url).pathname;
     authCluster = String(service["cluster"]);
     auth["service"] = service;
+    if (isObject(auth["jwt"])) wireJwks(auth["jwt"], backends.auth, authCluster);
   }
 
   const routes: string[] = [];

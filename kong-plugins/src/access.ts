@@ -42,6 +42,10 @@ export async function runAccess(kong: KongPdk, runtime: PolicyRuntime): Promise<
         feedAuthAnswer(engine, flow, answer, runtime);
         break;
       }
+      case Step.Keys:
+        engine.onKeys(flow, await runtime.jwks!.keysFor(flow.keysRefetch), nowMs());
+        rememberDecision(runtime, flow);
+        break;
       case Step.Limit:
         await applyLimit(runtime, flow);
         break;
@@ -96,8 +100,13 @@ function feedAuthAnswer(engine: Engine, flow: Flow, answer: AuthAnswer, runtime:
   }
   // Header values (undici gives latin1) and body as byte strings: the core reads them as text (DECISIONS.md §3.3).
   engine.onAuthResponse(flow, answer.status, answer.headers, answer.body.toString("latin1"), now);
+  rememberDecision(runtime, flow);
+}
+
+/** Stores the decision the flow made (after an auth answer or a local JWT verification), if it is cacheable. */
+function rememberDecision(runtime: PolicyRuntime, flow: Flow): void {
   const entry = flow.toCache;
-  if (entry) runtime.decisions.set(flow.cacheKey, entry, { ttl: Math.max(1, entry.staleUntilMs - now) });
+  if (entry) runtime.decisions.set(flow.cacheKey, entry, { ttl: Math.max(1, entry.staleUntilMs - nowMs()) });
 }
 
 /**

@@ -25,6 +25,9 @@ export const BREAKER_REJECTED_TOTAL = "meshgate_kong_breaker_rejected_total";
 /** Kong plane only: auth-service breakers currently open or half-open. */
 export const BREAKERS_OPEN = "meshgate_kong_breakers_open";
 
+/** Kong plane only: JWKS fetches (jwt mode) by result: ok, refused (not a usable key set), failed. */
+export const JWKS_FETCHES_TOTAL = "meshgate_kong_jwks_fetches_total";
+
 /** Envoy's default histogram buckets up to 60 s, so both planes' latency panels line up. */
 const AUTH_DURATION_BUCKETS_MS = [0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000];
 
@@ -33,6 +36,7 @@ export class PluginMetrics {
   private readonly counters = new Map<string, Counter>();
   private readonly labeled = new Map<string, Counter<string>>();
   private readonly authDuration: Histogram;
+  private readonly jwksFetches: Counter<string>;
 
   constructor(cacheEntries: () => number, breakersOpen: () => number = () => 0) {
     const kongCounters = [INTERNAL_ERRORS_TOTAL, ...Object.values(BREAKER_TRANSITION_COUNTERS), BREAKER_REJECTED_TOTAL];
@@ -46,6 +50,12 @@ export class PluginMetrics {
     for (const [name, help] of Object.entries(labeledHelp)) {
       this.labeled.set(name, new Counter({ name, help, labelNames: DECISION_LABELS, registers: [this.registry] }));
     }
+    this.jwksFetches = new Counter({
+      name: JWKS_FETCHES_TOTAL,
+      help: "JWKS fetches of jwt mode by result: ok, refused (the body was no usable key set) or failed.",
+      labelNames: ["result"],
+      registers: [this.registry],
+    });
     this.authDuration = new Histogram({
       name: AUTH_CALL_DURATION_MS,
       help: "Duration of auth-service calls in milliseconds, answered or failed.",
@@ -84,6 +94,10 @@ export class PluginMetrics {
   recordAuthCall(answer: AuthAnswer): void {
     this.increment(answer.kind === "response" ? authCallCounter(answer.status, "") : authCallCounter(0, answer.failure));
     this.authDuration.observe(answer.latencyMs);
+  }
+
+  recordJwksFetch(result: string): void {
+    this.jwksFetches.labels(result).inc();
   }
 
   increment(name: string): void {

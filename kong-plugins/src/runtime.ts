@@ -7,7 +7,7 @@ import { Engine } from "../../shared/src/engine";
 import { parsePolicy } from "../../shared/src/policy-parse";
 import { Plane, planeGaps } from "../../shared/src/plane-completeness";
 import type { AuthAnswer } from "./auth-client";
-import { LimitStore } from "../../shared/src/policy";
+import { AuthMode, LimitStore } from "../../shared/src/policy";
 import { AuthServiceBreakers, breakerSettingsFromEnv } from "./circuit-breaker";
 import { lruClock } from "./clock";
 import { type Limiter, LocalLimiter, RedisLimiter } from "./limiter";
@@ -15,6 +15,8 @@ import { policyDocumentFromKongConfig } from "./kong-config";
 import { startMetricsEndpoint } from "./metrics-endpoint";
 import { PluginMetrics } from "./metrics";
 import { NodeKeyDigest } from "./node-digest";
+import { NodeSignatureVerifier } from "./node-signature";
+import { type JwksFetchOutcome, type JwksSource, jwksSourceFor } from "./jwks-client";
 import { noticeLog, operationalLog, warnLog } from "./plugin-logs";
 
 
@@ -24,8 +26,12 @@ export class PolicyRuntime {
   readonly inflight = new Map<string, Promise<AuthAnswer>>();
   readonly limiter: Limiter;
   readonly breakers: AuthServiceBreakers = authServiceBreakers();
+  /** jwt mode: the key set this policy verifies with (shared with other policies naming the same one). */
+  readonly jwks: JwksSource | null;
 
   constructor(readonly engine: Engine, readonly policyText: string, readonly metrics: PluginMetrics) {
+    const auth = engine.policy.auth;
+    this.jwks = auth.enabled && auth.mode == AuthMode.Jwt ? jwksSourceFor(auth.jwt, reportJwksFetch) : null;
     this.decisions = new LRUCache<string, CachedDecision>({ max: engine.policy.auth.cache.maxEntries, ...lruClock });
     const limit = engine.policy.rateLimit;
     this.limiter = limit.enabled && limit.store == LimitStore.Redis
@@ -41,6 +47,16 @@ export class PolicyError extends Error {
 }
 
 const runtimes = new Map<string, PolicyRuntime>();
+/** node:crypto verification for jwt mode; it remembers the KeyObject of each key it has used. */
+const signatureVerifier = new NodeSignatureVerifier();
+
+/** Every JWKS fetch is counted; one that fails or is refused is logged (the set in use stays, §11.6). */
+function reportJwksFetch(outcome: JwksFetchOutcome): void {
+  metrics.recordJwksFetch(outcome.result);
+  if (outcome.result !== "ok") {
+    operationalLog.add("warn", `meshgate: JWKS fetch from ${outcome.url} ${outcome.result}: ${outcome.detail}; the last good key set stays in use until it is stale`);
+  }
+}
 /** Beyond this many distinct policies the oldest is forgotten here; instances holding it keep working
  *  (Redis connections are shared per server, so nothing is closed under them). */
 const MAX_RUNTIMES = 64;
@@ -75,7 +91,7 @@ export function runtimeForKongConfig(config: Record<string, unknown>): PolicyRun
   // Refused here, when the instance starts, rather than per request (as an auth call with no URL).
   const gaps = planeGaps(parsed.policy, Plane.Kong);
   if (gaps.length > 0) throw new PolicyError(gaps);
-  const runtime = new PolicyRuntime(new Engine(parsed.policy, new NodeKeyDigest()), text, metrics);
+  const runtime = new PolicyRuntime(new Engine(parsed.policy, new NodeKeyDigest(), null, signatureVerifier), text, metrics);
   if (runtimes.size >= MAX_RUNTIMES) runtimes.delete(runtimes.keys().next().value as string);
   runtimes.set(text, runtime);
   return runtime;

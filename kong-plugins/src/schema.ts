@@ -20,15 +20,15 @@ export const Schema: Array<Record<string, Record<string, unknown>>> = [
         {
           "mode": {
             "type": "string",
-            "description": "`introspection`: RFC 7662 — POST `token=<token>` as a form, allow when the JSON answer has `\"active\": true` (and `exp`, when present, is in the future). `forward`: ext_authz HTTP style — the auth service gets the request's headers; any 2xx allows, anything else denies with its status.",
-            "one_of": ["introspection", "forward"],
+            "description": "`introspection`: RFC 7662 — POST `token=<token>` as a form, allow when the JSON answer has `\"active\": true` (and `exp`, when present, is in the future). `forward`: ext_authz HTTP style — the auth service gets the request's headers; any 2xx allows, anything else denies with its status. `jwt`: the plane verifies the token itself against the issuer's published keys (`auth.jwt`); no auth-service call (DECISIONS.md §11).",
+            "one_of": ["introspection", "forward", "jwt"],
             "default": "introspection"
           }
         },
         {
           "service": {
             "type": "record",
-            "description": "Where the auth service is. At least one plane's address must be complete; give both to use one policy on both planes.",
+            "description": "Where the auth service is (not used in `jwt` mode, which needs `auth.jwt` instead). At least one plane's address must be complete; give both to use one policy on both planes.",
             "required": false,
             "fields": [
               {
@@ -326,6 +326,142 @@ export const Schema: Array<Record<string, Record<string, unknown>>> = [
             "type": "boolean",
             "description": "Shadow mode: auth decides in full (cache, auth-service calls, fail mode, requirements) and records what it would have done (a decision-log line with `shadow: true` and `would_status`; `meshgate_shadow_decisions_total`) but never refuses and sets no identity header; later sections see the request as anonymous. A route's `auth.shadow` overrides it on that route; a client's identity headers are left alone only while no route enforces auth (DECISIONS.md §10, SECURITY.md).",
             "default": false
+          }
+        },
+        {
+          "jwt": {
+            "type": "record",
+            "description": "`jwt` mode: where the keys are, which tokens to accept and how to refresh the keys. Required in `jwt` mode, refused in the others.",
+            "required": false,
+            "fields": [
+              {
+                "jwks": {
+                  "type": "record",
+                  "description": "The JWKS endpoint (RFC 7517 key set). At least one plane's address must be complete, like `auth.service`.",
+                  "required": true,
+                  "fields": [
+                    {
+                      "url": {
+                        "type": "string",
+                        "description": "Kong plane only. The key set's URL for the Kong plane, e.g. `http://auth.internal:8080/.well-known/jwks.json`."
+                      }
+                    },
+                    {
+                      "cluster": {
+                        "type": "string",
+                        "description": "Envoy plane only (accepted and ignored on Kong). Envoy cluster that serves the key set."
+                      }
+                    },
+                    {
+                      "authority": {
+                        "type": "string",
+                        "description": "Envoy plane only (accepted and ignored on Kong). `:authority` of the key-set fetch."
+                      }
+                    },
+                    {
+                      "path": {
+                        "type": "string",
+                        "description": "Envoy plane only (accepted and ignored on Kong). `:path` of the key-set fetch, e.g. `/.well-known/jwks.json`."
+                      }
+                    },
+                    {
+                      "timeoutMs": {
+                        "type": "integer",
+                        "description": "Timeout of one key-set fetch, in milliseconds. Fetches run beside requests (a request waits only when the set it needs is missing), so the default is longer than an auth call's.",
+                        "between": [1, 60000],
+                        "default": 2000
+                      }
+                    }
+                  ]
+                }
+              },
+              {
+                "issuers": {
+                  "type": "array",
+                  "description": "Accepted `iss` values, compared exactly. Required: the issuer is what ties a key set to the tokens it may sign.",
+                  "elements": {
+                    "type": "string"
+                  },
+                  "required": true
+                }
+              },
+              {
+                "audiences": {
+                  "type": "array",
+                  "description": "Accepted `aud` values (one is enough), compared exactly; empty = `aud` is not checked (as Envoy's jwt_authn and Istio without `audiences`).",
+                  "elements": {
+                    "type": "string"
+                  },
+                  "default": []
+                }
+              },
+              {
+                "algorithms": {
+                  "type": "array",
+                  "description": "The `alg` values accepted (an allow list). `none` and every `HS*` are refused: a key set publishes public keys, and a shared secret read from one would let anyone sign.",
+                  "elements": {
+                    "type": "string",
+                    "one_of": ["ES256", "RS256", "PS256"]
+                  },
+                  "default": ["ES256", "RS256"]
+                }
+              },
+              {
+                "clockSkewSeconds": {
+                  "type": "number",
+                  "description": "Tolerance when comparing `exp`, `nbf` and `iat` with the plane's clock; 60 as Envoy's jwt_authn `clock_skew_seconds` and Higress's jwt-auth.",
+                  "between": [0, 300],
+                  "default": 60
+                }
+              },
+              {
+                "claims": {
+                  "type": "record",
+                  "description": "Which claims make the identity. `auth.identityHeaders` names the headers, `auth.headerMappings` copies more claims (`from` = claim name), `require` reads `scope`, `aud`, groups and claims, as for introspection answers.",
+                  "required": false,
+                  "fields": [
+                    {
+                      "subject": {
+                        "type": "string",
+                        "description": "Claim holding the subject (a string).",
+                        "default": "sub"
+                      }
+                    },
+                    {
+                      "groups": {
+                        "type": "string",
+                        "description": "Claim holding the groups: an array of strings, or one string of comma- or space-separated names.",
+                        "default": "groups"
+                      }
+                    }
+                  ]
+                }
+              },
+              {
+                "refreshSeconds": {
+                  "type": "integer",
+                  "description": "The key set is fetched again this long after the last good fetch; 300 as Envoy's `remote_jwks.cache_duration`.",
+                  "between": [10, 86400],
+                  "default": 300
+                }
+              },
+              {
+                "minRefetchSeconds": {
+                  "type": "integer",
+                  "description": "Cooldown: at most one fetch per this many seconds, whatever starts it (an unknown `kid`, a due refresh, a failed one); 30 as the `jose` library's `cooldownDuration`. A flood of tokens with made-up `kid`s costs one fetch per window.",
+                  "between": [1, 3600],
+                  "default": 30
+                }
+              },
+              {
+                "staleSeconds": {
+                  "type": "integer",
+                  "description": "When fetches fail, the last good key set keeps verifying until `refreshSeconds` + this after it was fetched; then requests get the auth failure mode (`auth.failure`). An hour rides out an outage of the key publisher, the failure local verification exists to survive.",
+                  "between": [0, 604800],
+                  "default": 3600
+                }
+              }
+            ]
           }
         }
       ]

@@ -8,6 +8,7 @@ import { runPolicy } from "./run-policy";
 import { runLimits } from "./run-limits";
 import { runFlow } from "./run-flow";
 import { runSignature } from "./run-signature";
+import { runJwks } from "./run-jwks";
 
 export function runVector(kind: string, input: string): string {
   const parsed = parseJson(input);
@@ -19,6 +20,7 @@ export function runVector(kind: string, input: string): string {
   if (out == null) out = runLimits(kind, value);
   if (out == null) out = runFlow(kind, value);
   if (out == null) out = runSignature(kind, value);
+  if (out == null) out = runJwks(kind, value);
   if (out == null) return errorOutput("unknown kind " + kind);
   return stringifyJson(out);
 }

@@ -5,12 +5,15 @@
 //     auth?: {status, headers, body} | {failure: "timeout"},  answer to CallAuth
 //     limit?: {tatUs} | {tats: [tatUs…]} | {unavailable: true}, state for Limit (default no state);
 //             `fallback: true`: the shared store failed and the local one decided
-//     lateClientIp?: string }                                  answer to ClientIp (request.clientIp "" = unknown)
+//     lateClientIp?: string,                                   answer to ClientIp (request.clientIp "" = unknown)
+//     keys?: <JWKS text> | null,                               answer to Keys (jwt mode; null/absent = no usable set)
+//     refetchedKeys?: <JWKS text> | null }                     answer to Keys after an unknown kid (default: `keys`)
 // Output: the steps taken and everything the host would act on.
 import { CachedDecision, decodeCachedDecision, encodeCachedDecision } from "../src/decision";
 import { Engine, Flow, RequestView, Step, stepName } from "../src/engine";
 import { LogContext, decisionLogLine, decisionLogLines, wantsDecisionLog } from "../src/decision-log";
 import { JsonValue } from "../src/json";
+import { KeySet, parseKeySet } from "../src/jwks";
 import { envoyStatName, labeledCounts } from "../src/metrics";
 import { headersJson, headersOf, policyOf } from "./run-auth";
 import { boolean, num, str, stringArray } from "./inputs";
@@ -85,7 +88,7 @@ function runRequest(engine: Engine, input: JsonValue): FlowRun {
   const flow = engine.begin(request, now);
   const steps = JsonValue.array();
   let authRequestJson: JsonValue = JsonValue.nul();
-  for (let guard = 0; guard < 8; guard++) {
+  for (let guard = 0; guard < 10; guard++) {
     steps.push(JsonValue.ofString(stepName(flow.step)));
     if (flow.step == Step.Forward || flow.step == Step.Reject) break;
     if (flow.step == Step.LookupCache) {
@@ -103,6 +106,9 @@ function runRequest(engine: Engine, input: JsonValue): FlowRun {
       } else {
         engine.onAuthResponse(flow, i32(num(answer, "status", 0)), headersOf(answer.get("headers")), str(answer, "body", ""), now);
       }
+    } else if (flow.step == Step.Keys) {
+      const answer = flow.keysRefetch && input.has("refetchedKeys") ? input.get("refetchedKeys") : input.get("keys");
+      engine.onKeys(flow, answer != null && answer.isString() ? keySetOf(answer.str) : null, now);
     } else if (flow.step == Step.ClientIp) {
       engine.onClientIp(flow, str(input, "lateClientIp", ""), now);
     } else if (flow.step == Step.Limit) {
@@ -115,6 +121,10 @@ function runRequest(engine: Engine, input: JsonValue): FlowRun {
     }
   }
   return new FlowRun(flow, steps, authRequestJson);
+}
+
+function keySetOf(text: string): KeySet | null {
+  return parseKeySet(text).keySet;
 }
 
 function limitTats(limit: JsonValue | null): Array<f64> {

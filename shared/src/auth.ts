@@ -112,13 +112,19 @@ function fromIntrospection(auth: AuthPolicy, status: i32, json: JsonValue | null
     if (!nbf.isNumber()) return authError("auth_bad_body");
     if (nbf.num * 1000 - skewMs > nowMs) return deny(401, "invalid_token", "not_yet_valid");
   }
+  return identityFromClaims(auth, json, "sub", "groups", "active", expMs);
+}
+
+/** An allow whose identity comes from a claims set (an introspection answer, or a verified JWT's payload): the
+ *  subject and groups claims named, `auth.headerMappings` (`from` = claim name), and what requirements read. */
+export function identityFromClaims(auth: AuthPolicy, json: JsonValue, subjectClaim: string, groupsClaim: string, reason: string, expMs: f64): AuthDecision {
   const decision = new AuthDecision();
   decision.verdict = Verdict.Allow;
-  decision.reason = "active";
+  decision.reason = reason;
   decision.tokenExpMs = expMs;
-  const sub = json.get("sub");
+  const sub = json.get(subjectClaim);
   if (sub != null && sub.isString()) decision.subject = sub.str;
-  decision.groups = groupsOf(json.get("groups"));
+  decision.groups = groupsOf(json.get(groupsClaim));
   if (decision.subject.length > 0) decision.upstreamHeaders.push(new Header(auth.subjectHeader, decision.subject));
   if (decision.groups.length > 0) decision.upstreamHeaders.push(new Header(auth.groupsHeader, decision.groups.join(",")));
   for (let i = 0; i < auth.headerMappings.length; i++) {
@@ -251,14 +257,14 @@ export function authFailure(kind: string): AuthDecision {
   return authError("auth_" + kind);
 }
 
-function authError(reason: string): AuthDecision {
+export function authError(reason: string): AuthDecision {
   const d = new AuthDecision();
   d.verdict = Verdict.Error;
   d.reason = reason;
   return d;
 }
 
-function deny(status: i32, errorCode: string, reason: string): AuthDecision {
+export function deny(status: i32, errorCode: string, reason: string): AuthDecision {
   const d = new AuthDecision();
   d.verdict = Verdict.Deny;
   d.status = status;
@@ -267,7 +273,7 @@ function deny(status: i32, errorCode: string, reason: string): AuthDecision {
   return d;
 }
 
-function finishDeny(auth: AuthPolicy, d: AuthDecision): AuthDecision {
+export function finishDeny(auth: AuthPolicy, d: AuthDecision): AuthDecision {
   if (d.verdict == Verdict.Deny) d.ttlMs = auth.cache.negativeTtlSeconds * 1000;
   return d;
 }

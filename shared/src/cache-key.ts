@@ -3,6 +3,7 @@
 // service would have been asked exactly the same question. Never the raw token, never a prefix.
 import { sha256, toHex } from "./digest";
 import { Header, firstHeader } from "./headers";
+import { JsonValue, stringifyJson } from "./json";
 import { AuthMode, AuthPolicy } from "./policy";
 import { utf8Encode } from "./utf8";
 
@@ -10,13 +11,26 @@ import { utf8Encode } from "./utf8";
 export function authFingerprint(auth: AuthPolicy): string {
   const bodyRule = auth.bodyRule;
   return "meshgate-cache-v1\n" +
-    (auth.mode == AuthMode.Forward ? "forward" : "introspection") + "\n" +
+    (auth.mode == AuthMode.Forward ? "forward" : auth.mode == AuthMode.Jwt ? jwtRulesText(auth) : "introspection") + "\n" +
     auth.service.url + "\n" + auth.service.cluster + "\n" + auth.service.authority + "\n" + auth.service.path + "\n" +
     auth.forwardHeaders.join(",") + "\n" +
     auth.introspectionAuthorization + "\n" +
     (bodyRule != null ? bodyRule.pointer + "=" + bodyRule.equals : "") +
     // What a decision keeps for requirements: an entry kept without them must not answer a policy that reads them.
     (auth.keepsAuthorization ? "\nkeeps:" + auth.neededClaims.join(",") + ";" + claimHeadersText(auth) : "");
+}
+
+/** In jwt mode, what decides a token's fate and identity (a decision kept under other rules must not answer). */
+function jwtRulesText(auth: AuthPolicy): string {
+  const jwt = auth.jwt;
+  return "jwt;" + jwt.issuers.join(" ") + ";" + jwt.audiences.join(" ") + ";" + jwt.algorithms.join(",") + ";" +
+    stringifyJson(JsonValue.ofNumber(jwt.clockSkewSeconds)) + ";" + jwt.subjectClaim + ";" + jwt.groupsClaim + ";" + mappingsText(auth);
+}
+
+function mappingsText(auth: AuthPolicy): string {
+  let out = "";
+  for (let i = 0; i < auth.headerMappings.length; i++) out += auth.headerMappings[i].from + "=" + auth.headerMappings[i].to + ",";
+  return out;
 }
 
 function claimHeadersText(auth: AuthPolicy): string {

@@ -3,6 +3,10 @@
 // state update), feeds the result back through the matching `on*` method, and repeats until the
 // step is Forward or Reject. The engine never waits, never reads a clock and never throws.
 import { AuthRequest, authFailure, buildAuthRequest, interpretAuthResponse } from "./auth";
+import { jwtDecision, jwtRulesOf } from "./jwt-auth";
+import { JwtRules } from "./jwt";
+import { KeySet } from "./jwks";
+import { SignatureVerifier } from "./signature";
 import { KeyDigest, authFingerprint, cacheKeyOfRange } from "./cache-key";
 import { CanaryDecision, appendCanaryHeaders, decideCanaryWith } from "./canary";
 import { bearerChallenge } from "./challenge";
@@ -11,7 +15,7 @@ import { GcraParams, GcraVerdict, gcraParams, gcraStepAll } from "./gcra";
 import { Header, firstHeader } from "./headers";
 import { LIMITER_MARKER_HEADER, ownedHeaderNames, ownedHeadersSent } from "./owned-headers";
 import { JsonValue, stringifyJson } from "./json";
-import { FailMode, LimitKeyKind, Policy, RateLimitPolicy } from "./policy";
+import { AuthMode, FailMode, LimitKeyKind, Policy, RateLimitPolicy } from "./policy";
 import { Requirements } from "./policy-routes";
 import { pathMatches, readPath, targetRefusal } from "./request-path";
 import { RATE_LIMITED_CONTENT_TYPE, appendVerdictHeaders, compileRateLimitHeaders, rateLimitedBodyNaming } from "./ratelimit-headers";
@@ -19,7 +23,7 @@ import { unmetRequirement } from "./requirements";
 import { RoutePlan, compileRoutes, routesMatchMethods, routesMatchPaths, selectRoute } from "./route-plan";
 import { CharScan, TokenOutcome, locateToken } from "./token";
 
-export const enum Step { Reject = 0, LookupCache = 1, CallAuth = 2, Limit = 3, Forward = 4, ClientIp = 5 }
+export const enum Step { Reject = 0, LookupCache = 1, CallAuth = 2, Limit = 3, Forward = 4, ClientIp = 5, Keys = 6 }
 
 export function stepName(step: i32): string {
   if (step == Step.Reject) return "reject";
@@ -27,6 +31,7 @@ export function stepName(step: i32): string {
   if (step == Step.CallAuth) return "call_auth";
   if (step == Step.Limit) return "limit";
   if (step == Step.ClientIp) return "client_ip";
+  if (step == Step.Keys) return "keys";
   return "forward";
 }
 
@@ -104,7 +109,10 @@ export class Flow {
   cacheKey: string = "";
   /** CallAuth: what to send. */
   authRequest: AuthRequest | null = null;
-  /** After CallAuth: what the host stores under cacheKey (null = nothing to cache). */
+  /** Keys (jwt mode): true when the engine asks again because the token's `kid` is not in the set it was given;
+   *  the host may refetch the set (JwksRefresh.plan) before it answers. */
+  keysRefetch: bool = false;
+  /** After CallAuth or Keys: what the host stores under cacheKey (null = nothing to cache). */
   toCache: CachedDecision | null = null;
   /** Limit: the limiter key (already namespaced by route and kind) and the GCRA windows that apply to it, in
    *  order; the host stores one TAT per window under the key and updates them together (all or none). */
@@ -177,12 +185,18 @@ export class Engine {
   readonly needsMethod: bool;
   private readonly digest: KeyDigest;
   private readonly scan: CharScan;
+  private readonly verifier: SignatureVerifier;
+  /** jwt mode: what a token must satisfy (from auth.jwt). */
+  private readonly jwtRules: JwtRules;
 
-  /** `digest`: the plane's SHA-256 for cache keys; `scan`: the plane's character scan (null = the portable ones). */
-  constructor(policy: Policy, digest: KeyDigest | null = null, scan: CharScan | null = null) {
+  /** `digest`: the plane's SHA-256 for cache keys; `scan`: the plane's character scan; `verifier`: the plane's
+   *  signature checks for jwt mode (null = the portable ones). */
+  constructor(policy: Policy, digest: KeyDigest | null = null, scan: CharScan | null = null, verifier: SignatureVerifier | null = null) {
     this.policy = policy;
     this.digest = digest != null ? digest : new KeyDigest();
     this.scan = scan != null ? scan : new CharScan();
+    this.verifier = verifier != null ? verifier : new SignatureVerifier();
+    this.jwtRules = jwtRulesOf(policy.auth.jwt);
     this.fingerprint = authFingerprint(policy.auth);
     this.ownedHeaders = ownedHeaderNames(policy);
     this.defaultRoute = new RoutePlan(policy, null);
@@ -281,6 +295,10 @@ export class Engine {
     }
     flow.cacheState = "miss";
     if (entry != null && entry.decision.verdict == Verdict.Allow && entry.staleUntilMs > nowMs) flow.staleCandidate = entry;
+    if (this.policy.auth.mode == AuthMode.Jwt) {
+      flow.step = Step.Keys;
+      return;
+    }
     const r = flow.request;
     flow.authRequest = buildAuthRequest(this.policy.auth, flow.token, r.headers, r.method, r.path);
     flow.step = Step.CallAuth;
@@ -292,6 +310,26 @@ export class Engine {
     const decision = interpretAuthResponse(this.policy.auth, status, headers, body, nowMs);
     if (decision.verdict == Verdict.Error) {
       this.onAuthError(flow, decision, nowMs);
+      return;
+    }
+    if (decision.ttlMs > 0) flow.toCache = this.cacheEntry(decision, nowMs);
+    this.applyDecision(flow, decision, nowMs);
+  }
+
+  /** Step.Keys (jwt mode): the host answers with the key set requests may verify with now (JwksRefresh.usable),
+   *  null when there is none. The token is verified locally; an unknown `kid` asks once more with
+   *  `flow.keysRefetch` set (the host may refetch first), then refuses. No usable set is an auth failure
+   *  (`jwks_unavailable`): stale decisions, then the failure mode, as when the auth service is down. */
+  onKeys(flow: Flow, keys: KeySet | null, nowMs: f64): void {
+    if (flow.step != Step.Keys) return;
+    const auth = this.policy.auth;
+    const decision = jwtDecision(auth, this.jwtRules, flow.token, keys, nowMs, this.verifier);
+    if (decision.verdict == Verdict.Error) {
+      this.onAuthError(flow, decision, nowMs);
+      return;
+    }
+    if (decision.reason == "unknown_kid" && !flow.keysRefetch) {
+      flow.keysRefetch = true;
       return;
     }
     if (decision.ttlMs > 0) flow.toCache = this.cacheEntry(decision, nowMs);

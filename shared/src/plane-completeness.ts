@@ -2,7 +2,7 @@
 // document serves both); each plane refuses, when it loads the policy, one that lacks what it needs itself:
 // the Kong plugin at instance start, the Envoy filter in on_configure, `meshgate render` before it prints.
 
-import { Policy } from "./policy";
+import { AuthMode, AuthServiceAddress, Policy } from "./policy";
 
 export const enum Plane { Kong = 0, Envoy = 1 }
 
@@ -11,6 +11,10 @@ export function planeGaps(policy: Policy, plane: i32): Array<string> {
   const gaps = new Array<string>();
   const auth = policy.auth;
   if (!auth.enabled) return gaps;
+  if (auth.mode == AuthMode.Jwt) {
+    jwksGaps(auth.jwt.jwks, plane, gaps);
+    return gaps;
+  }
   const service = auth.service;
   if (plane == Plane.Kong) {
     if (service.url.length == 0) {
@@ -22,6 +26,18 @@ export function planeGaps(policy: Policy, plane: i32): Array<string> {
       "service through a cluster it knows), got only \"url\"");
   }
   return gaps;
+}
+
+/** `jwt` mode fetches the key set instead of calling the auth service: the same address rule, at `auth.jwt.jwks`. */
+function jwksGaps(jwks: AuthServiceAddress, plane: i32, gaps: Array<string>): void {
+  if (plane == Plane.Kong) {
+    if (jwks.url.length == 0) {
+      gaps.push("auth.jwt.jwks.url: expected absolute http or https URL on the Kong plane (auth.mode is \"jwt\": Kong fetches the key set there), got nothing");
+    }
+  } else if (jwks.cluster.length == 0) {
+    gaps.push("auth.jwt.jwks: expected \"cluster\" + \"authority\" + \"path\" on the Envoy plane (auth.mode is \"jwt\": Envoy fetches the key " +
+      "set through a cluster it knows), got only \"url\"");
+  }
 }
 
 /** `kong` or `envoy` → Plane, -1 otherwise. */

@@ -9,8 +9,8 @@ export function AUTH_PHRASE(): string { return "object"; }
 export function AUTH_ENABLED_PHRASE(): string { return "boolean"; }
 export const AUTH_ENABLED_DEFAULT: bool = true;
 // auth.mode
-export function AUTH_MODE_PHRASE(): string { return "one of \"introspection\", \"forward\""; }
-export function AUTH_MODE_CHOICES(): Array<string> { return ["introspection", "forward"]; }
+export function AUTH_MODE_PHRASE(): string { return "one of \"introspection\", \"forward\", \"jwt\""; }
+export function AUTH_MODE_CHOICES(): Array<string> { return ["introspection", "forward", "jwt"]; }
 export function AUTH_MODE_DEFAULT(): string { return "introspection"; }
 // auth.service
 export function AUTH_SERVICE_PHRASE(): string { return "object"; }
@@ -190,6 +190,86 @@ export const AUTH_CLAIM_HEADERS_VALUE_MAX_LENGTH: i32 = 256;
 // auth.shadow
 export function AUTH_SHADOW_PHRASE(): string { return "boolean"; }
 export const AUTH_SHADOW_DEFAULT: bool = false;
+// auth.jwt
+export function AUTH_JWT_PHRASE(): string { return "object"; }
+// auth.jwt.jwks
+export function AUTH_JWT_JWKS_PHRASE(): string { return "object"; }
+// auth.jwt.jwks.url
+export function AUTH_JWT_JWKS_URL_PHRASE(): string { return "absolute http or https URL"; }
+export const AUTH_JWT_JWKS_URL_MIN_LENGTH: i32 = 1;
+export const AUTH_JWT_JWKS_URL_MAX_LENGTH: i32 = 2048;
+// auth.jwt.jwks.cluster
+export function AUTH_JWT_JWKS_CLUSTER_PHRASE(): string { return "cluster name (1..256 visible ASCII characters)"; }
+export const AUTH_JWT_JWKS_CLUSTER_MIN_LENGTH: i32 = 1;
+export const AUTH_JWT_JWKS_CLUSTER_MAX_LENGTH: i32 = 256;
+// auth.jwt.jwks.authority
+export function AUTH_JWT_JWKS_AUTHORITY_PHRASE(): string { return "authority (host or host:port)"; }
+export const AUTH_JWT_JWKS_AUTHORITY_MIN_LENGTH: i32 = 1;
+export const AUTH_JWT_JWKS_AUTHORITY_MAX_LENGTH: i32 = 256;
+// auth.jwt.jwks.path
+export function AUTH_JWT_JWKS_PATH_PHRASE(): string { return "path starting with \"/\""; }
+export const AUTH_JWT_JWKS_PATH_MIN_LENGTH: i32 = 1;
+export const AUTH_JWT_JWKS_PATH_MAX_LENGTH: i32 = 2048;
+// auth.jwt.jwks.timeoutMs
+export function AUTH_JWT_JWKS_TIMEOUT_MS_PHRASE(): string { return "integer 1..60000"; }
+export const AUTH_JWT_JWKS_TIMEOUT_MS_MIN: i32 = 1;
+export const AUTH_JWT_JWKS_TIMEOUT_MS_MAX: i32 = 60000;
+export const AUTH_JWT_JWKS_TIMEOUT_MS_DEFAULT: i32 = 2000;
+// auth.jwt.issuers
+export function AUTH_JWT_ISSUERS_PHRASE(): string { return "array of 1..16 issuers"; }
+export const AUTH_JWT_ISSUERS_MIN_LENGTH: i32 = 1;
+export const AUTH_JWT_ISSUERS_MAX_LENGTH: i32 = 16;
+// auth.jwt.issuers[]
+export function AUTH_JWT_ISSUERS_ITEM_PHRASE(): string { return "issuer (1..2048 characters, no control characters)"; }
+export const AUTH_JWT_ISSUERS_ITEM_MIN_LENGTH: i32 = 1;
+export const AUTH_JWT_ISSUERS_ITEM_MAX_LENGTH: i32 = 2048;
+// auth.jwt.audiences
+export function AUTH_JWT_AUDIENCES_PHRASE(): string { return "array of at most 16 audiences"; }
+export const AUTH_JWT_AUDIENCES_MIN_LENGTH: i32 = 0;
+export const AUTH_JWT_AUDIENCES_MAX_LENGTH: i32 = 16;
+// auth.jwt.audiences[]
+export function AUTH_JWT_AUDIENCES_ITEM_PHRASE(): string { return "audience (1..2048 characters, no control characters)"; }
+export const AUTH_JWT_AUDIENCES_ITEM_MIN_LENGTH: i32 = 1;
+export const AUTH_JWT_AUDIENCES_ITEM_MAX_LENGTH: i32 = 2048;
+// auth.jwt.algorithms
+export function AUTH_JWT_ALGORITHMS_PHRASE(): string { return "array of 1..3 algorithms"; }
+export const AUTH_JWT_ALGORITHMS_MIN_LENGTH: i32 = 1;
+export const AUTH_JWT_ALGORITHMS_MAX_LENGTH: i32 = 3;
+// auth.jwt.algorithms[]
+export function AUTH_JWT_ALGORITHMS_ITEM_PHRASE(): string { return "one of \"ES256\", \"RS256\", \"PS256\""; }
+export function AUTH_JWT_ALGORITHMS_ITEM_CHOICES(): Array<string> { return ["ES256", "RS256", "PS256"]; }
+// auth.jwt.clockSkewSeconds
+export function AUTH_JWT_CLOCK_SKEW_SECONDS_PHRASE(): string { return "number 0..300"; }
+export const AUTH_JWT_CLOCK_SKEW_SECONDS_MIN: f64 = 0;
+export const AUTH_JWT_CLOCK_SKEW_SECONDS_MAX: f64 = 300;
+export const AUTH_JWT_CLOCK_SKEW_SECONDS_DEFAULT: f64 = 60;
+// auth.jwt.claims
+export function AUTH_JWT_CLAIMS_PHRASE(): string { return "object"; }
+// auth.jwt.claims.subject
+export function AUTH_JWT_CLAIMS_SUBJECT_PHRASE(): string { return "claim name (1..256 characters, no control characters)"; }
+export const AUTH_JWT_CLAIMS_SUBJECT_MIN_LENGTH: i32 = 1;
+export const AUTH_JWT_CLAIMS_SUBJECT_MAX_LENGTH: i32 = 256;
+export function AUTH_JWT_CLAIMS_SUBJECT_DEFAULT(): string { return "sub"; }
+// auth.jwt.claims.groups
+export function AUTH_JWT_CLAIMS_GROUPS_PHRASE(): string { return "claim name (1..256 characters, no control characters)"; }
+export const AUTH_JWT_CLAIMS_GROUPS_MIN_LENGTH: i32 = 1;
+export const AUTH_JWT_CLAIMS_GROUPS_MAX_LENGTH: i32 = 256;
+export function AUTH_JWT_CLAIMS_GROUPS_DEFAULT(): string { return "groups"; }
+// auth.jwt.refreshSeconds
+export function AUTH_JWT_REFRESH_SECONDS_PHRASE(): string { return "integer 10..86400"; }
+export const AUTH_JWT_REFRESH_SECONDS_MIN: i32 = 10;
+export const AUTH_JWT_REFRESH_SECONDS_MAX: i32 = 86400;
+export const AUTH_JWT_REFRESH_SECONDS_DEFAULT: i32 = 300;
+// auth.jwt.minRefetchSeconds
+export function AUTH_JWT_MIN_REFETCH_SECONDS_PHRASE(): string { return "integer 1..3600"; }
+export const AUTH_JWT_MIN_REFETCH_SECONDS_MIN: i32 = 1;
+export const AUTH_JWT_MIN_REFETCH_SECONDS_MAX: i32 = 3600;
+export const AUTH_JWT_MIN_REFETCH_SECONDS_DEFAULT: i32 = 30;
+// auth.jwt.staleSeconds
+export function AUTH_JWT_STALE_SECONDS_PHRASE(): string { return "integer 0..604800"; }
+export const AUTH_JWT_STALE_SECONDS_MIN: i32 = 0;
+export const AUTH_JWT_STALE_SECONDS_MAX: i32 = 604800;
+export const AUTH_JWT_STALE_SECONDS_DEFAULT: i32 = 3600;
 // canary
 export function CANARY_PHRASE(): string { return "object"; }
 // canary.enabled

@@ -3,8 +3,9 @@
 import { JsonValue, parseJson } from "./json";
 import {
   AuthMode, AuthPolicy, CanaryPolicy, FailMode, FailureSettings, LimitHeaders, LimitKeyKind, LimitStore, LogPolicy, Policy, RateLimitPolicy,
-  TokenSourceKind,
+  JwtSettings, TokenSourceKind,
 } from "./policy";
+import { AUTH_MODE_CHOICES } from "./policy-facts.generated";
 import { Requirements, Route } from "./policy-routes";
 
 export function policyToJson(policy: Policy): JsonValue {
@@ -100,9 +101,9 @@ function authToJson(auth: AuthPolicy): JsonValue {
   const failure = failureToJson(auth.failure);
   const claimHeaders = JsonValue.object();
   for (let i = 0; i < auth.claimHeaders.length; i++) claimHeaders.setString(auth.claimHeaders[i].from, auth.claimHeaders[i].to);
-  return JsonValue.object()
+  const out = JsonValue.object()
     .setBool("enabled", auth.enabled)
-    .setString("mode", auth.mode == AuthMode.Forward ? "forward" : "introspection")
+    .setString("mode", AUTH_MODE_CHOICES()[auth.mode])
     .set("service", service)
     .setNumber("timeoutMs", f64(auth.timeoutMs))
     .set("tokenSources", sources)
@@ -119,6 +120,28 @@ function authToJson(auth: AuthPolicy): JsonValue {
     .setNumber("clockSkewSeconds", auth.clockSkewSeconds)
     .set("claimHeaders", claimHeaders)
     .setBool("shadow", auth.shadow);
+  // Only in jwt mode, so the other modes' normalized documents stay as they were.
+  if (auth.mode == AuthMode.Jwt) out.set("jwt", jwtToJson(auth.jwt));
+  return out;
+}
+
+function jwtToJson(jwt: JwtSettings): JsonValue {
+  const jwks = JsonValue.object()
+    .setString("url", jwt.jwks.url)
+    .setString("cluster", jwt.jwks.cluster)
+    .setString("authority", jwt.jwks.authority)
+    .setString("path", jwt.jwks.path)
+    .setNumber("timeoutMs", f64(jwt.jwksTimeoutMs));
+  return JsonValue.object()
+    .set("jwks", jwks)
+    .set("issuers", strings(jwt.issuers))
+    .set("audiences", strings(jwt.audiences))
+    .set("algorithms", strings(jwt.algorithms))
+    .setNumber("clockSkewSeconds", jwt.clockSkewSeconds)
+    .set("claims", JsonValue.object().setString("subject", jwt.subjectClaim).setString("groups", jwt.groupsClaim))
+    .setNumber("refreshSeconds", f64(jwt.refreshSeconds))
+    .setNumber("minRefetchSeconds", f64(jwt.minRefetchSeconds))
+    .setNumber("staleSeconds", f64(jwt.staleSeconds));
 }
 
 function canaryToJson(canary: CanaryPolicy): JsonValue {

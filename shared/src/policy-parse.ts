@@ -49,6 +49,7 @@ import {
   AUTH_MODE_CHOICES, AUTH_TOKEN_SOURCES_ITEM_TYPE_CHOICES, AUTH_FAILURE_MODE_CHOICES, LOG_LEVEL_CHOICES, LOG_DECISIONS_CHOICES,
   RATE_LIMIT_POLICY_CHOICES, RATE_LIMIT_HEADERS_CHOICES,
 } from "./policy-facts.generated";
+import { parseJwt } from "./policy-jwt";
 import { deriveAuthorizationNeeds, parseClaimHeaders, parseLimits, parseRequire, parseRoutes } from "./policy-routes";
 import {
   hasNoControl, isAuthority, isHeaderName, isHttpUrl, isJsonPointer, isPathRule, isRealm, isRequestPath, isSfToken,
@@ -181,7 +182,7 @@ function listItemOk(kind: i32, s: string): bool {
 export const AUTH_FIELDS: Array<string> = [
   "enabled", "mode", "service", "timeoutMs", "tokenSources", "maxTokenLength", "forwardHeaders",
   "introspectionAuthorization", "identityHeaders", "headerMappings", "cache", "bodyRule", "failure",
-  "anonymousPaths", "realm", "clockSkewSeconds", "claimHeaders", "shadow",
+  "anonymousPaths", "realm", "clockSkewSeconds", "claimHeaders", "shadow", "jwt",
 ];
 const AUTH_MODES: Array<string> = AUTH_MODE_CHOICES();
 
@@ -199,7 +200,7 @@ function parseAuth(errors: PolicyErrors, section: JsonValue, path: string, out: 
     if (key == "enabled") out.enabled = readBool(errors, value, at, AUTH_ENABLED_DEFAULT);
     else if (key == "mode") {
       const mode = readChoice(errors, value, at, AUTH_MODES);
-      if (mode >= 0) out.mode = mode == 0 ? AuthMode.Introspection : AuthMode.Forward;
+      if (mode >= 0) out.mode = mode; // AuthMode lists the modes in the field table's order
     } else if (key == "service") {
       serviceGiven = true;
       parseService(errors, value, at, out.service, enabled);
@@ -225,16 +226,28 @@ function parseAuth(errors: PolicyErrors, section: JsonValue, path: string, out: 
       else errors.expected(at, AUTH_REALM_PHRASE(), value);
     } else if (key == "claimHeaders") out.claimHeaders = parseClaimHeaders(errors, value, at);
     else if (key == "shadow") out.shadow = readBool(errors, value, at, AUTH_SHADOW_DEFAULT);
+    else if (key == "jwt") parseJwt(errors, value, at, out.jwt);
     else out.clockSkewSeconds = readNumber(errors, value, at, AUTH_CLOCK_SKEW_SECONDS_MIN, AUTH_CLOCK_SKEW_SECONDS_MAX, out.clockSkewSeconds);
   }
-  if (!serviceGiven && enabled) errors.expectedGot(memberPath(path, "service"), SERVICE_EITHER, "nothing");
+  if (!serviceGiven && enabled && out.mode != AuthMode.Jwt) errors.expectedGot(memberPath(path, "service"), SERVICE_EITHER, "nothing");
+  checkJwtMode(errors, section, path, out.mode, enabled);
   checkForwardMappings(errors, path, out);
   checkOwnedHeaders(errors, path, out);
 }
 
+/** `auth.jwt` is what `jwt` mode verifies with, and means nothing in the other modes. */
+function checkJwtMode(errors: PolicyErrors, section: JsonValue, path: string, mode: i32, enabled: bool): void {
+  const at = memberPath(path, "jwt");
+  if (mode == AuthMode.Jwt && enabled && !section.has("jwt")) {
+    errors.expectedGot(at, "object (auth.mode is \"jwt\": the key set and the accepted issuers)", "nothing");
+  } else if (mode != AuthMode.Jwt && section.has("jwt")) {
+    errors.expectedGot(at, "nothing unless auth.mode is \"jwt\"", "an object");
+  }
+}
+
 const SERVICE_FIELDS: Array<string> = ["url", "cluster", "authority", "path"];
 
-function parseService(errors: PolicyErrors, value: JsonValue, path: string, out: AuthServiceAddress, enabled: bool): void {
+export function parseService(errors: PolicyErrors, value: JsonValue, path: string, out: AuthServiceAddress, enabled: bool): void {
   if (!isObjectOrReport(errors, value, path)) return;
   const walk = new MemberWalk(errors, SERVICE_FIELDS);
   for (let i = 0; i < value.keys.length; i++) {

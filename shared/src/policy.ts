@@ -18,10 +18,13 @@ import {
   RATE_LIMIT_REDIS_DATABASE_DEFAULT, RATE_LIMIT_REDIS_HOST_DEFAULT, RATE_LIMIT_REDIS_PASSWORD_DEFAULT,
   RATE_LIMIT_REDIS_PORT_DEFAULT, RATE_LIMIT_REDIS_PREFIX_DEFAULT, RATE_LIMIT_REDIS_TIMEOUT_MS_DEFAULT,
   RATE_LIMIT_REDIS_USERNAME_DEFAULT, RATE_LIMIT_SHADOW_DEFAULT, RATE_LIMIT_STATUS_DEFAULT,
+  AUTH_JWT_JWKS_TIMEOUT_MS_DEFAULT, AUTH_JWT_CLOCK_SKEW_SECONDS_DEFAULT, AUTH_JWT_CLAIMS_SUBJECT_DEFAULT,
+  AUTH_JWT_CLAIMS_GROUPS_DEFAULT, AUTH_JWT_REFRESH_SECONDS_DEFAULT, AUTH_JWT_MIN_REFETCH_SECONDS_DEFAULT,
+  AUTH_JWT_STALE_SECONDS_DEFAULT,
 } from "./policy-facts.generated";
 import { Requirements, Route } from "./policy-routes";
 
-export const enum AuthMode { Introspection = 0, Forward = 1 }
+export const enum AuthMode { Introspection = 0, Forward = 1, Jwt = 2 }
 export const enum TokenSourceKind { Header = 0, Cookie = 1, Query = 2 }
 export const enum FailMode { Closed = 0, Open = 1 }
 export const enum LimitKeyKind { Subject = 0, Ip = 1, Header = 2 }
@@ -73,6 +76,22 @@ export class HeaderMapping {
   to: string = "";
 }
 
+/** `auth.jwt`: local verification against a published key set (DECISIONS.md §11). */
+export class JwtSettings {
+  /** Where the key set is: Kong uses `url`; Envoy uses `cluster` + `authority` + `path`. */
+  jwks: AuthServiceAddress = new AuthServiceAddress();
+  jwksTimeoutMs: i32 = AUTH_JWT_JWKS_TIMEOUT_MS_DEFAULT;
+  issuers: Array<string> = new Array<string>();
+  audiences: Array<string> = new Array<string>();
+  algorithms: Array<string> = ["ES256", "RS256"];
+  clockSkewSeconds: f64 = AUTH_JWT_CLOCK_SKEW_SECONDS_DEFAULT;
+  subjectClaim: string = AUTH_JWT_CLAIMS_SUBJECT_DEFAULT();
+  groupsClaim: string = AUTH_JWT_CLAIMS_GROUPS_DEFAULT();
+  refreshSeconds: i32 = AUTH_JWT_REFRESH_SECONDS_DEFAULT;
+  minRefetchSeconds: i32 = AUTH_JWT_MIN_REFETCH_SECONDS_DEFAULT;
+  staleSeconds: i32 = AUTH_JWT_STALE_SECONDS_DEFAULT;
+}
+
 export class AuthPolicy {
   enabled: bool = false;
   mode: i32 = AuthMode.Introspection;
@@ -103,6 +122,8 @@ export class AuthPolicy {
   keepsAuthorization: bool = false;
   /** Shadow: decide (cache, auth calls) and record, never enforce (DECISIONS.md §10). */
   shadow: bool = AUTH_SHADOW_DEFAULT;
+  /** `jwt` mode's settings (the parser requires them in that mode and refuses them in the others). */
+  jwt: JwtSettings = new JwtSettings();
 }
 
 export class KongCanaryTarget {

@@ -5,7 +5,7 @@ import { fixture, runCli } from "./support/cli";
 import { testTempDir } from "../support/temp-dir.js";
 
 const BAD_FIELD_ERRORS = [
-  'auth.mode: expected one of "introspection", "forward", got "jwt"',
+  'auth.mode: expected one of "introspection", "forward", "jwt", got "saml"',
   "auth.timeoutMs: expected integer 1..60000, got 0",
   'auth.service: expected "url" (Kong) or "cluster" + "authority" + "path" (Envoy), got nothing',
   "rateLimit.burst: expected integer >= 0, got -1",

@@ -22,6 +22,7 @@ const PARENTS: Record<string, JsonObject> = {
   "rateLimit.limits[]": { rate: 5 },
   "routes[]": { name: "r", match: {} },
   "routes[].match.headers[]": { name: "x-a" },
+  "auth.jwt": { jwks: { url: "http://auth.example:8080/jwks" }, issuers: ["https://auth.example"] },
 };
 
 function errorsOf(document: JsonObject): string[] {
@@ -56,6 +57,8 @@ function place(field: PolicyField, value: Json | undefined): { document: JsonObj
       current = current[segment] as JsonObject;
     }
   }
+  // `auth.jwt` is jwt mode's, and refused in the others.
+  if (field.path.startsWith("auth.jwt")) (document.auth as JsonObject).mode = "jwt";
   // `limits` replaces the one window: BASE's `rate` would make every row under it "given both".
   if (field.path.startsWith("rateLimit.limits")) delete (document.rateLimit as JsonObject).rate;
   const last = segments[segments.length - 1];

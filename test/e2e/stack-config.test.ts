@@ -1,6 +1,10 @@
 // The stack's own decisions without starting anything: port variables, how one policy is wired to each plane,
 // and how a gateway's access line becomes the request log.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { Plane, planeGaps } from "../../shared/src/plane-completeness";
+import { AuthMode } from "../../shared/src/policy";
+import { parsePolicy } from "../../shared/src/policy-parse";
 import { describe, expect, it } from "vitest";
 import { parseAccessLine } from "../../dev/stack/access-log.js";
 import { loadPolicyFile, parsePolicyText, planeSetups } from "../../dev/stack/policy.js";
@@ -63,6 +67,27 @@ describe("one policy wired to both planes", () => {
     const service = (setups.policy["auth"] as { service: Record<string, string> }).service;
     expect(service.url).toBe("http://127.0.0.1:41000/verify");
     expect(setups.envoy.clusters["outbound|8080||auth"]).toBe(backends.auth);
+  });
+
+  it("points a jwt-mode policy's key set at the stack's auth service on both planes", () => {
+    const setups = planeSetups({ auth: { mode: "jwt", jwt: { jwks: { url: "http://127.0.0.1:9000/.well-known/jwks.json" }, issuers: ["meshgate-dev-auth"] } } }, backends);
+    const jwt = (setups.policy["auth"] as { jwt: { jwks: Record<string, string> } }).jwt;
+    expect(jwt.jwks).toEqual({ url: "http://127.0.0.1:41000/.well-known/jwks.json", cluster: "auth-service", authority: "auth.local", path: "/.well-known/jwks.json" });
+    expect(setups.envoy.clusters["auth-service"]).toBe(backends.auth);
+  });
+
+  it("the default policy's documented switch to jwt mode gives a policy complete for both planes", () => {
+    const text = readFileSync(defaultPolicy, "utf8");
+    // The switch as the comment says: the commented `mode: jwt` block, uncommented, in place of `mode: introspection`.
+    const switched = text.split("\n").filter((line) => line !== "  mode: introspection")
+      .map((line) => (line.startsWith("  #   ") ? `  ${line.slice(6)}` : line)).join("\n");
+    const setups = planeSetups(parsePolicyText(switched, "dev/policy.yaml"), backends);
+    const parsed = parsePolicy(JSON.stringify(setups.policy));
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.policy!.auth.mode).toBe(AuthMode.Jwt);
+    expect(planeGaps(parsed.policy!, Plane.Kong)).toEqual([]);
+    expect(planeGaps(parsed.policy!, Plane.Envoy)).toEqual([]);
+    expect(parsed.policy!.auth.jwt.jwks.url).toBe("http://127.0.0.1:41000/.well-known/jwks.json");
   });
 
   it("refuses a policy that is not YAML or not a mapping, naming the file", () => {

@@ -93,7 +93,7 @@ describe("npm run gen:fields", () => {
       ["an unknown field", { rateLimit: { rate: 5, perSecond: 1 } }, "/rateLimit must NOT have additional properties"],
       ["a number out of range", { auth: { service: { url: "http://a:1/i" }, cache: { negativeTtlSeconds: 86400 } } }, "/auth/cache/negativeTtlSeconds must be <= 3600"],
       ["a wrong type", { rateLimit: { rate: "twenty" } }, "/rateLimit/rate must be integer"],
-      ["a choice that is not one", { auth: { service: { url: "http://a:1/i" }, mode: "jwt" } }, "/auth/mode must be equal to one of the allowed values"],
+      ["a choice that is not one", { auth: { service: { url: "http://a:1/i" }, mode: "saml" } }, "/auth/mode must be equal to one of the allowed values"],
       ["rate missing while rateLimit is enabled", { rateLimit: { key: "ip" } }, "/rateLimit must have required property 'rate'"],
       ["a header name with a space", { auth: { service: { url: "http://a:1/i" }, identityHeaders: { subject: "x sub" } } }, '/auth/identityHeaders/subject must match pattern "^[!#$%&\'*+.^_`|~0-9A-Za-z-]{1,256}$"'],
     ])("refuses %s", (_what, document, error) => {
