@@ -126,13 +126,14 @@ export class MeshgateStream extends HttpContext {
         }
         engine.onAuthFailure(flow, "dispatch", now);
       } else if (step == Step.Keys) {
-        const jwks = root.jwks!;
-        if (!this.waitedForKeys && jwks.mustWait(this.id, flow.keysRefetch, now)) {
+        // null only when a reconfiguration left jwt mode while this stream waited: no keys, the failure mode.
+        const jwks = root.jwks;
+        if (jwks != null && !this.waitedForKeys && jwks.mustWait(this.id, flow.keysRefetch, now)) {
           this.waitedForKeys = true;
           this.paused = true;
           return Action.Pause;
         }
-        engine.onKeys(flow, jwks.usable(now), now);
+        engine.onKeys(flow, jwks != null ? jwks.usable(now) : null, now);
         const entry = flow.toCache;
         if (entry != null) root.decisions!.put(flow.cacheKey, entry);
       } else if (step == Step.Limit) {
