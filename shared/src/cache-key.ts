@@ -4,7 +4,7 @@
 import { sha256, toHex } from "./digest";
 import { Header, firstHeader } from "./headers";
 import { JsonValue, stringifyJson } from "./json";
-import { AuthMode, AuthPolicy } from "./policy";
+import { AuthMode, AuthPolicy, HeaderMapping } from "./policy";
 import { utf8Encode } from "./utf8";
 
 /** Everything in the auth settings that can change the auth service's answer. Compute once per policy. */
@@ -17,25 +17,22 @@ export function authFingerprint(auth: AuthPolicy): string {
     auth.introspectionAuthorization + "\n" +
     (bodyRule != null ? bodyRule.pointer + "=" + bodyRule.equals : "") +
     // What a decision keeps for requirements: an entry kept without them must not answer a policy that reads them.
-    (auth.keepsAuthorization ? "\nkeeps:" + auth.neededClaims.join(",") + ";" + claimHeadersText(auth) : "");
+    (auth.keepsAuthorization ? "\nkeeps:" + auth.neededClaims.join(",") + ";" + mappingsText(auth.claimHeaders) : "");
 }
 
-/** In jwt mode, what decides a token's fate and identity (a decision kept under other rules must not answer). */
+/** In jwt mode, what decides a token's fate and identity (a decision kept under other rules must not answer):
+ *  where the keys come from, the claim checks and the claim → identity mapping. */
 function jwtRulesText(auth: AuthPolicy): string {
   const jwt = auth.jwt;
-  return "jwt;" + jwt.issuers.join(" ") + ";" + jwt.audiences.join(" ") + ";" + jwt.algorithms.join(",") + ";" +
-    stringifyJson(JsonValue.ofNumber(jwt.clockSkewSeconds)) + ";" + jwt.subjectClaim + ";" + jwt.groupsClaim + ";" + mappingsText(auth);
+  const jwks = jwt.jwks;
+  return "jwt;" + jwks.url + " " + jwks.cluster + " " + jwks.authority + " " + jwks.path + ";" + jwt.issuers.join(" ") + ";" +
+    jwt.audiences.join(" ") + ";" + jwt.algorithms.join(",") + ";" + stringifyJson(JsonValue.ofNumber(jwt.clockSkewSeconds)) + ";" +
+    jwt.subjectClaim + ";" + jwt.groupsClaim + ";" + mappingsText(auth.headerMappings);
 }
 
-function mappingsText(auth: AuthPolicy): string {
+function mappingsText(mappings: Array<HeaderMapping>): string {
   let out = "";
-  for (let i = 0; i < auth.headerMappings.length; i++) out += auth.headerMappings[i].from + "=" + auth.headerMappings[i].to + ",";
-  return out;
-}
-
-function claimHeadersText(auth: AuthPolicy): string {
-  let out = "";
-  for (let i = 0; i < auth.claimHeaders.length; i++) out += auth.claimHeaders[i].from + "=" + auth.claimHeaders[i].to + ",";
+  for (let i = 0; i < mappings.length; i++) out += mappings[i].from + "=" + mappings[i].to + ",";
   return out;
 }
 

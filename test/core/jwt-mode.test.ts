@@ -83,12 +83,13 @@ describe("jwt mode driven by a host", () => {
     expect(flow.toCache?.decision.tokenExpMs).toBe(NOW + 10_000);
   });
 
-  it("keys decisions by the rules that made them: other issuers, audiences or claims never share an entry", () => {
+  it("keys decisions by the rules that made them: other keys, issuers, audiences or claims never share an entry", () => {
     const base = authFingerprint(jwtPolicy().auth);
     expect(authFingerprint(jwtPolicy({ issuers: ["https://other.test"] }).auth)).not.toBe(base);
     expect(authFingerprint(jwtPolicy({ audiences: ["api"] }).auth)).not.toBe(base);
     expect(authFingerprint(jwtPolicy({ claims: { subject: "uid" } }).auth)).not.toBe(base);
     expect(authFingerprint(jwtPolicy({ clockSkewSeconds: 0 }).auth)).not.toBe(base);
+    expect(authFingerprint(jwtPolicy({ jwks: { url: "http://other.test/jwks" } }).auth)).not.toBe(base);
     // Key refresh settings change when keys are fetched, not what a verified token means.
     expect(authFingerprint(jwtPolicy({ refreshSeconds: 60 }).auth)).toBe(base);
   });

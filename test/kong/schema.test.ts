@@ -47,7 +47,9 @@ function configFields(schema: unknown): Array<[string, SchemaField]> {
  *  every field the document left out (`given` mirrors the document). */
 function compareSchema(fields: Array<[string, SchemaField]>, effective: Doc, given: Doc, path: string, mismatches: string[]): void {
   const schemaNames = fields.map(([name]) => name).sort();
-  const coreNames = Object.keys(effective).sort();
+  // `auth.jwt` appears in the effective policy in jwt mode only (it is refused in the others): the jwt-mode
+  // document below compares it.
+  const coreNames = [...Object.keys(effective), ...(path === "config.auth" && effective.mode !== "jwt" ? ["jwt"] : [])].sort();
   if (JSON.stringify(schemaNames) !== JSON.stringify(coreNames)) {
     mismatches.push(`${path}: Kong schema fields ${schemaNames.join(",")} vs core ${coreNames.join(",")}`);
   }
@@ -87,6 +89,19 @@ describe("the meshgate Kong schema", () => {
     compareSchema(configFields(host.pluginInfo.Schema), effectivePolicy(doc), doc, "config", mismatches);
     expect(mismatches).toEqual([]);
     // The config Kong sends after applying its defaults means exactly what the bare document means.
+    expect(effectivePolicy(withoutKongKeys(host.instanceConfig()))).toEqual(effectivePolicy(doc));
+  });
+
+  it("in jwt mode too: the auth.jwt record has the core's field names and defaults", async () => {
+    const doc: Doc = {
+      auth: { mode: "jwt", jwt: { jwks: { url: `${backends.authUrl}/.well-known/jwks.json` }, issuers: ["meshgate-dev-auth"], claims: {} } },
+    };
+    const host = await hosts.start(doc, backends.stableUrl);
+    const mismatches: string[] = [];
+    const auth = namedFields(configFields(host.pluginInfo.Schema).find(([name]) => name === "auth")![1]["fields"]);
+    const jwt = auth.find(([name]) => name === "jwt")![1];
+    compareSchema(namedFields(jwt["fields"]), (effectivePolicy(doc).auth as Doc).jwt as Doc, (doc.auth as Doc).jwt as Doc, "config.auth.jwt", mismatches);
+    expect(mismatches).toEqual([]);
     expect(effectivePolicy(withoutKongKeys(host.instanceConfig()))).toEqual(effectivePolicy(doc));
   });
 

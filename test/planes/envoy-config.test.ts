@@ -41,10 +41,10 @@ describe("meshgate.wasm configuration", () => {
 
   it("every error of the document is logged, in document order", async () => {
     const policy = policyFor(backends, { canary: { percentage: 12.345 }, rateLimit: { rate: 0 } });
-    (policy.auth as Record<string, unknown>).mode = "oauth";
+    (policy.auth as Record<string, unknown>).mode = "saml";
     const { logs } = await refusal(JSON.stringify(policy));
     expect(wasmErrors(logs)).toEqual([
-      'meshgate: invalid configuration: auth.mode: expected one of "introspection", "forward", "jwt", got "oauth"',
+      'meshgate: invalid configuration: auth.mode: expected one of "introspection", "forward", "jwt", got "saml"',
       "meshgate: invalid configuration: canary.percentage: expected number 0..100 with at most two decimals, got 12.345",
       "meshgate: invalid configuration: rateLimit.rate: expected integer 1..1000000, got 0",
     ]);

@@ -3,9 +3,10 @@
 // rotated key is picked up with exactly one JWKS fetch; an outage of the key set is ridden out for staleSeconds;
 // a flood of made-up kids costs at most one fetch per cooldown. Clocks are the plugins' manual clocks; the auth
 // service's clock stays real, so tokens live an hour.
-import { createHmac, generateKeyPairSync, randomUUID, sign, type KeyObject } from "node:crypto";
+import { createHmac, createPublicKey, generateKeyPairSync, randomUUID, sign, type JsonWebKey as NodeJsonWebKey, type KeyObject } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../support/redis.js";
 import { PLANES, TEST_AUTH_TIMEOUT_MS, bearer, header, startBackends, startPlane, type Backends, type Plane } from "./support.js";
 
 
@@ -42,6 +43,16 @@ function expectInvalidToken(r: { status: number; headers: Record<string, string 
   expect(header(r as never, "www-authenticate")).toMatch(/^Bearer realm="meshgate", error="invalid_token"$/);
 }
 
+/** `reason` → count of the auth denials in `meshgate_decisions_total`, as both planes render it. */
+function decisionCounts(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const match = /^meshgate_decisions_total\{route="default",section="auth",outcome="deny",reason="([a-z_]+)"\} (\d+)$/.exec(line);
+    if (match) out.set(match[1]!, Number(match[2]));
+  }
+  return out;
+}
+
 /** A well-formed token whose header names a kid no key set has. */
 function withKid(model: string, kid: string): string {
   const [, payload, signature] = model.split(".") as [string, string, string];
@@ -67,8 +78,19 @@ describe.each(PLANES)("jwt mode on the %s plane", (planeName) => {
 
   const jwksUrl = (): string => `${backends.authUrl}/.well-known/jwks.json`;
   const fetches = (): number => backends.auth.stats().jwks;
+  let metered: { metrics(): Promise<string> } | null = null;
   async function start(jwt: Doc = {}): Promise<Plane> {
-    plane = await startPlane(planeName, backends, jwtPolicy(jwksUrl(), { issuers: [backends.auth.issuer], audiences: [backends.auth.audience], ...jwt }), { manualClock: true });
+    const policy = jwtPolicy(jwksUrl(), { issuers: [backends.auth.issuer], audiences: [backends.auth.audience], ...jwt });
+    if (planeName === "kong") {
+      const port = await freePort();
+      plane = await startPlane(planeName, backends, policy, { manualClock: true, serverEnv: { MESHGATE_METRICS_PORT: String(port) } });
+      metered = { metrics: async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text() };
+    } else {
+      const started = await startPlane(planeName, backends, policy, { manualClock: true });
+      plane = started;
+      // The filter writes its counts to the host in batches, at the latest on its next tick.
+      metered = { metrics: async () => { started.advanceClock(1_000); return started.envoy!.prometheusText(); } };
+    }
     return plane;
   }
   async function token(alg: "ES256" | "RS256" = "ES256", sub = "alice", ttlSeconds = TOKEN_TTL_SECONDS): Promise<string> {
@@ -100,12 +122,22 @@ describe.each(PLANES)("jwt mode on the %s plane", (planeName) => {
     const tamperedSignature = `${h}.${payload}.${b64(sig)}`;
     const algNone = `${b64(JSON.stringify({ alg: "none", typ: "JWT" }))}.${payload}.`;
     const algNoneSigned = `${b64(JSON.stringify({ alg: "none", kid: backends.auth.kid }))}.${payload}.${signature}`;
-    // The classic confusion: HS256 with the published public key (as the JWKS serves it) as the HMAC secret.
-    const jwks = await (await fetch(jwksUrl())).text();
+    // The classic confusion: HS256 with the published public key (its PEM, from the JWKS) as the HMAC secret.
+    const published = (await (await fetch(jwksUrl())).json()) as { keys: Array<NodeJsonWebKey & { kid: string }> };
+    const jwk = published.keys.find((k) => k.kid === backends.auth.kid)!;
+    const pem = createPublicKey({ key: jwk, format: "jwk" }).export({ type: "spki", format: "pem" });
     const hsInput = `${b64(JSON.stringify({ alg: "HS256", typ: "JWT", kid: backends.auth.kid }))}.${payload}`;
-    const hs256 = `${hsInput}.${b64(createHmac("sha256", jwks).update(hsInput).digest())}`;
+    const hs256 = `${hsInput}.${b64(createHmac("sha256", pem).update(hsInput).digest())}`;
     const unknownKid = withKid(good, "no-such-kid");
-    for (const [what, bad] of Object.entries({ tamperedPayload, tamperedSignature, algNone, algNoneSigned, hs256, unknownKid })) {
+    const refusals: Record<string, [string, string]> = {
+      tamperedPayload: [tamperedPayload, "bad_signature"],
+      tamperedSignature: [tamperedSignature, "bad_signature"],
+      algNone: [algNone, "malformed"], // an empty signature part is not compact JWS syntax
+      algNoneSigned: [algNoneSigned, "alg_not_allowed"],
+      hs256: [hs256, "alg_not_allowed"],
+      unknownKid: [unknownKid, "unknown_kid"],
+    };
+    for (const [what, [bad]] of Object.entries(refusals)) {
       const r = await p.request({ headers: bearer(bad) });
       expect(r.status, what).toBe(401);
       expectInvalidToken(r);
@@ -117,6 +149,12 @@ describe.each(PLANES)("jwt mode on the %s plane", (planeName) => {
     p.advanceClock((120 + SKEW_SECONDS + 600) * 1000);
     expectInvalidToken(await p.request({ headers: bearer(shortLived) }));
     expect(backends.auth.stats()).toMatchObject({ introspect: 0, verify: 0 });
+    // Each refusal is counted under its check's reason.
+    const counts = decisionCounts(await metered!.metrics());
+    for (const reason of ["bad_signature", "malformed", "alg_not_allowed", "unknown_kid", "expired"]) {
+      const expected = Object.values(refusals).filter(([, r]) => r === reason).length + (reason === "expired" ? 1 : 0);
+      expect(counts.get(reason), reason).toBe(expected);
+    }
   });
 
   it("after /rotate a token signed with the new key is accepted after exactly one more JWKS fetch", async () => {
