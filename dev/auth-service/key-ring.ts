@@ -5,6 +5,9 @@ import { SIGNING_ALGORITHMS, type SigningAlgorithm, type SigningKey, generateSig
 // signed just before a rotation keep verifying everywhere until they expire.
 export const DEFAULT_KEY_GRACE_SECONDS = 600;
 export const MAX_KEY_GRACE_SECONDS = 7 * 86400;
+/** Retired keys kept at most (the oldest leave early beyond that): the JWKS stays far below the 32 keys meshgate
+ *  accepts in one set however often /rotate is called. */
+export const MAX_RETIRED_KEYS = 16;
 
 interface RetiredKey {
   key: SigningKey;
@@ -57,7 +60,7 @@ export class KeyRing {
     const fresh = await generateCurrentKeys();
     const leavesAtMs = this.nowMs() + this.graceMs;
     const retiredNow = [...this.current.values()].map((key) => ({ key, leavesAtMs }));
-    this.retired = [...this.liveRetired(), ...retiredNow];
+    this.retired = [...this.liveRetired(), ...retiredNow].slice(-MAX_RETIRED_KEYS);
     this.current = fresh;
     return {
       current: Object.fromEntries([...fresh].map(([alg, key]) => [alg, key.kid])) as Record<SigningAlgorithm, string>,

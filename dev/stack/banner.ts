@@ -66,7 +66,7 @@ export function stackBanner(urls: StackUrls, policy: PolicyDocument, policyFile:
     "",
     `  Kong-plane gateway   ${urls.kong}   meshgate plugin in the real kong-js-pluginserver`,
     `  Envoy-plane gateway  ${urls.envoy}   meshgate.wasm on the proxy-wasm host (${envoyWorkers} worker VMs)`,
-    `  auth service         ${urls.auth}   /token /introspect /verify /stats /faults`,
+    `  auth service         ${urls.auth}   /token /introspect /verify /.well-known/jwks.json /rotate /stats /faults`,
     `  upstream stable      ${urls.stable}`,
     `  upstream canary      ${urls.canary}`,
     "",

@@ -137,6 +137,14 @@ describe("POST /rotate", () => {
     expect((await jwks()).keys).toHaveLength(4); // the first generation left, the second is still in its grace
   });
 
+  it("keeps at most 16 retired keys however often it rotates, the newest ones", async () => {
+    let lastRetired: string[] = [];
+    for (let i = 0; i < 10; i += 1) lastRetired = (await auth.rotateKeys()).retired.map((key) => key.kid);
+    const kids = (await jwks()).keys.map((key) => key.kid);
+    expect(kids).toHaveLength(2 + 16);
+    expect(kids).toEqual(expect.arrayContaining(lastRetired));
+  });
+
   it("accepts only POST and is counted in /stats but not in total", async () => {
     expect((await http(`${server.url}/rotate`)).status).toBe(405);
     await rotate();

@@ -11,9 +11,9 @@ import type { K8sObject } from "./support/kustomize";
 import { testTempDir } from "../support/temp-dir.js";
 
 const manifests = join(repoRoot, "istio-manifests");
-const ROOTS = ["base", "overlays/test", "overlays/production", "envoyfilter"];
+const ROOTS = ["base", "overlays/test", "overlays/production", "envoyfilter", "jwt"];
 /** Files in istio-manifests/ that are not Kubernetes manifests. */
-const NOT_MANIFESTS = new Set(["policy.yaml", "policy-caller.yaml"]);
+const NOT_MANIFESTS = new Set(["policy.yaml", "policy-caller.yaml", "policy-jwt.yaml"]);
 
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -205,11 +205,45 @@ describe("overlays", () => {
   });
 });
 
+describe("the jwt-mode example", () => {
+  const objects = builtObjects("jwt");
+  const policy = readPolicy("istio-manifests/policy-jwt.yaml") as { auth: { mode: string; jwt: { jwks: Record<string, string>; issuers: string[] } } };
+
+  it("runs the gateway filter with policy-jwt.yaml, which both planes accept, and the same routing as the base", async () => {
+    const gateway = find(objects, "WasmPlugin", "meshgate");
+    expect(at(gateway, "spec", "pluginConfig")).toEqual(policy);
+    expect(at(gateway, "spec", "failStrategy")).toBe("FAIL_CLOSE");
+    expect(policy.auth.mode).toBe("jwt");
+    expect(await effectivePolicy(policy)).toBeTruthy();
+    const routing = (list: K8sObject[]): string[] =>
+      list.filter((object) => object.kind !== "WasmPlugin" && at(object, "metadata", "name") !== "login-example-com").map(idOf);
+    expect(routing(objects)).toEqual(routing(builtObjects("base")));
+  });
+
+  it("the key set's cluster is the ServiceEntry's: host, port and authority agree, and that port originates TLS to 443", () => {
+    const jwks = policy.auth.jwt.jwks;
+    const [direction, port, subset, host] = String(jwks.cluster).split("|");
+    expect([direction, subset]).toEqual(["outbound", ""]);
+    expect(jwks.authority).toBe(host);
+    expect(new URL(String(jwks.url)).pathname).toBe(jwks.path);
+    expect(new URL(String(jwks.url)).host).toBe(host);
+    const entry = find(objects, "ServiceEntry", "login-example-com");
+    expect(at(entry, "spec", "hosts")).toEqual([host]);
+    expect(at(entry, "spec", "location")).toBe("MESH_EXTERNAL");
+    const ports = at(entry, "spec", "ports") as Array<{ number: number; protocol: string; targetPort?: number }>;
+    expect(ports.find((p) => p.number === Number(port))).toMatchObject({ protocol: "HTTP", targetPort: 443 });
+    const rule = find(objects, "DestinationRule", "login-example-com");
+    expect(at(rule, "spec", "host")).toBe(host);
+    const settings = at(rule, "spec", "trafficPolicy", "portLevelSettings") as Array<{ port: { number: number }; tls: Record<string, unknown> }>;
+    expect(settings.find((s) => s.port.number === Number(port))?.tls).toEqual({ mode: "SIMPLE", sni: host });
+  });
+});
+
 describe("generated manifests and the OCI image", () => {
   it("the committed generated manifests are exactly what render.sh produces from the policies", async () => {
     const out = testTempDir("meshgate-render-");
     execFileSync("bash", [join(manifests, "render.sh"), out], { env: { ...process.env, MESHGATE_CLI: await builtCli() }, stdio: "pipe" });
-    for (const file of ["base/wasmplugin-gateway.yaml", "base/wasmplugin-caller.yaml", "envoyfilter/envoyfilter-gateway.yaml", "envoyfilter/envoyfilter-sidecar-outbound.yaml"]) {
+    for (const file of ["base/wasmplugin-gateway.yaml", "base/wasmplugin-caller.yaml", "envoyfilter/envoyfilter-gateway.yaml", "envoyfilter/envoyfilter-sidecar-outbound.yaml", "jwt/wasmplugin-gateway.yaml"]) {
       expect(readFileSync(join(manifests, file), "utf8"), `${file} is stale: run istio-manifests/render.sh`).toBe(readFileSync(join(out, file), "utf8"));
     }
   });

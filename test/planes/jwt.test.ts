@@ -7,10 +7,8 @@ import { createHmac, createPublicKey, generateKeyPairSync, randomUUID, sign, typ
 import { createServer, type Server } from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../support/redis.js";
-import { TEST_AUTH_TIMEOUT_MS, bearer, header, startBackends, startPlane, type Backends, type Plane, type PlaneName } from "./support.js";
+import { PLANES, TEST_AUTH_TIMEOUT_MS, bearer, header, startBackends, startPlane, type Backends, type Plane } from "./support.js";
 
-/** The planes whose key fetching is built (the Envoy plane joins with its JWKS fetcher). */
-const JWT_PLANES: PlaneName[] = ["kong"];
 
 const REFRESH_SECONDS = 300;
 const MIN_REFETCH_SECONDS = 30;
@@ -21,14 +19,15 @@ const SKEW_SECONDS = 60;
 type Doc = Record<string, unknown>;
 const b64 = (data: string | Buffer): string => Buffer.from(data).toString("base64url");
 
-function jwtPolicy(jwksUrl: string, jwt: Doc): Doc {
+/** `cluster`: the Envoy host's cluster that serves `jwksUrl` (startPlane maps "auth-service" to the auth service). */
+function jwtPolicy(jwksUrl: string, jwt: Doc, cluster = "auth-service"): Doc {
   const { origin, pathname } = new URL(jwksUrl);
   return {
     auth: {
       mode: "jwt",
       jwt: {
-        // Both planes' addresses: Envoy reaches the auth service through the host's "auth-service" cluster.
-        jwks: { url: jwksUrl, cluster: "auth-service", authority: new URL(origin).host, path: pathname, timeoutMs: TEST_AUTH_TIMEOUT_MS },
+        // Both planes' addresses: Envoy reaches the key set through a cluster of its host.
+        jwks: { url: jwksUrl, cluster, authority: new URL(origin).host, path: pathname, timeoutMs: TEST_AUTH_TIMEOUT_MS },
         refreshSeconds: REFRESH_SECONDS,
         minRefetchSeconds: MIN_REFETCH_SECONDS,
         staleSeconds: STALE_SECONDS,
@@ -60,7 +59,7 @@ function withKid(model: string, kid: string): string {
   return `${b64(JSON.stringify({ alg: "ES256", typ: "JWT", kid }))}.${payload}.${signature}`;
 }
 
-describe.each(JWT_PLANES)("jwt mode on the %s plane", (planeName) => {
+describe.each(PLANES)("jwt mode on the %s plane", (planeName) => {
   let backends: Backends;
   let plane: Plane | null = null;
 
@@ -226,7 +225,8 @@ describe.each(JWT_PLANES)("jwt mode on the %s plane", (planeName) => {
     });
 
     it("refuses a wrong iss, a wrong aud and an nbf in the future; accepts the same claims when right", async () => {
-      plane = await startPlane(planeName, backends, jwtPolicy(issuer.jwksUrl, { issuers: ["https://issuer.test"], audiences: ["meshgate"] }), { manualClock: true });
+      const policy = jwtPolicy(issuer.jwksUrl, { issuers: ["https://issuer.test"], audiences: ["meshgate"] }, "test-issuer");
+      plane = await startPlane(planeName, backends, policy, { manualClock: true, clusters: { "test-issuer": new URL(issuer.jwksUrl).origin } });
       const now = Math.floor(Date.now() / 1000);
       const claims = { sub: "kim", iss: "https://issuer.test", aud: "meshgate", iat: now, exp: now + TOKEN_TTL_SECONDS };
       const ok = await plane.request({ headers: bearer(issuer.sign(claims)) });

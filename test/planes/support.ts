@@ -104,6 +104,8 @@ export interface PlaneOptions {
   manualClock?: boolean;
   /** Kong plane: Kong's log_level (default notice; `info` shows the plugin server's output, decision logs included). */
   kongLogLevel?: KongLogLevelName;
+  /** Envoy plane: more clusters (name → base URL) besides auth-service, stable and canary. */
+  clusters?: Record<string, string>;
 }
 
 export function noManualClock(): never {
@@ -136,7 +138,7 @@ export async function startPlane(name: PlaneName, backends: Backends, policy: Do
     wasm: MESHGATE_WASM,
     pluginConfig: JSON.stringify(policy),
     workers: options.workers ?? 2,
-    clusters: { "auth-service": backends.authUrl, stable: backends.stableUrl, canary: backends.canaryUrl },
+    clusters: { ...options.clusters, "auth-service": backends.authUrl, stable: backends.stableUrl, canary: backends.canaryUrl },
     routes: [{ match: { headers: { "x-canary": { exact: "true" } } }, cluster: "canary" }, { cluster: "stable" }],
     // The stats_tags istio-manifests/ adds, so labeled counters come out labeled as on a configured Envoy.
     statsTags: [...DECISION_LABELS],

@@ -5,6 +5,7 @@
 import { AuthRequest, MAX_AUTH_RESPONSE_BYTES } from "../../../shared/src/auth";
 import { Engine } from "../../../shared/src/engine";
 import { Header } from "../../../shared/src/headers";
+import { AuthMode } from "../../../shared/src/policy";
 import { parsePolicy } from "../../../shared/src/policy-parse";
 import { Plane, planeGaps } from "../../../shared/src/plane-completeness";
 import { utf8ByteString } from "../../../shared/src/utf8";
@@ -17,6 +18,7 @@ import { DecisionStore } from "./decision-store";
 import { WasmCharScan } from "./char-scan";
 import { MemoKeyDigest } from "./key-digest";
 import { SharedLimiter, LIMITER_SLOTS } from "./limiter";
+import { JwksFetcher, MAX_JWKS_RESPONSE_BYTES } from "./jwks-fetcher";
 import { FilterMetrics, FLUSH_PERIOD_MS } from "./metrics";
 import { sha256HexOfText } from "./sha256";
 import { AuthAnswer, MeshgateStream } from "./stream";
@@ -33,6 +35,10 @@ export class MeshgateRoot extends RootContext {
   decisions: DecisionStore | null = null;
   limiter: SharedLimiter | null = null;
   metrics: FilterMetrics | null = null;
+  /** jwt mode: this worker's key set and its fetches (null in the other modes). */
+  jwks: JwksFetcher | null = null;
+  /** A fetcher replaced by a reconfiguration while its fetch was in flight: its answer still resumes its streams. */
+  private retiringJwks: JwksFetcher | null = null;
   private readonly waiting: Map<string, Array<u32>> = new Map<string, Array<u32>>();
   private readonly calls: Map<u32, PendingCall> = new Map<u32, PendingCall>();
 
@@ -58,6 +64,15 @@ export class MeshgateRoot extends RootContext {
     // Istio gives every WasmPlugin of a proxy one shared-data namespace: keys carry a tag of the policy.
     const namespace = SHARED_PREFIX + sha256HexOfText(configuration).substring(0, 12) + ":";
     this.decisions = new DecisionStore(namespace + "c:", auth.cache.maxEntries, metrics);
+    const previousJwks = this.jwks;
+    if (previousJwks != null && previousJwks.fetching) this.retiringJwks = previousJwks;
+    if (auth.enabled && auth.mode == AuthMode.Jwt) {
+      const jwks = new JwksFetcher(auth.jwt, namespace);
+      jwks.initialize();
+      this.jwks = jwks;
+    } else {
+      this.jwks = null;
+    }
     if (policy.rateLimit.enabled) {
       const limiter = new SharedLimiter(namespace + "rl:", LIMITER_SLOTS);
       limiter.initialize();
@@ -72,6 +87,8 @@ export class MeshgateRoot extends RootContext {
   onTick(): void {
     const metrics = this.metrics;
     if (metrics != null) metrics.flush();
+    const jwks = this.jwks;
+    if (jwks != null) jwks.onTick(nowMs());
   }
 
   createHttpContext(id: u32): HttpContext {
@@ -106,11 +123,22 @@ export class MeshgateRoot extends RootContext {
   }
 
   onHttpCallResponse(token: u32, numHeaders: u32, bodySize: usize, numTrailers: u32): void {
+    const jwks = this.jwks;
+    if (jwks != null && jwks.owns(token)) {
+      this.onKeySetAnswer(jwks, numHeaders, bodySize);
+      return;
+    }
+    const retiring = this.retiringJwks;
+    if (retiring != null && retiring.owns(token)) {
+      this.retiringJwks = null;
+      this.onKeySetAnswer(retiring, numHeaders, bodySize);
+      return;
+    }
     if (!this.calls.has(token)) return;
     const call = this.calls.get(token);
     this.calls.delete(token);
     const now = nowMs();
-    const answer = readAnswer(numHeaders, bodySize);
+    const answer = readAnswer(numHeaders, bodySize, <usize>MAX_AUTH_RESPONSE_BYTES);
     answer.latencyMs = now - call.startedMs;
     this.metrics!.authCall(answer.status, answer.failure, answer.latencyMs);
     if (!this.waiting.has(call.cacheKey)) return;
@@ -125,6 +153,19 @@ export class MeshgateRoot extends RootContext {
       stored = true;
     }
   }
+
+  /** A key set fetch ended: the fetcher takes the set (or the failure), then every stream that waited goes on. */
+  private onKeySetAnswer(jwks: JwksFetcher, numHeaders: u32, bodySize: usize): void {
+    const now = nowMs();
+    const answer = readAnswer(numHeaders, bodySize, MAX_JWKS_RESPONSE_BYTES);
+    const waiters = jwks.onAnswer(answer.failure, answer.status, answer.body, now);
+    for (let i = 0; i < waiters.length; i++) {
+      const stream = getHttpContext(waiters[i]);
+      if (stream == null || !(stream instanceof MeshgateStream)) continue;
+      setEffectiveContext(waiters[i]);
+      (stream as MeshgateStream).onKeysReady(now);
+    }
+  }
 }
 
 // Envoy answers a call it could not complete with a reply of its own router (reference §3.3): these are
@@ -133,13 +174,14 @@ const ROUTER_TIMEOUT_BODY = "upstream request timeout";
 const ROUTER_RESET_BODY = "upstream connect error or disconnect/reset before headers";
 const ROUTER_NO_HOST_BODY = "no healthy upstream";
 
-function readAnswer(numHeaders: u32, bodySize: usize): AuthAnswer {
+/** The call's answer, or its transport failure; a body over `maxBodyBytes` is `too_large` and is not read. */
+function readAnswer(numHeaders: u32, bodySize: usize, maxBodyBytes: usize): AuthAnswer {
   const answer = new AuthAnswer();
   if (numHeaders == 0) {
     answer.failure = "reset";
     return answer;
   }
-  if (bodySize > <usize>MAX_AUTH_RESPONSE_BYTES) {
+  if (bodySize > maxBodyBytes) {
     answer.failure = "too_large";
     return answer;
   }

@@ -37,6 +37,8 @@ export class MeshgateStream extends HttpContext {
   private received: ReceivedHeaders | null = null;
   private paused: bool = false;
   private askedAuth: bool = false;
+  /** jwt mode: this stream already waited for a key set fetch (it never waits twice). */
+  private waitedForKeys: bool = false;
 
   onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
     const root = this.root as MeshgateRoot;
@@ -79,6 +81,13 @@ export class MeshgateStream extends HttpContext {
     this.drive(engine, now);
   }
 
+  /** jwt mode: the key set fetch this stream waited for ended (the root made it the effective context). */
+  onKeysReady(now: f64): void {
+    const engine = (this.root as MeshgateRoot).engine;
+    if (this.flow == null || engine == null) return;
+    this.drive(engine, now);
+  }
+
   onResponseHeaders(numHeaders: u32, endOfStream: bool): Action {
     const flow = this.flow;
     if (flow != null) {
@@ -112,6 +121,17 @@ export class MeshgateStream extends HttpContext {
           return Action.Pause;
         }
         engine.onAuthFailure(flow, "dispatch", now);
+      } else if (step == Step.Keys) {
+        // null only when a reconfiguration left jwt mode while this stream waited: no keys, the failure mode.
+        const jwks = root.jwks;
+        if (jwks != null && !this.waitedForKeys && jwks.mustWait(this.id, flow.keysRefetch, now)) {
+          this.waitedForKeys = true;
+          this.paused = true;
+          return Action.Pause;
+        }
+        engine.onKeys(flow, jwks != null ? jwks.usable(now) : null, now);
+        const entry = flow.toCache;
+        if (entry != null) root.decisions!.put(flow.cacheKey, entry);
       } else if (step == Step.Limit) {
         const limiter = root.limiter;
         const result = limiter != null ? limiter.check(engine, flow, now) : null;
