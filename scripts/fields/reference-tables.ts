@@ -69,7 +69,7 @@ function defaultCell(field: PolicyField): string {
   if (field.sameAs !== undefined) return `top-level \`${field.sameAs}\``;
   if (field.inherits !== undefined) return `top-level \`${field.inherits}\``;
   if (field.required === "always") return "— (required)";
-  if (field.required === "whenEnabled") return `— (required when enabled${field.orInstead ? `, or \`${field.orInstead}\`` : ""})`;
+  if (field.required === "whenEnabled") return `— (required when enabled${field.orInstead ? `, unless \`${field.orInstead}\` is given` : ""})`;
   if (field.default !== undefined) return `\`${JSON.stringify(field.default)}\``;
   return field.path.endsWith("[]") || field.path.endsWith(".*") ? "—" : "none";
 }
