@@ -3,11 +3,10 @@
 // shared/src/p256.ts), only the field arithmetic differs: Jacobian points, "dbl-2001-b" (a = -3) and
 // "add-2007-bl" from the Explicit-Formulas Database, u1·G + u2·Q by interleaved fixed windows (4-bit windows of
 // u2 over a per-call table of Q, 8-bit windows of u1 over a table of G built once per instance, sharing the 252
-// doublings), and x(R) mod n = r checked without an inversion. The scalar work mod n (one inversion, two
-// products) stays on the portable big-number code: it is a small part of a verification. The public key was
-// validated (on the curve, coordinates below p) when its JWK was parsed. Public data only: not constant time.
-import { Limbs, compareLimbs, invertModOdd, isZeroLimbs, limbsFromBytes, reduceOnce } from "../../../shared/src/bigint";
-import { p256 } from "../../../shared/src/p256";
+// doublings), and x(R) mod n = r checked without an inversion; the scalars mod n come from p256-u64-scalar.ts.
+// The public key was validated (on the curve, coordinates below p) when its JWK was parsed. Public data only:
+// nothing here is constant time.
+import { U1, U2, ecdsaScalars, isNonZeroBelowOrder, reduceOnceModN, wordsFromBytes } from "./p256-u64-scalar";
 import { Fe, fe, feCombine, feCompare, feCopy, feEquals, feFromBytes, feFromHex, feIsZero, feMul, feSqr, feZero } from "./p256-u64-field";
 
 class Point {
@@ -27,14 +26,19 @@ function pointTable(size: i32): StaticArray<Point> {
   return table;
 }
 
-/** Bits [4·window, 4·window + 4) of a scalar in the portable code's 16-bit limbs. */
-function nibble(scalar: Limbs, window: i32): i32 {
-  return i32((scalar[window >> 2] >>> u32((window & 3) << 2)) & 15);
+// r, s and the digest as words, for the scalar code.
+const R_WORDS = memory.data(32, 16);
+const S_WORDS = memory.data(32, 16);
+const E_WORDS = memory.data(32, 16);
+
+/** Bits [4·window, 4·window + 4) of the 256-bit scalar in words at `scalar`. */
+function nibble(scalar: usize, window: i32): i32 {
+  return i32((load<u32>(scalar + (<usize>(window >> 3) << 2)) >>> u32((window & 7) << 2)) & 15);
 }
 
 /** Bits [8·window, 8·window + 8). */
-function byteAt(scalar: Limbs, window: i32): i32 {
-  return i32((scalar[window >> 1] >>> u32((window & 1) << 3)) & 0xff);
+function byteAt(scalar: usize, window: i32): i32 {
+  return i32((load<u32>(scalar + (<usize>(window >> 2) << 2)) >>> u32((window & 3) << 3)) & 0xff);
 }
 
 export class P256U64 {
@@ -58,23 +62,21 @@ export class P256U64 {
    *  given as 32-byte big-endian coordinates already validated as a point of the curve. */
   verify(x: Uint8Array, y: Uint8Array, hash: Uint8Array, signature: Uint8Array): bool {
     if (signature.length != 64 || hash.length != 32 || x.length != 32 || y.length != 32) return false;
-    const order = p256().order;
-    const n = order.modulus;
-    const r = limbsFromBytes(signature.subarray(0, 32), 16)!;
-    const s = limbsFromBytes(signature.subarray(32, 64), 16)!;
-    if (isZeroLimbs(r) || isZeroLimbs(s) || compareLimbs(r, n) >= 0 || compareLimbs(s, n) >= 0) return false;
+    const rBytes = signature.subarray(0, 32);
+    wordsFromBytes(R_WORDS, rBytes);
+    wordsFromBytes(S_WORDS, signature.subarray(32, 64));
+    if (!isNonZeroBelowOrder(R_WORDS) || !isNonZeroBelowOrder(S_WORDS)) return false;
     // The digest is as long as the order (256 bits): e = hash mod n, one subtraction at most.
-    const e = reduceOnce(limbsFromBytes(hash, 16)!, n);
-    const w = order.toMont(invertModOdd(s, n)); // n is prime and 0 < s < n: s is invertible
-    const u1 = order.mul(e, w); // plain × Montgomery → plain
-    const u2 = order.mul(r, w);
+    wordsFromBytes(E_WORDS, hash);
+    reduceOnceModN(E_WORDS);
+    ecdsaScalars(E_WORDS, R_WORDS, S_WORDS); // n is prime and 0 < s < n: s is invertible
     const q = this.qTable[1];
     feCopy(q.x, feFromBytes(x));
     feCopy(q.y, feFromBytes(y));
     feZero(q.z);
     q.z[0] = 1;
-    const point = this.mulAddGenerator(u1, u2, q);
-    return !point.isInfinity() && this.affineXModOrderIs(point, feFromBytes(signature.subarray(0, 32)));
+    const point = this.mulAddGenerator(U1, U2, q);
+    return !point.isInfinity() && this.affineXModOrderIs(point, feFromBytes(rBytes));
   }
 
   /** table[i] = i·pt (entry 0 is the point at infinity; pt may be table[1]). */
@@ -149,8 +151,8 @@ export class P256U64 {
     feCopy(out.z, z3);
   }
 
-  /** u1·G + u2·Q, scalars as plain 16-bit limbs below 2^256; q must be qTable[1]. */
-  private mulAddGenerator(u1: Limbs, u2: Limbs, q: Point): Point {
+  /** u1·G + u2·Q, scalars as words below 2^256; q must be qTable[1]. */
+  private mulAddGenerator(u1: usize, u2: usize, q: Point): Point {
     const qTable = this.qTable;
     this.multiplesInto(qTable, q);
     const acc = this.acc;
