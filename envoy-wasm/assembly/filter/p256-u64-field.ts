@@ -5,68 +5,62 @@
 // 32-bit-aligned columns (at most 16 terms below 2^32 each, no carries in between), and the columns are reduced
 // by the prime's Solinas form (FIPS 186-4 D.2.3) in signed i64 words with one carry chain.
 
-/** A field element: eight little-endian 32-bit words in u64, each below 2^32, the value below p. */
-export type Fe = StaticArray<u64>;
+/** A field element: the address of eight little-endian 32-bit words in u64 (64 bytes of unmanaged memory),
+ *  each below 2^32, the value below p. Raw addresses, not managed arrays: asc spills a managed reference to the
+ *  shadow stack on every access, which cost more than the arithmetic. */
+export type Fe = usize;
+export const FE_SIZE: usize = 64;
 
 const M32: u64 = 0xffffffff;
 
+/** A zeroed element in memory that is never freed (the curve allocates its tables and registers once). */
 export function fe(): Fe {
-  const out = new StaticArray<u64>(8);
-  for (let i = 0; i < 8; i++) out[i] = 0;
+  const out = heap.alloc(FE_SIZE);
+  memory.fill(out, 0, FE_SIZE);
   return out;
 }
 
-/** 32 big-endian bytes → field words (the caller has checked the value is below p). */
-export function feFromBytes(bytes: Uint8Array): Fe {
-  const out = fe();
-  for (let i = 0; i < 8; i++) {
-    const at = 28 - 4 * i;
-    out[i] = (u64(bytes[at]) << 24) | (u64(bytes[at + 1]) << 16) | (u64(bytes[at + 2]) << 8) | u64(bytes[at + 3]);
-  }
-  return out;
+/** out = 32 big-endian bytes (the caller has checked the value is below p). */
+export function feSetBytes(out: Fe, bytes: Uint8Array): void {
+  const at = bytes.dataStart;
+  for (let i: usize = 0; i < 8; i++) store<u64>(out + (i << 3), u64(bswap<u32>(load<u32>(at + 28 - (i << 2)))));
 }
 
+/** A new element from 64 big-endian hex digits. */
 export function feFromHex(hex: string): Fe {
   const out = fe();
-  for (let i = 0; i < 8; i++) out[i] = U64.parseInt(hex.substr(56 - 8 * i, 8), 16);
+  for (let i = 0; i < 8; i++) store<u64>(out + (<usize>i << 3), U64.parseInt(hex.substr(56 - 8 * i, 8), 16));
   return out;
 }
 
 export function feIsZero(a: Fe): bool {
-  return (unchecked(a[0]) | unchecked(a[1]) | unchecked(a[2]) | unchecked(a[3]) |
-    unchecked(a[4]) | unchecked(a[5]) | unchecked(a[6]) | unchecked(a[7])) == 0;
+  return (load<u64>(a, 0) | load<u64>(a, 8) | load<u64>(a, 16) | load<u64>(a, 24) |
+    load<u64>(a, 32) | load<u64>(a, 40) | load<u64>(a, 48) | load<u64>(a, 56)) == 0;
 }
 
-export function feEquals(a: Fe, b: Fe): bool {
-  for (let i = 0; i < 8; i++) if (unchecked(a[i]) != unchecked(b[i])) return false;
-  return true;
-}
+export function feEquals(a: Fe, b: Fe): bool { return memory.compare(a, b, FE_SIZE) == 0; }
 
 /** -1, 0 or 1 as a <, =, > b. */
 export function feCompare(a: Fe, b: Fe): i32 {
   for (let i = 7; i >= 0; i--) {
-    const x = unchecked(a[i]), y = unchecked(b[i]);
+    const x = load<u64>(a + (<usize>i << 3)), y = load<u64>(b + (<usize>i << 3));
     if (x != y) return x < y ? -1 : 1;
   }
   return 0;
 }
 
-export function feCopy(dst: Fe, src: Fe): void {
-  for (let i = 0; i < 8; i++) unchecked(dst[i] = unchecked(src[i]));
-}
+export function feCopy(dst: Fe, src: Fe): void { memory.copy(dst, src, FE_SIZE); }
 
-export function feZero(a: Fe): void {
-  for (let i = 0; i < 8; i++) unchecked(a[i] = 0);
-}
+export function feZero(a: Fe): void { memory.fill(a, 0, FE_SIZE); }
 
 /** out = a·b mod p (out may be a or b): column k collects the low halves of the products a_i·b_j with i + j = k
  *  and the high halves of those with i + j = k − 1 (below 2^36 in all). Written out so nothing is indexed in
- *  between (see shared/src/p256.ts on the shadow-stack cost of indexed access in a loop). */
+ *  between. */
 export function feMul(out: Fe, a: Fe, b: Fe): void {
-  const a0 = unchecked(a[0]), a1 = unchecked(a[1]), a2 = unchecked(a[2]), a3 = unchecked(a[3]);
-  const a4 = unchecked(a[4]), a5 = unchecked(a[5]), a6 = unchecked(a[6]), a7 = unchecked(a[7]);
-  const b0 = unchecked(b[0]), b1 = unchecked(b[1]), b2 = unchecked(b[2]), b3 = unchecked(b[3]);
-  const b4 = unchecked(b[4]), b5 = unchecked(b[5]), b6 = unchecked(b[6]), b7 = unchecked(b[7]);
+  const a0 = load<u64>(a, 0), a1 = load<u64>(a, 8), a2 = load<u64>(a, 16), a3 = load<u64>(a, 24);
+  const a4 = load<u64>(a, 32), a5 = load<u64>(a, 40), a6 = load<u64>(a, 48), a7 = load<u64>(a, 56);
+  const b0 = load<u64>(b, 0), b1 = load<u64>(b, 8), b2 = load<u64>(b, 16), b3 = load<u64>(b, 24);
+  const b4 = load<u64>(b, 32), b5 = load<u64>(b, 40), b6 = load<u64>(b, 48), b7 = load<u64>(b, 56);
   const p00: u64 = a0 * b0;
   const p01: u64 = a0 * b1;
   const p02: u64 = a0 * b2;
@@ -152,8 +146,8 @@ export function feMul(out: Fe, a: Fe, b: Fe): void {
 
 /** out = a² mod p: the cross products once, doubled. */
 export function feSqr(out: Fe, a: Fe): void {
-  const a0 = unchecked(a[0]), a1 = unchecked(a[1]), a2 = unchecked(a[2]), a3 = unchecked(a[3]);
-  const a4 = unchecked(a[4]), a5 = unchecked(a[5]), a6 = unchecked(a[6]), a7 = unchecked(a[7]);
+  const a0 = load<u64>(a, 0), a1 = load<u64>(a, 8), a2 = load<u64>(a, 16), a3 = load<u64>(a, 24);
+  const a4 = load<u64>(a, 32), a5 = load<u64>(a, 40), a6 = load<u64>(a, 48), a7 = load<u64>(a, 56);
   const p00: u64 = a0 * a0;
   const p01: u64 = a0 * a1;
   const p02: u64 = a0 * a2;
@@ -254,16 +248,16 @@ function normalizeTo(out: Fe, r0: i64, r1: i64, r2: i64, r3: i64, r4: i64, r5: i
     d = r7 - i64(M32) + borrow; const d7 = d & M32; borrow = d >> 32;
     if (borrow == 0) { r0 = d0; r1 = d1; r2 = d2; r3 = d3; r4 = d4; r5 = d5; r6 = d6; r7 = d7; }
   }
-  unchecked(out[0] = u64(r0)); unchecked(out[1] = u64(r1)); unchecked(out[2] = u64(r2)); unchecked(out[3] = u64(r3));
-  unchecked(out[4] = u64(r4)); unchecked(out[5] = u64(r5)); unchecked(out[6] = u64(r6)); unchecked(out[7] = u64(r7));
+  store<u64>(out, u64(r0), 0); store<u64>(out, u64(r1), 8); store<u64>(out, u64(r2), 16); store<u64>(out, u64(r3), 24);
+  store<u64>(out, u64(r4), 32); store<u64>(out, u64(r5), 40); store<u64>(out, u64(r6), 48); store<u64>(out, u64(r7), 56);
 }
 
 /** out = ka·a + kb·b mod p for small integer coefficients (|k| <= 8): the additions, subtractions and small
  *  multiples of the point formulas in one pass each. */
 export function feCombine(out: Fe, a: Fe, ka: i64, b: Fe, kb: i64): void {
   normalizeTo(out,
-    ka * i64(unchecked(a[0])) + kb * i64(unchecked(b[0])), ka * i64(unchecked(a[1])) + kb * i64(unchecked(b[1])),
-    ka * i64(unchecked(a[2])) + kb * i64(unchecked(b[2])), ka * i64(unchecked(a[3])) + kb * i64(unchecked(b[3])),
-    ka * i64(unchecked(a[4])) + kb * i64(unchecked(b[4])), ka * i64(unchecked(a[5])) + kb * i64(unchecked(b[5])),
-    ka * i64(unchecked(a[6])) + kb * i64(unchecked(b[6])), ka * i64(unchecked(a[7])) + kb * i64(unchecked(b[7])));
+    ka * i64(load<u64>(a, 0)) + kb * i64(load<u64>(b, 0)), ka * i64(load<u64>(a, 8)) + kb * i64(load<u64>(b, 8)),
+    ka * i64(load<u64>(a, 16)) + kb * i64(load<u64>(b, 16)), ka * i64(load<u64>(a, 24)) + kb * i64(load<u64>(b, 24)),
+    ka * i64(load<u64>(a, 32)) + kb * i64(load<u64>(b, 32)), ka * i64(load<u64>(a, 40)) + kb * i64(load<u64>(b, 40)),
+    ka * i64(load<u64>(a, 48)) + kb * i64(load<u64>(b, 48)), ka * i64(load<u64>(a, 56)) + kb * i64(load<u64>(b, 56)));
 }

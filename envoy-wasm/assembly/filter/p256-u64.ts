@@ -7,24 +7,27 @@
 // The public key was validated (on the curve, coordinates below p) when its JWK was parsed. Public data only:
 // nothing here is constant time.
 import { U1, U2, ecdsaScalars, isNonZeroBelowOrder, reduceOnceModN, wordsFromBytes } from "./p256-u64-scalar";
-import { Fe, fe, feCombine, feCompare, feCopy, feEquals, feFromBytes, feFromHex, feIsZero, feMul, feSqr, feZero } from "./p256-u64-field";
+import { FE_SIZE, Fe, fe, feCombine, feCompare, feCopy, feEquals, feFromHex, feIsZero, feMul, feSetBytes, feSqr, feZero } from "./p256-u64-field";
 
-class Point {
-  x: Fe = fe();
-  y: Fe = fe();
-  /** Zero for the point at infinity. */
-  z: Fe = fe();
+/** A point: the address of its X, Y, Z elements, one after the other (Z = 0 for the point at infinity). */
+type Point = usize;
+const POINT_SIZE: usize = 3 * FE_SIZE;
 
-  isInfinity(): bool { return feIsZero(this.z); }
-  setTo(other: Point): void { feCopy(this.x, other.x); feCopy(this.y, other.y); feCopy(this.z, other.z); }
-  setInfinity(): void { feZero(this.x); feZero(this.y); feZero(this.z); }
-}
+function px(p: Point): Fe { return p; }
+function py(p: Point): Fe { return p + FE_SIZE; }
+function pz(p: Point): Fe { return p + 2 * FE_SIZE; }
+function isInfinity(p: Point): bool { return feIsZero(pz(p)); }
+function setTo(p: Point, other: Point): void { memory.copy(p, other, POINT_SIZE); }
+function setInfinity(p: Point): void { memory.fill(p, 0, POINT_SIZE); }
 
-function pointTable(size: i32): StaticArray<Point> {
-  const table = new StaticArray<Point>(size);
-  for (let i = 0; i < size; i++) table[i] = new Point();
+/** `size` points at infinity in memory that is never freed (tables live as long as the instance). */
+function pointTable(size: i32): usize {
+  const table = heap.alloc(<usize>size * POINT_SIZE);
+  memory.fill(table, 0, <usize>size * POINT_SIZE);
   return table;
 }
+
+function entry(table: usize, i: i32): Point { return table + <usize>i * POINT_SIZE; }
 
 // r, s and the digest as words, for the scalar code.
 const R_WORDS = memory.data(32, 16);
@@ -41,148 +44,148 @@ function byteAt(scalar: usize, window: i32): i32 {
   return i32((load<u32>(scalar + (<usize>(window >> 2) << 2)) >>> u32((window & 3) << 3)) & 0xff);
 }
 
-export class P256U64 {
-  private readonly n: Fe = feFromHex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
-  private readonly gTable: StaticArray<Point> = pointTable(256);
-  private readonly qTable: StaticArray<Point> = pointTable(16);
-  private readonly acc: Point = new Point();
-  // Registers for double/add (one curve object per instance; the filter is single-threaded).
-  private r0: Fe = fe(); private r1: Fe = fe(); private r2: Fe = fe(); private r3: Fe = fe(); private r4: Fe = fe();
-  private r5: Fe = fe(); private r6: Fe = fe(); private r7: Fe = fe(); private r8: Fe = fe();
+// The curve's state, in unmanaged memory allocated once per instance on first use (plain addresses in globals:
+// a class instance would be a managed reference, spilled to the shadow stack around every call). The filter is
+// single-threaded, so the registers of double/add and the per-call table of Q are shared.
+let ready = false;
+let n: Fe = 0;
+/** 0·G … 255·G, and 0·Q … 15·Q for the key being checked. */
+let gTable: usize = 0;
+let qTable: usize = 0;
+let acc: Point = 0;
+let rField: Fe = 0;
+let r0: Fe = 0, r1: Fe = 0, r2: Fe = 0, r3: Fe = 0, r4: Fe = 0, r5: Fe = 0, r6: Fe = 0, r7: Fe = 0, r8: Fe = 0;
 
-  constructor() {
-    const g = new Point();
-    feCopy(g.x, feFromHex("6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"));
-    feCopy(g.y, feFromHex("4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5"));
-    g.z[0] = 1;
-    this.multiplesInto(this.gTable, g);
-  }
+function setUp(): void {
+n = feFromHex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
+gTable = pointTable(256);
+qTable = pointTable(16);
+acc = pointTable(1);
+rField = fe();
+r0 = fe(); r1 = fe(); r2 = fe(); r3 = fe(); r4 = fe(); r5 = fe(); r6 = fe(); r7 = fe(); r8 = fe();
+const g = entry(gTable, 1);
+feCopy(px(g), feFromHex("6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"));
+feCopy(py(g), feFromHex("4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5"));
+store<u64>(pz(g), 1);
+multiplesInto(gTable, 256);
+ready = true;
+}
 
-  /** True when the 64-byte r‖s signature of the SHA-256 digest `hash` verifies under the public point (x, y),
-   *  given as 32-byte big-endian coordinates already validated as a point of the curve. */
-  verify(x: Uint8Array, y: Uint8Array, hash: Uint8Array, signature: Uint8Array): bool {
-    if (signature.length != 64 || hash.length != 32 || x.length != 32 || y.length != 32) return false;
-    const rBytes = signature.subarray(0, 32);
-    wordsFromBytes(R_WORDS, rBytes);
-    wordsFromBytes(S_WORDS, signature.subarray(32, 64));
-    if (!isNonZeroBelowOrder(R_WORDS) || !isNonZeroBelowOrder(S_WORDS)) return false;
-    // The digest is as long as the order (256 bits): e = hash mod n, one subtraction at most.
-    wordsFromBytes(E_WORDS, hash);
-    reduceOnceModN(E_WORDS);
-    ecdsaScalars(E_WORDS, R_WORDS, S_WORDS); // n is prime and 0 < s < n: s is invertible
-    const q = this.qTable[1];
-    feCopy(q.x, feFromBytes(x));
-    feCopy(q.y, feFromBytes(y));
-    feZero(q.z);
-    q.z[0] = 1;
-    const point = this.mulAddGenerator(U1, U2, q);
-    return !point.isInfinity() && this.affineXModOrderIs(point, feFromBytes(rBytes));
-  }
+/** True when the 64-byte r‖s signature of the SHA-256 digest `hash` verifies under the public point (x, y),
+ *  given as 32-byte big-endian coordinates already validated as a point of the curve. */
+export function verifyEs256(x: Uint8Array, y: Uint8Array, hash: Uint8Array, signature: Uint8Array): bool {
+  if (signature.length != 64 || hash.length != 32 || x.length != 32 || y.length != 32) return false;
+  if (!ready) setUp();
+  const rBytes = signature.subarray(0, 32);
+  wordsFromBytes(R_WORDS, rBytes);
+  wordsFromBytes(S_WORDS, signature.subarray(32, 64));
+  if (!isNonZeroBelowOrder(R_WORDS) || !isNonZeroBelowOrder(S_WORDS)) return false;
+  // The digest is as long as the order (256 bits): e = hash mod n, one subtraction at most.
+  wordsFromBytes(E_WORDS, hash);
+  reduceOnceModN(E_WORDS);
+  ecdsaScalars(E_WORDS, R_WORDS, S_WORDS); // n is prime and 0 < s < n: s is invertible
+  const q = entry(qTable, 1);
+  feSetBytes(px(q), x);
+  feSetBytes(py(q), y);
+  feZero(pz(q));
+  store<u64>(pz(q), 1);
+  const point = mulAddGenerator(U1, U2);
+  feSetBytes(rField, rBytes);
+  return !isInfinity(point) && affineXModOrderIs(point, rField);
+}
 
-  /** table[i] = i·pt (entry 0 is the point at infinity; pt may be table[1]). */
-  private multiplesInto(table: StaticArray<Point>, pt: Point): void {
-    if (pt !== table[1]) table[1].setTo(pt);
-    table[0].setInfinity();
-    for (let i = 2; i < table.length; i++) {
-      if ((i & 1) == 0) this.double(table[i], table[i >> 1]);
-      else this.add(table[i], table[i - 1], table[1]);
-    }
-  }
-
-  /** out = 2·pt (out may be pt). */
-  private double(out: Point, pt: Point): void {
-    if (pt.isInfinity() || feIsZero(pt.y)) { out.setInfinity(); return; }
-    const delta = this.r0, gamma = this.r1, beta = this.r2, alpha = this.r3, t = this.r4, x3 = this.r5, z3 = this.r6;
-    feSqr(delta, pt.z);
-    feSqr(gamma, pt.y);
-    feMul(beta, pt.x, gamma);
-    feCombine(t, pt.x, 1, delta, -1);
-    feCombine(alpha, pt.x, 1, delta, 1);
-    feMul(t, t, alpha);
-    feCombine(alpha, t, 3, t, 0); // alpha = 3(X - delta)(X + delta)
-    feCombine(beta, beta, 4, beta, 0); // beta = 4·X·gamma
-    feSqr(x3, alpha);
-    feCombine(x3, x3, 1, beta, -2); // X3 = alpha² - 8·X·gamma
-    feMul(z3, pt.y, pt.z);
-    feCombine(z3, z3, 2, z3, 0); // Z3 = (Y + Z)² - gamma - delta = 2·Y·Z
-    feCombine(t, beta, 1, x3, -1);
-    feMul(t, alpha, t);
-    feSqr(gamma, gamma);
-    feCombine(out.y, t, 1, gamma, -8); // Y3 = alpha(4·beta - X3) - 8·gamma²
-    feCopy(out.x, x3);
-    feCopy(out.z, z3);
-  }
-
-  /** out = p1 + p2 (out may be p1 or p2). */
-  private add(out: Point, p1: Point, p2: Point): void {
-    if (p1.isInfinity()) { out.setTo(p2); return; }
-    if (p2.isInfinity()) { out.setTo(p1); return; }
-    const z1z1 = this.r0, z2z2 = this.r1, u1 = this.r2, u2 = this.r3, s1 = this.r4, s2 = this.r5;
-    feSqr(z1z1, p1.z);
-    feSqr(z2z2, p2.z);
-    feMul(u1, p1.x, z2z2);
-    feMul(u2, p2.x, z1z1);
-    feMul(s1, p1.y, p2.z);
-    feMul(s1, s1, z2z2);
-    feMul(s2, p2.y, p1.z);
-    feMul(s2, s2, z1z1);
-    const h = u2, r = s2;
-    feCombine(h, u2, 1, u1, -1);
-    feCombine(r, s2, 1, s1, -1);
-    if (feIsZero(h)) {
-      if (feIsZero(r)) this.double(out, p1);
-      else out.setInfinity();
-      return;
-    }
-    const hh = z1z1, hhh = z2z2, v = this.r6, x3 = this.r7, z3 = this.r8;
-    feMul(z3, p1.z, p2.z);
-    feMul(z3, z3, h);
-    feSqr(hh, h);
-    feMul(hhh, h, hh);
-    feMul(v, u1, hh);
-    feSqr(x3, r);
-    feCombine(x3, x3, 1, hhh, -1);
-    feCombine(x3, x3, 1, v, -2); // X3 = r² - H³ - 2·U1·H²
-    feCombine(v, v, 1, x3, -1);
-    feMul(v, r, v);
-    feMul(s1, s1, hhh);
-    feCombine(out.y, v, 1, s1, -1); // Y3 = r(U1·H² - X3) - S1·H³
-    feCopy(out.x, x3);
-    feCopy(out.z, z3);
-  }
-
-  /** u1·G + u2·Q, scalars as words below 2^256; q must be qTable[1]. */
-  private mulAddGenerator(u1: usize, u2: usize, q: Point): Point {
-    const qTable = this.qTable;
-    this.multiplesInto(qTable, q);
-    const acc = this.acc;
-    acc.setInfinity();
-    for (let window = 63; window >= 0; window--) {
-      if (window != 63) for (let i = 0; i < 4; i++) this.double(acc, acc);
-      this.add(acc, acc, qTable[nibble(u2, window)]);
-      if ((window & 1) == 0) this.add(acc, acc, this.gTable[byteAt(u1, window >> 1)]);
-    }
-    return acc;
-  }
-
-  /** Whether the affine x of a finite point, reduced mod n, equals r (0 < r < n). x = X/Z² needs no inversion:
-   *  x mod n = r exactly when X = r·Z² or, if r + n < p, X = (r + n)·Z² (x < p < 2n). */
-  private affineXModOrderIs(pt: Point, r: Fe): bool {
-    const zz = this.r0, candidate = this.r1, rPlusN = this.r2;
-    feSqr(zz, pt.z);
-    feMul(candidate, r, zz);
-    if (feEquals(candidate, pt.x)) return true;
-    feCombine(rPlusN, r, 1, this.n, 1); // (r + n) mod p: below n exactly when r + n >= p wrapped
-    if (feCompare(rPlusN, this.n) < 0) return false;
-    feMul(candidate, rPlusN, zz);
-    return feEquals(candidate, pt.x);
+/** Entry i = i·P for i < size, given P in entry 1 (entry 0 is the point at infinity). */
+function multiplesInto(table: usize, size: i32): void {
+  setInfinity(entry(table, 0));
+  for (let i = 2; i < size; i++) {
+    if ((i & 1) == 0) double(entry(table, i), entry(table, i >> 1));
+    else add(entry(table, i), entry(table, i - 1), entry(table, 1));
   }
 }
 
-let curve: P256U64 | null = null;
+/** out = 2·pt (out may be pt). */
+function double(out: Point, pt: Point): void {
+  if (isInfinity(pt) || feIsZero(py(pt))) { setInfinity(out); return; }
+  const delta = r0, gamma = r1, beta = r2, alpha = r3, t = r4, x3 = r5, z3 = r6;
+  feSqr(delta, pz(pt));
+  feSqr(gamma, py(pt));
+  feMul(beta, px(pt), gamma);
+  feCombine(t, px(pt), 1, delta, -1);
+  feCombine(alpha, px(pt), 1, delta, 1);
+  feMul(t, t, alpha);
+  feCombine(alpha, t, 3, t, 0); // alpha = 3(X - delta)(X + delta)
+  feCombine(beta, beta, 4, beta, 0); // beta = 4·X·gamma
+  feSqr(x3, alpha);
+  feCombine(x3, x3, 1, beta, -2); // X3 = alpha² - 8·X·gamma
+  feMul(z3, py(pt), pz(pt));
+  feCombine(z3, z3, 2, z3, 0); // Z3 = (Y + Z)² - gamma - delta = 2·Y·Z
+  feCombine(t, beta, 1, x3, -1);
+  feMul(t, alpha, t);
+  feSqr(gamma, gamma);
+  feCombine(py(out), t, 1, gamma, -8); // Y3 = alpha(4·beta - X3) - 8·gamma²
+  feCopy(px(out), x3);
+  feCopy(pz(out), z3);
+}
 
-/** The curve and its generator table, built once per instance on first use. */
-export function p256u64(): P256U64 {
-  if (curve == null) curve = new P256U64();
-  return curve!;
+/** out = p1 + p2 (out may be p1 or p2). */
+function add(out: Point, p1: Point, p2: Point): void {
+  if (isInfinity(p1)) { setTo(out, p2); return; }
+  if (isInfinity(p2)) { setTo(out, p1); return; }
+  const z1z1 = r0, z2z2 = r1, u1 = r2, u2 = r3, s1 = r4, s2 = r5;
+  feSqr(z1z1, pz(p1));
+  feSqr(z2z2, pz(p2));
+  feMul(u1, px(p1), z2z2);
+  feMul(u2, px(p2), z1z1);
+  feMul(s1, py(p1), pz(p2));
+  feMul(s1, s1, z2z2);
+  feMul(s2, py(p2), pz(p1));
+  feMul(s2, s2, z1z1);
+  const h = u2, r = s2;
+  feCombine(h, u2, 1, u1, -1);
+  feCombine(r, s2, 1, s1, -1);
+  if (feIsZero(h)) {
+    if (feIsZero(r)) double(out, p1);
+    else setInfinity(out);
+    return;
+  }
+  const hh = z1z1, hhh = z2z2, v = r6, x3 = r7, z3 = r8;
+  feMul(z3, pz(p1), pz(p2));
+  feMul(z3, z3, h);
+  feSqr(hh, h);
+  feMul(hhh, h, hh);
+  feMul(v, u1, hh);
+  feSqr(x3, r);
+  feCombine(x3, x3, 1, hhh, -1);
+  feCombine(x3, x3, 1, v, -2); // X3 = r² - H³ - 2·U1·H²
+  feCombine(v, v, 1, x3, -1);
+  feMul(v, r, v);
+  feMul(s1, s1, hhh);
+  feCombine(py(out), v, 1, s1, -1); // Y3 = r(U1·H² - X3) - S1·H³
+  feCopy(px(out), x3);
+  feCopy(pz(out), z3);
+}
+
+/** u1·G + u2·Q for Q in qTable's entry 1, scalars as words below 2^256. */
+function mulAddGenerator(u1: usize, u2: usize): Point {
+  multiplesInto(qTable, 16);
+  setInfinity(acc);
+  for (let window = 63; window >= 0; window--) {
+    if (window != 63) for (let i = 0; i < 4; i++) double(acc, acc);
+    add(acc, acc, entry(qTable, nibble(u2, window)));
+    if ((window & 1) == 0) add(acc, acc, entry(gTable, byteAt(u1, window >> 1)));
+  }
+  return acc;
+}
+
+/** Whether the affine x of a finite point, reduced mod n, equals r (0 < r < n). x = X/Z² needs no inversion:
+ *  x mod n = r exactly when X = r·Z² or, if r + n < p, X = (r + n)·Z² (x < p < 2n). */
+function affineXModOrderIs(pt: Point, r: Fe): bool {
+  const zz = r0, candidate = r1, rPlusN = r2;
+  feSqr(zz, pz(pt));
+  feMul(candidate, r, zz);
+  if (feEquals(candidate, px(pt))) return true;
+  feCombine(rPlusN, r, 1, n, 1); // (r + n) mod p: below n exactly when r + n >= p wrapped
+  if (feCompare(rPlusN, n) < 0) return false;
+  feMul(candidate, rPlusN, zz);
+  return feEquals(candidate, px(pt));
 }

@@ -4,7 +4,7 @@
 // node:crypto hold it to the same answers as the other two (test/envoy-wasm/signature-u64.test.ts).
 import { ALG_ES256, PublicJwk } from "../../../shared/src/jwk";
 import { SignatureVerifier } from "../../../shared/src/signature";
-import { p256u64 } from "./p256-u64";
+import { verifyEs256 } from "./p256-u64";
 import { sha256Bytes } from "./sha256";
 
 export class U64SignatureVerifier extends SignatureVerifier {
@@ -12,6 +12,6 @@ export class U64SignatureVerifier extends SignatureVerifier {
     if (alg != ALG_ES256) return super.verify(alg, key, signingInput, signature);
     // ecPoint is set once the JWK parser has checked the point is on the curve.
     if (!key.fits(alg) || key.ecPoint == null) return false;
-    return p256u64().verify(key.x, key.y, sha256Bytes(signingInput), signature);
+    return verifyEs256(key.x, key.y, sha256Bytes(signingInput), signature);
   }
 }
