@@ -18,6 +18,7 @@ import { WasmCharScan } from "./char-scan";
 import { MemoKeyDigest } from "./key-digest";
 import { SharedLimiter, LIMITER_SLOTS } from "./limiter";
 import { FilterMetrics, FLUSH_PERIOD_MS } from "./metrics";
+import { U64SignatureVerifier } from "./signature-u64";
 import { sha256HexOfText } from "./sha256";
 import { AuthAnswer, MeshgateStream } from "./stream";
 
@@ -54,7 +55,7 @@ export class MeshgateRoot extends RootContext {
     if (previous != null) previous.flush();
     const metrics = FilterMetrics.defineAll();
     this.metrics = metrics;
-    this.engine = new Engine(policy, new MemoKeyDigest(), new WasmCharScan());
+    this.engine = new Engine(policy, new MemoKeyDigest(), new WasmCharScan(), new U64SignatureVerifier());
     // Istio gives every WasmPlugin of a proxy one shared-data namespace: keys carry a tag of the policy.
     const namespace = SHARED_PREFIX + sha256HexOfText(configuration).substring(0, 12) + ":";
     this.decisions = new DecisionStore(namespace + "c:", auth.cache.maxEntries, metrics);
