@@ -26,11 +26,9 @@ export function feSetBytes(out: Fe, bytes: Uint8Array): void {
   for (let i: usize = 0; i < 8; i++) store<u64>(out + (i << 3), u64(bswap<u32>(load<u32>(at + 28 - (i << 2)))));
 }
 
-/** A new element from 64 big-endian hex digits. */
-export function feFromHex(hex: string): Fe {
-  const out = fe();
+/** out = 64 big-endian hex digits (constants). */
+export function feSetHex(out: Fe, hex: string): void {
   for (let i = 0; i < 8; i++) store<u64>(out + (<usize>i << 3), U64.parseInt(hex.substr(56 - 8 * i, 8), 16));
-  return out;
 }
 
 export function feIsZero(a: Fe): bool {

@@ -40,7 +40,7 @@ export function wordsFromBytes(out: usize, bytes: Uint8Array): void {
 }
 
 /** -1, 0 or 1 as a <, =, > b. */
-export function compareWords(a: usize, b: usize): i32 {
+function compareWords(a: usize, b: usize): i32 {
   for (let i = i32(WORDS) - 1; i >= 0; i--) {
     const x = load<u32>(a + (<usize>i << 2)), y = load<u32>(b + (<usize>i << 2));
     if (x != y) return x < y ? -1 : 1;
@@ -48,7 +48,7 @@ export function compareWords(a: usize, b: usize): i32 {
   return 0;
 }
 
-export function isZeroWords(a: usize): bool {
+function isZeroWords(a: usize): bool {
   return (load<u64>(a) | load<u64>(a, 8) | load<u64>(a, 16) | load<u64>(a, 24)) == 0;
 }
 

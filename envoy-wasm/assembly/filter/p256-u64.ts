@@ -7,7 +7,7 @@
 // The public key was validated (on the curve, coordinates below p) when its JWK was parsed. Public data only:
 // nothing here is constant time.
 import { U1, U2, ecdsaScalars, isNonZeroBelowOrder, reduceOnceModN, wordsFromBytes } from "./p256-u64-scalar";
-import { FE_SIZE, Fe, fe, feCombine, feCompare, feCopy, feEquals, feFromHex, feIsZero, feMul, feSetBytes, feSqr, feZero } from "./p256-u64-field";
+import { FE_SIZE, Fe, fe, feCombine, feCompare, feCopy, feEquals, feIsZero, feMul, feSetBytes, feSetHex, feSqr, feZero } from "./p256-u64-field";
 
 /** A point: the address of its X, Y, Z elements, one after the other (Z = 0 for the point at infinity). */
 type Point = usize;
@@ -57,18 +57,19 @@ let rField: Fe = 0;
 let r0: Fe = 0, r1: Fe = 0, r2: Fe = 0, r3: Fe = 0, r4: Fe = 0, r5: Fe = 0, r6: Fe = 0, r7: Fe = 0, r8: Fe = 0;
 
 function setUp(): void {
-n = feFromHex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
-gTable = pointTable(256);
-qTable = pointTable(16);
-acc = pointTable(1);
-rField = fe();
-r0 = fe(); r1 = fe(); r2 = fe(); r3 = fe(); r4 = fe(); r5 = fe(); r6 = fe(); r7 = fe(); r8 = fe();
-const g = entry(gTable, 1);
-feCopy(px(g), feFromHex("6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"));
-feCopy(py(g), feFromHex("4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5"));
-store<u64>(pz(g), 1);
-multiplesInto(gTable, 256);
-ready = true;
+  n = fe();
+  feSetHex(n, "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
+  gTable = pointTable(256);
+  qTable = pointTable(16);
+  acc = pointTable(1);
+  rField = fe();
+  r0 = fe(); r1 = fe(); r2 = fe(); r3 = fe(); r4 = fe(); r5 = fe(); r6 = fe(); r7 = fe(); r8 = fe();
+  const g = entry(gTable, 1);
+  feSetHex(px(g), "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296");
+  feSetHex(py(g), "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5");
+  store<u64>(pz(g), 1);
+  multiplesInto(gTable, 256);
+  ready = true;
 }
 
 /** True when the 64-byte r‖s signature of the SHA-256 digest `hash` verifies under the public point (x, y),
