@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds the parts of meshgate that are out of date. `node scripts/build.mjs [--force] [target...]`; no target = all.
-// Targets: core (conformance builds of shared/ for Node and wasm, and wasm on the Envoy plane's verifier), dev (process entry points under dev/), cli,
-// kong (kong-plugins/build), wasm (envoy-wasm/build/meshgate.wasm).
+// Targets: core (conformance builds of shared/ for Node and wasm, and wasm on the Envoy plane's own signature
+// verifier), dev (process entry points under dev/), cli, kong (kong-plugins/build), wasm (envoy-wasm/build/meshgate.wasm).
 // A target is up to date when its outputs exist and a SHA-256 over its inputs (every file under its input paths,
 // READMEs aside, plus this script and package-lock.json for the tool versions) equals the one stamped in
 // build/.stamps/<target> by its last successful build. Content, not mtimes: a checkout or a copy that touches

@@ -1,6 +1,7 @@
 // Seeded differential test: the portable verifier on both builds (tsc, asc/wasm) and the Envoy plane's own
 // (64-bit ES256; build/core/core-u64.wasm) against node:crypto as the oracle, on keys generated here, random
-// messages and mutated signatures and keys. Every run must agree four ways; the run also checks it saw both answers (a test that only ever says "false" proves little).
+// messages and mutated signatures and keys. Every run must agree four ways; the run also checks it saw both
+// answers (a test that only ever says "false" proves little).
 import { execFileSync } from "node:child_process";
 import { constants, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
 import { join } from "node:path";
