@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench:jwt`: µs per signature verification (a decision-cache miss) for each algorithm the core offers,
-// on the core's Node build (tsc), its wasm build (asc; what the Envoy plane runs) and node:crypto (what the Kong
-// plane runs), in one run on this machine, with each build's ratio to node:crypto — the figure to compare across
+// on the core's Node build (tsc), its wasm build (asc, the portable verifier), the Envoy filter's own verifier
+// (64-bit ES256, the portable code for RSA; build/core/core-u64.wasm) and node:crypto (what the Kong plane runs),
+// in one run on this machine, with each build's ratio to node:crypto — the figure to compare across
 // runs and machines, since a busy machine slows all three about alike. Also the cost of parsing a key (paid once
 // per key-set refresh). The first, untimed call builds what an instance builds once (the P-256 generator table).
 // See shared/DECISIONS.md §11.7 for the algorithms. A figure, not a test: nothing here asserts time.
@@ -13,6 +14,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const builds = {
   tsc: await import(join(root, "build/core/core.node.mjs")),
   wasm: await import(join(root, "build/core/core.js")),
+  filter: await import(join(root, "build/core/core-u64.js")),
 };
 const message = Buffer.from("eyJhbGciOiJFUzI1NiIsImtpZCI6ImsxIn0." + "eyJzdWIiOiJhbGljZSJ9".repeat(12));
 const publicJwk = (key) => { const { kty, crv, x, y, n, e } = key.export({ format: "jwk" }); return JSON.parse(JSON.stringify({ kty, crv, x, y, n, e })); };
@@ -52,7 +54,7 @@ function usPer(run, n) {
 const ratio = (r) => `${r >= 20 ? r.toFixed(0) : r.toFixed(1)}×`.padStart(9);
 const fmt = (us) => (us >= 100 ? us.toFixed(0) : us.toFixed(1)).padStart(10);
 console.log(`signature verification benchmark (Node ${process.version}; best of 5 rounds; µs per verify)`);
-console.log(`${"algorithm".padEnd(20)} ${"node:crypto".padStart(11)} ${"tsc".padStart(10)} ${"wasm".padStart(10)} ${"tsc/node".padStart(9)} ${"wasm/node".padStart(9)} ${"key parse tsc".padStart(14)} ${"key parse wasm".padStart(15)}`);
+console.log(`${"algorithm".padEnd(20)} ${"node:crypto".padStart(11)} ${"tsc".padStart(10)} ${"wasm".padStart(10)} ${"filter".padStart(10)} ${"tsc/node".padStart(9)} ${"wasm/node".padStart(9)} ${"filter/node".padStart(11)} ${"key parse tsc".padStart(14)} ${"key parse wasm".padStart(15)}`);
 for (const c of cases) {
   const jwk = JSON.stringify(publicJwk(c.publicKey));
   const msgHex = message.toString("hex");
@@ -61,7 +63,8 @@ for (const c of cases) {
   const native = usPer((k) => { let ok = 0; for (let i = 0; i < k; i++) if (c.native(c.signature)) ok++; return ok; }, 200);
   const tsc = usPer((k) => builds.tsc.benchVerify(c.alg, jwk, msgHex, sigHex, k), n);
   const wasm = usPer((k) => builds.wasm.benchVerify(c.alg, jwk, msgHex, sigHex, k), n);
+  const filter = usPer((k) => builds.filter.benchVerify(c.alg, jwk, msgHex, sigHex, k), n);
   const parseTsc = usPer((k) => builds.tsc.benchParseJwk(jwk, k), 5);
   const parseWasm = usPer((k) => builds.wasm.benchParseJwk(jwk, k), 5);
-  console.log(`${c.name.padEnd(20)} ${fmt(native).padStart(11)} ${fmt(tsc)} ${fmt(wasm)} ${ratio(tsc / native)} ${ratio(wasm / native)} ${fmt(parseTsc).padStart(14)} ${fmt(parseWasm).padStart(15)}`);
+  console.log(`${c.name.padEnd(20)} ${fmt(native).padStart(11)} ${fmt(tsc)} ${fmt(wasm)} ${fmt(filter)} ${ratio(tsc / native)} ${ratio(wasm / native)} ${ratio(filter / native).padStart(11)} ${fmt(parseTsc).padStart(14)} ${fmt(parseWasm).padStart(15)}`);
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds the parts of meshgate that are out of date. `node scripts/build.mjs [--force] [target...]`; no target = all.
-// Targets: core (conformance builds of shared/ for Node and wasm), dev (process entry points under dev/), cli,
-// kong (kong-plugins/build), wasm (envoy-wasm/build/meshgate.wasm).
+// Targets: core (conformance builds of shared/ for Node and wasm, and wasm on the Envoy plane's own signature
+// verifier), dev (process entry points under dev/), cli, kong (kong-plugins/build), wasm (envoy-wasm/build/meshgate.wasm).
 // A target is up to date when its outputs exist and a SHA-256 over its inputs (every file under its input paths,
 // READMEs aside, plus this script and package-lock.json for the tool versions) equals the one stamped in
 // build/.stamps/<target> by its last successful build. Content, not mtimes: a checkout or a copy that touches
@@ -19,7 +19,7 @@ const asc = join(root, "node_modules/.bin/asc");
 
 /** Per target: the paths whose files it is built from, and what it must leave behind. */
 const plans = {
-  core: { inputs: ["shared"], outputs: ["build/core/core.node.mjs", "build/core/core.wasm"] },
+  core: { inputs: ["shared", "envoy-wasm/assembly/filter", "envoy-wasm/probe/signature-u64.ts"], outputs: ["build/core/core.node.mjs", "build/core/core.wasm", "build/core/core-u64.wasm"] },
   dev: { inputs: ["dev", "shared", "kong-plugins/src"], outputs: ["build/dev/stack/main.mjs", "build/dev/hosts/kong/main.mjs", "build/dev/hosts/envoy/main.mjs", "build/dev/stack/exit-with-parent.mjs"] },
   cli: { inputs: ["cli", "shared", "kong-plugins/src", "package.json"], outputs: ["build/cli/meshgate.mjs"] },
   kong: { inputs: ["kong-plugins/src", "kong-plugins/server", "kong-plugins/build.mjs", "shared"], outputs: ["kong-plugins/build/meshgate.cjs", "kong-plugins/server/build/meshgate-pluginserver.cjs"] },
@@ -39,6 +39,9 @@ const targets = {
       outfile: join(out, "core.node.mjs"), inject: [portableShim], logLevel: "warning",
     });
     execFileSync(asc, [relative(root, entry), "-o", "build/core/core.wasm", "--bindings", "esm",
+      "--exportRuntime", "-O3", "--runtime", "incremental"], { cwd: root, stdio: "inherit" });
+    // The same kinds on the Envoy plane's own signature verifier (asc only; see envoy-wasm/probe/signature-u64.ts).
+    execFileSync(asc, ["envoy-wasm/probe/signature-u64.ts", "-o", "build/core/core-u64.wasm", "--bindings", "esm",
       "--exportRuntime", "-O3", "--runtime", "incremental"], { cwd: root, stdio: "inherit" });
   },
   async dev() {

@@ -10,7 +10,7 @@ import { parsePolicy } from "../src/policy-parse";
 import { fromHex } from "../src/bytes";
 import { parseJson } from "../src/json";
 import { parsePublicJwk } from "../src/jwk";
-import { SignatureVerifier } from "../src/signature";
+import { signatureVerifier } from "./verifier";
 
 function examplePolicy(text: string): Policy {
   const parsed = parsePolicy(text);
@@ -72,7 +72,7 @@ export function benchVerify(alg: string, jwkJson: string, messageHex: string, si
   const message = fromHex(messageHex);
   const signature = fromHex(signatureHex);
   if (key.key == null || message == null || signature == null) return -1;
-  const verifier = new SignatureVerifier();
+  const verifier = signatureVerifier();
   let valid: i32 = 0;
   for (let i = 0; i < iterations; i++) if (verifier.verify(alg, key.key!, message, signature)) valid++;
   return valid;

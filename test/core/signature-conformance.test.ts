@@ -1,6 +1,7 @@
 // Wycheproof (C2SP/wycheproof test vectors, read from ../shared/wycheproof — never copied into the project) on
-// the three signature verifiers meshgate ships: the portable core compiled by tsc (Node build) and by asc (the
-// wasm build the Envoy plane runs), and the Kong plane's node:crypto port. Every "valid" must verify, every
+// the signature verifiers meshgate ships: the portable core compiled by tsc (Node build) and by asc (wasm), the
+// Envoy plane's own verifier (64-bit ES256, the portable code for RSA; the core's kinds on it in
+// build/core/core-u64.wasm), and the Kong plane's node:crypto port. Every "valid" must verify, every
 // "invalid" must not, and every "acceptable" must get the decision shared/DECISIONS.md records for it.
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -79,12 +80,14 @@ beforeAll(async () => {
   execFileSync(process.execPath, [join(root, "scripts/build.mjs"), "core"], { cwd: root, stdio: "pipe" });
   builds.tsc = await import(join(root, "build/core/core.node.mjs"));
   builds.asc = await import(join(root, "build/core/core.js"));
+  builds.u64 = await import(join(root, "build/core/core-u64.js"));
 }, 180_000);
 
 describe.skipIf(!available)(available ? "Wycheproof signature suites" : `Wycheproof signature suites: ${missingReason}`, () => {
   const verifiers: Array<[string, () => Verifier]> = [
     ["tsc build", () => viaBuild(builds.tsc)],
     ["asc (wasm) build", () => viaBuild(builds.asc)],
+    ["Envoy filter's u64 verifier", () => viaBuild(builds.u64)],
     ["node:crypto port", () => nodeCrypto],
   ];
   for (const { file, alg } of SUITES) {
@@ -142,6 +145,7 @@ describe.skipIf(!available)(available ? "Wycheproof JWS and JWK suites" : `Wyche
   const verifiers: Array<[string, () => JwsVerifier]> = [
     ["tsc build", () => (token, jwks) => JSON.parse(builds.tsc.runVector("jws.verify", JSON.stringify({ token, jwks, algorithms: OFFERED })))],
     ["asc (wasm) build", () => (token, jwks) => JSON.parse(builds.asc.runVector("jws.verify", JSON.stringify({ token, jwks, algorithms: OFFERED })))],
+    ["Envoy filter's u64 verifier", () => (token, jwks) => JSON.parse(builds.u64.runVector("jws.verify", JSON.stringify({ token, jwks, algorithms: OFFERED })))],
     ["node:crypto port", () => nodeJws],
   ];
   for (const file of JWS_SUITES) {

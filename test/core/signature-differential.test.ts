@@ -1,6 +1,7 @@
-// Seeded differential test: the portable verifier on both builds (tsc, asc/wasm) against node:crypto as the
-// oracle, on keys generated here, random messages and mutated signatures and keys. Every run must agree three
-// ways; the run also checks it saw both answers (a test that only ever says "false" proves little).
+// Seeded differential test: the portable verifier on both builds (tsc, asc/wasm) and the Envoy plane's own
+// (64-bit ES256; build/core/core-u64.wasm) against node:crypto as the oracle, on keys generated here, random
+// messages and mutated signatures and keys. Every run must agree four ways; the run also checks it saw both
+// answers (a test that only ever says "false" proves little).
 import { execFileSync } from "node:child_process";
 import { constants, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
 import { join } from "node:path";
@@ -25,6 +26,7 @@ beforeAll(async () => {
   execFileSync(process.execPath, [join(root, "scripts/build.mjs"), "core"], { cwd: root, stdio: "pipe" });
   builds.tsc = await import(join(root, "build/core/core.node.mjs"));
   builds.asc = await import(join(root, "build/core/core.js"));
+  builds.u64 = await import(join(root, "build/core/core-u64.js"));
   const publicJwk = (key: KeyObject): Record<string, string> => {
     const { kty, crv, x, y, n, e } = key.export({ format: "jwk" });
     return JSON.parse(JSON.stringify({ kty, crv, x, y, n, e }));

@@ -20,6 +20,7 @@ import { MemoKeyDigest } from "./key-digest";
 import { SharedLimiter, LIMITER_SLOTS } from "./limiter";
 import { JwksFetcher, MAX_JWKS_RESPONSE_BYTES } from "./jwks-fetcher";
 import { FilterMetrics, FLUSH_PERIOD_MS } from "./metrics";
+import { U64SignatureVerifier } from "./signature-u64";
 import { sha256HexOfText } from "./sha256";
 import { AuthAnswer, MeshgateStream } from "./stream";
 
@@ -60,7 +61,7 @@ export class MeshgateRoot extends RootContext {
     if (previous != null) previous.flush();
     const metrics = FilterMetrics.defineAll();
     this.metrics = metrics;
-    this.engine = new Engine(policy, new MemoKeyDigest(), new WasmCharScan());
+    this.engine = new Engine(policy, new MemoKeyDigest(), new WasmCharScan(), new U64SignatureVerifier());
     // Istio gives every WasmPlugin of a proxy one shared-data namespace: keys carry a tag of the policy.
     const namespace = SHARED_PREFIX + sha256HexOfText(configuration).substring(0, 12) + ":";
     this.decisions = new DecisionStore(namespace + "c:", auth.cache.maxEntries, metrics);

@@ -75,6 +75,14 @@ function stateHex(): string {
   return out;
 }
 
+/** SHA-256 of the bytes (identical to the core's `sha256`; the ES256 verifier hashes the JWS signing input). */
+export function sha256Bytes(data: Uint8Array): Uint8Array {
+  digestBytes(data.dataStart, <usize>data.length);
+  const out = new Uint8Array(32);
+  for (let i: usize = 0; i < 8; i++) store<u32>(out.dataStart + (i << 2), bswap<u32>(load<u32>(STATE + (i << 2))));
+  return out;
+}
+
 /** Hex SHA-256 of the text's UTF-8 bytes (identical to the core's `toHex(sha256(utf8Encode(text)))`). */
 export function sha256HexOfText(text: string): string {
   const length = <usize>text.length;
