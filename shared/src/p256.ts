@@ -334,8 +334,9 @@ export class P256 {
   readonly order: Montgomery;
   private readonly b: Limbs;
   readonly g: JacobianPoint;
-  /** 0·G … 255·G, built once per instance; and the per-call table 0·Q … 15·Q. */
-  private readonly gTable: Array<JacobianPoint>;
+  /** 0·G … 255·G, built on the first verification (a plane with its own verifier only parses keys here, and
+   *  never pays for it); and the per-call table 0·Q … 15·Q. */
+  private gTable: Array<JacobianPoint> | null = null;
   private readonly qTable: Array<JacobianPoint> = pointTable(16);
   // Registers for double/add (one curve object per instance; the filter is single-threaded).
   private r0: Limbs = register(); private r1: Limbs = register(); private r2: Limbs = register();
@@ -355,8 +356,16 @@ export class P256 {
       constant("4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5"),
       one,
     );
-    this.gTable = pointTable(256);
-    multiplesInto(this, this.gTable, this.g);
+  }
+
+  private generatorTable(): Array<JacobianPoint> {
+    let table = this.gTable;
+    if (table == null) {
+      table = pointTable(256);
+      multiplesInto(this, table, this.g);
+      this.gTable = table;
+    }
+    return table;
   }
 
   /** A public point from 32-byte big-endian coordinates, or null unless 0 <= x, y < p and y² = x³ - 3x + b.
@@ -447,12 +456,13 @@ export class P256 {
   /** u1·G + u2·Q, scalars as plain limbs < 2^256. */
   mulAddGenerator(u1: Limbs, u2: Limbs, q: JacobianPoint): JacobianPoint {
     const qTable = this.qTable;
+    const gTable = this.generatorTable();
     multiplesInto(this, qTable, q);
     const acc = JacobianPoint.infinity();
     for (let window = 63; window >= 0; window--) {
       if (window != 63) for (let i = 0; i < 4; i++) this.double(acc, acc);
       this.add(acc, acc, qTable[nibble(u2, window)]);
-      if ((window & 1) == 0) this.add(acc, acc, this.gTable[byteAt(u1, window >> 1)]);
+      if ((window & 1) == 0) this.add(acc, acc, gTable[byteAt(u1, window >> 1)]);
     }
     return acc;
   }
@@ -474,7 +484,7 @@ export class P256 {
 
 let curve: P256 | null = null;
 
-/** The curve's constants and generator table, built once per instance on first use (module start-up stays free
+/** The curve: its constants built once per instance on first use (module start-up stays free
  *  of big-number work). */
 export function p256(): P256 {
   if (curve == null) curve = new P256();
