@@ -593,7 +593,7 @@ export class Engine {
       const value = firstHeader(r.headers, limit.keyHeader);
       if (value != null && value.length > 0) return prefix + "h:" + limit.keyHeader + ":" + value;
     } else if (limit.keyKind == LimitKeyKind.Subject && flow.subject.length > 0 && !flow.degraded) {
-      return prefix + "s:" + flow.subject;
+      return flow.route.subjectKeyPrefix + flow.subject;
     }
     if (r.clientIp.length == 0 && !flow.clientIpResolved) return "";
     return prefix + "ip:" + r.clientIp;
@@ -673,17 +673,29 @@ function insufficientScopeResponse(realm: string, require: Requirements, unmet: 
   return response;
 }
 
-/** Headers nginx refuses to see twice (ngx_http_headers_in: ngx_http_process_unique_header_line answers 400). */
+/** Headers nginx refuses to see twice (ngx_http_headers_in: ngx_http_process_unique_header_line answers 400). The
+ *  two nearly every request sends come first. */
 const UNIQUE_HEADERS: Array<string> = [
-  "host", "if-modified-since", "if-unmodified-since", "if-match", "if-none-match", "content-length", "content-range",
-  "if-range", "transfer-encoding", "expect", "authorization",
+  "host", "authorization", "if-modified-since", "if-unmodified-since", "if-match", "if-none-match", "content-length",
+  "content-range", "if-range", "transfer-encoding", "expect",
 ];
+
+/** Bit n set: some name of UNIQUE_HEADERS has n characters (all are shorter than 31). */
+const UNIQUE_HEADER_LENGTHS: i32 = uniqueHeaderLengths();
+
+function uniqueHeaderLengths(): i32 {
+  let lengths: i32 = 0;
+  for (let i = 0; i < UNIQUE_HEADERS.length; i++) lengths |= 1 << UNIQUE_HEADERS[i].length;
+  return lengths;
+}
 
 /** The first of UNIQUE_HEADERS the request repeats, or "". */
 function repeatedUniqueHeader(headers: Array<Header>): string {
   for (let i = 0; i < headers.length; i++) {
     const name = headers[i].name;
-    if (!UNIQUE_HEADERS.includes(name)) continue;
+    // Most names are no unique header's length: those skip the list.
+    const n = name.length;
+    if (n >= 31 || (UNIQUE_HEADER_LENGTHS & (1 << n)) == 0 || !UNIQUE_HEADERS.includes(name)) continue;
     for (let j = i + 1; j < headers.length; j++) if (headers[j].name == name) return name;
   }
   return "";
