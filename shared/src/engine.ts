@@ -691,29 +691,38 @@ function insufficientScopeResponse(realm: string, require: Requirements, unmet: 
   return response;
 }
 
-/** Headers nginx refuses to see twice (ngx_http_headers_in: ngx_http_process_unique_header_line answers 400). The
- *  two nearly every request sends come first. */
+/** Headers nginx refuses to see twice (ngx_http_headers_in: ngx_http_process_unique_header_line answers 400). */
 const UNIQUE_HEADERS: Array<string> = [
-  "host", "authorization", "if-modified-since", "if-unmodified-since", "if-match", "if-none-match", "content-length",
-  "content-range", "if-range", "transfer-encoding", "expect",
+  "host", "if-modified-since", "if-unmodified-since", "if-match", "if-none-match", "content-length", "content-range",
+  "if-range", "transfer-encoding", "expect", "authorization",
 ];
 
-/** Bit n set: some name of UNIQUE_HEADERS has n characters (all are shorter than 31). */
-const UNIQUE_HEADER_LENGTHS: i32 = uniqueHeaderLengths();
+/** UNIQUE_HEADERS by length: a name is compared only with the (at most three) unique headers as long as it. */
+const UNIQUE_HEADERS_BY_LENGTH: Array<Array<string>> = uniqueHeadersByLength();
 
-function uniqueHeaderLengths(): i32 {
-  let lengths: i32 = 0;
-  for (let i = 0; i < UNIQUE_HEADERS.length; i++) lengths |= 1 << UNIQUE_HEADERS[i].length;
-  return lengths;
+function uniqueHeadersByLength(): Array<Array<string>> {
+  const byLength = new Array<Array<string>>();
+  for (let i = 0; i < UNIQUE_HEADERS.length; i++) {
+    const name = UNIQUE_HEADERS[i];
+    while (byLength.length <= name.length) byLength.push(new Array<string>());
+    byLength[name.length].push(name);
+  }
+  return byLength;
+}
+
+function isUniqueHeader(name: string): bool {
+  const n = name.length;
+  if (n >= UNIQUE_HEADERS_BY_LENGTH.length) return false;
+  const candidates = UNIQUE_HEADERS_BY_LENGTH[n];
+  for (let i = 0; i < candidates.length; i++) if (candidates[i] == name) return true;
+  return false;
 }
 
 /** The first of UNIQUE_HEADERS the request repeats, or "". */
 function repeatedUniqueHeader(headers: Array<Header>): string {
   for (let i = 0; i < headers.length; i++) {
     const name = headers[i].name;
-    // Most names are no unique header's length: those skip the list.
-    const n = name.length;
-    if (n >= 31 || (UNIQUE_HEADER_LENGTHS & (1 << n)) == 0 || !UNIQUE_HEADERS.includes(name)) continue;
+    if (!isUniqueHeader(name)) continue;
     for (let j = i + 1; j < headers.length; j++) if (headers[j].name == name) return name;
   }
   return "";
