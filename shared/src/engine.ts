@@ -15,7 +15,7 @@ import { GcraParams, GcraVerdict, gcraParams, gcraStepAll } from "./gcra";
 import { Header, firstHeader } from "./headers";
 import { LIMITER_MARKER_HEADER, ownedHeaderNames, ownedHeadersSent } from "./owned-headers";
 import { JsonValue, stringifyJson } from "./json";
-import { AuthMode, FailMode, LimitKeyKind, Policy, RateLimitPolicy } from "./policy";
+import { AuthMode, FailMode, LimitHeaders, LimitKeyKind, Policy, RateLimitPolicy } from "./policy";
 import { Requirements } from "./policy-routes";
 import { pathMatches, readPath, targetRefusal } from "./request-path";
 import { RATE_LIMITED_CONTENT_TYPE, appendVerdictHeaders, compileRateLimitHeaders, rateLimitedBodyNaming } from "./ratelimit-headers";
@@ -98,10 +98,12 @@ export class Flow {
   stripHeaders: Array<string> = NO_STRINGS;
   /** The route whose rules apply ("default" = the top-level sections). */
   route: RoutePlan;
-  /** Headers the host sets on the upstream request when forwarding. */
-  upstreamHeaders: Array<Header> = new Array<Header>();
-  /** Headers the host adds to the response sent to the client (RateLimit fields). */
-  responseHeaders: Array<Header> = new Array<Header>();
+  /** Headers the host sets on the upstream request when forwarding. Read-only for hosts (while empty, the list is
+   *  shared: the engine adds through upstreamList()). */
+  upstreamHeaders: Array<Header> = NO_HEADERS;
+  /** Headers the host adds to the response sent to the client (RateLimit fields). Read-only for hosts, shared while
+   *  empty like upstreamHeaders (the engine adds through responseList()). */
+  responseHeaders: Array<Header> = NO_HEADERS;
   /** Set when step == Reject. */
   response: LocalResponse | null = null;
 
@@ -159,6 +161,18 @@ export class Flow {
       this.tokenCopy = copy;
     }
     return copy;
+  }
+
+  /** upstreamHeaders to add to, allocated with the first header: a flow that adds none allocates no list. */
+  upstreamList(): Array<Header> {
+    if (this.upstreamHeaders == NO_HEADERS) this.upstreamHeaders = new Array<Header>();
+    return this.upstreamHeaders;
+  }
+
+  /** responseHeaders to add to (see upstreamList). */
+  responseList(): Array<Header> {
+    if (this.responseHeaders == NO_HEADERS) this.responseHeaders = new Array<Header>();
+    return this.responseHeaders;
   }
 
   setToken(text: string, start: i32, end: i32): void {
@@ -377,8 +391,8 @@ export class Engine {
       return;
     }
     // An allowed request advertises the main limit only: the pre-auth IP limit is a floor under it.
-    if (!preAuthIp) appendVerdictHeaders(plan.limitHeaders, verdict, flow.responseHeaders);
-    if (fallback) flow.responseHeaders.push(new Header(LIMITER_MARKER_HEADER, LIMITER_FALLBACK));
+    if (!preAuthIp && plan.limitHeaders.kind != LimitHeaders.None) appendVerdictHeaders(plan.limitHeaders, verdict, flow.responseList());
+    if (fallback) flow.responseList().push(new Header(LIMITER_MARKER_HEADER, LIMITER_FALLBACK));
     this.afterLimit(flow, nowMs);
   }
 
@@ -462,7 +476,7 @@ export class Engine {
       flow.anonymous = true;
       flow.outcome = "error";
       flow.reason = decision.reason;
-      flow.upstreamHeaders.push(new Header(failure.degradedHeader, decision.reason));
+      flow.upstreamList().push(new Header(failure.degradedHeader, decision.reason));
       this.afterAuth(flow, nowMs);
       return;
     }
@@ -498,7 +512,11 @@ export class Engine {
     flow.reason = decision.reason;
     flow.subject = decision.subject;
     flow.groups = decision.groups;
-    for (let i = 0; i < decision.upstreamHeaders.length; i++) flow.upstreamHeaders.push(decision.upstreamHeaders[i]);
+    const identity = decision.upstreamHeaders;
+    if (identity.length > 0) {
+      const upstream = flow.upstreamList();
+      for (let i = 0; i < identity.length; i++) upstream.push(identity[i]);
+    }
     this.afterAuth(flow, nowMs);
   }
 
@@ -564,7 +582,7 @@ export class Engine {
       } else {
         flow.canary = decision;
         const baggage = canary.baggageKey.length > 0 ? firstHeader(r.headers, "baggage") : null;
-        appendCanaryHeaders(plan, canary, decision, baggage != null ? baggage : "", flow.upstreamHeaders);
+        appendCanaryHeaders(plan, canary, decision, baggage != null ? baggage : "", flow.upstreamList());
       }
     }
     flow.stripHeaders = notSetAgain(flow.removeHeaders, flow.upstreamHeaders);
@@ -593,7 +611,7 @@ export class Engine {
       const value = firstHeader(r.headers, limit.keyHeader);
       if (value != null && value.length > 0) return prefix + "h:" + limit.keyHeader + ":" + value;
     } else if (limit.keyKind == LimitKeyKind.Subject && flow.subject.length > 0 && !flow.degraded) {
-      return prefix + "s:" + flow.subject;
+      return flow.route.subjectKeyPrefix + flow.subject;
     }
     if (r.clientIp.length == 0 && !flow.clientIpResolved) return "";
     return prefix + "ip:" + r.clientIp;
@@ -679,11 +697,32 @@ const UNIQUE_HEADERS: Array<string> = [
   "if-range", "transfer-encoding", "expect", "authorization",
 ];
 
+/** UNIQUE_HEADERS by length: a name is compared only with the (at most three) unique headers as long as it. */
+const UNIQUE_HEADERS_BY_LENGTH: Array<Array<string>> = uniqueHeadersByLength();
+
+function uniqueHeadersByLength(): Array<Array<string>> {
+  const byLength = new Array<Array<string>>();
+  for (let i = 0; i < UNIQUE_HEADERS.length; i++) {
+    const name = UNIQUE_HEADERS[i];
+    while (byLength.length <= name.length) byLength.push(new Array<string>());
+    byLength[name.length].push(name);
+  }
+  return byLength;
+}
+
+function isUniqueHeader(name: string): bool {
+  const n = name.length;
+  if (n >= UNIQUE_HEADERS_BY_LENGTH.length) return false;
+  const candidates = UNIQUE_HEADERS_BY_LENGTH[n];
+  for (let i = 0; i < candidates.length; i++) if (candidates[i] == name) return true;
+  return false;
+}
+
 /** The first of UNIQUE_HEADERS the request repeats, or "". */
 function repeatedUniqueHeader(headers: Array<Header>): string {
   for (let i = 0; i < headers.length; i++) {
     const name = headers[i].name;
-    if (!UNIQUE_HEADERS.includes(name)) continue;
+    if (!isUniqueHeader(name)) continue;
     for (let j = i + 1; j < headers.length; j++) if (headers[j].name == name) return name;
   }
   return "";

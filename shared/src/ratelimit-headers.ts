@@ -38,7 +38,41 @@ export class RateLimitHeaderPlan {
   windowRates: Array<string> = new Array<string>();
   windowPeriodLimits: Array<Header | null> = new Array<Header | null>();
   windowPeriodRemaining: Array<string> = new Array<string>();
+
+  // ietf: the last RateLimit field built, handed out again while its numbers repeat. A key well under its limit
+  // gets the same remaining and reset on every request, so most requests build no string at all. Shared like
+  // `fixed` (hosts only read a verdict's headers).
+  private lastPrefix: string = "";
+  private lastRemaining: i32 = -1;
+  private lastReset: f64 = -1;
+  private lastField: Header | null = null;
+
+  /** ietf: `RateLimit: <prefix><remaining>;t=<reset>` (`prefix`: remainingPrefix or a window's prefix). */
+  rateLimitField(prefix: string, remaining: i32, reset: f64): Header {
+    const last = this.lastField;
+    if (last != null && remaining == this.lastRemaining && reset == this.lastReset && prefix == this.lastPrefix) return last;
+    const field = new Header(this.rateLimitName, prefix + remaining.toString() + this.resetSuffix(reset));
+    this.lastPrefix = prefix;
+    this.lastRemaining = remaining;
+    this.lastReset = reset;
+    this.lastField = field;
+    return field;
+  }
+
+  /** `;t=<reset>`: built once per value below RESET_SUFFIXES (resets are mostly a few seconds), then reused. */
+  private resetSuffixes: Array<string> = new Array<string>();
+
+  private resetSuffix(reset: f64): string {
+    if (!(reset >= 0 && reset < RESET_SUFFIXES && reset == Math.floor(reset))) return ";t=" + integerText(reset);
+    const at = i32(reset);
+    const suffixes = this.resetSuffixes;
+    while (suffixes.length <= at) suffixes.push(";t=" + suffixes.length.toString());
+    return suffixes[at];
+  }
 }
+
+/** Reset values whose `;t=` suffix a plan keeps (bounds what a plan holds). */
+const RESET_SUFFIXES: f64 = 64;
 
 export function compileRateLimitHeaders(p: RateLimitPolicy, lowercase: bool): RateLimitHeaderPlan {
   const plan = new RateLimitHeaderPlan();
@@ -128,11 +162,12 @@ export function appendVerdictHeaders(plan: RateLimitHeaderPlan, v: GcraVerdict, 
   const r = v.result;
   const b = v.binding;
   const retryAfter = retryAfterSeconds(r);
-  const reset = integerText(r.allowed ? microsToSeconds(r.resetUs) : retryAfter);
+  const resetSeconds = r.allowed ? microsToSeconds(r.resetUs) : retryAfter;
   if (plan.kind == LimitHeaders.Ietf) {
     out.push(plan.fixed[0]);
-    out.push(new Header(plan.rateLimitName, plan.windowPrefixes[b] + remainingOf(r).toString() + ";t=" + reset));
+    out.push(plan.rateLimitField(plan.windowPrefixes[b], remainingOf(r), resetSeconds));
   } else if (plan.kind == LimitHeaders.Legacy) {
+    const reset = integerText(resetSeconds);
     const limit = plan.windowRates[b];
     const remainingText = remainingOf(r).toString();
     for (let i = 0; i < 2; i++) {
@@ -161,7 +196,7 @@ export function appendRateLimitHeaders(plan: RateLimitHeaderPlan, r: GcraResult,
   const reset = r.allowed ? microsToSeconds(r.resetUs) : retryAfter;
   if (plan.kind == LimitHeaders.Ietf) {
     out.push(plan.fixed[0]);
-    out.push(new Header(plan.rateLimitName, plan.remainingPrefix + remaining.toString() + ";t=" + integerText(reset)));
+    out.push(plan.rateLimitField(plan.remainingPrefix, remaining, reset));
   } else if (plan.kind == LimitHeaders.Legacy) {
     const remainingText = remaining.toString();
     const resetText = integerText(reset);

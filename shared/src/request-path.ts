@@ -61,16 +61,19 @@ export function readPath(pathWithQuery: string): PathReading {
  *   (nginx): `above_root`.
  */
 export function targetRefusal(pathWithQuery: string): string {
-  for (let i = 0; i < pathWithQuery.length; i++) {
+  // One pass: every byte is checked, and the path (up to the first `?` or `#`) is watched for a `%` or a `/.`.
+  let end = -1;
+  let decodeOrClimb = false;
+  for (let i = 0, n = pathWithQuery.length; i < n; i++) {
     const c = pathWithQuery.charCodeAt(i);
     if (c < 0x21 || c > 0x7e) return "bad_byte";
+    if (end >= 0) continue;
+    if (c == 0x3f || c == 0x23) end = i;
+    else if (c == 0x25 || (c == 0x2e && i > 0 && pathWithQuery.charCodeAt(i - 1) == 0x2f)) decodeOrClimb = true;
   }
-  let end = pathWithQuery.indexOf("?");
-  const hash = pathWithQuery.indexOf("#");
-  if (end < 0 || (hash >= 0 && hash < end)) end = hash;
-  const path = end >= 0 ? pathWithQuery.substring(0, end) : pathWithQuery;
   // The common path has neither `%` nor a dot-segment: nothing to decode, nothing to climb.
-  if (path.indexOf("%") < 0 && path.indexOf("/.") < 0) return "";
+  if (!decodeOrClimb) return "";
+  const path = end >= 0 ? pathWithQuery.substring(0, end) : pathWithQuery;
   let decoded = "";
   for (let i = 0; i < path.length; i++) {
     const c = path.charCodeAt(i);

@@ -24,6 +24,8 @@ export class RoutePlan {
   canaryPlan: CanaryPlan;
   /** Prefix of this route's limiter keys: "" for the top-level limit, `r:<name>:` for a route's own. */
   keyPrefix: string = "";
+  /** keyPrefix + "s:", the head of every subject key (built once, not per request). */
+  subjectKeyPrefix: string = "s:";
 
   constructor(policy: Policy, route: Route | null) {
     const rateLimit = route != null ? route.rateLimit : policy.rateLimit;
@@ -44,6 +46,7 @@ export class RoutePlan {
       this.match = route.match;
       this.anonymous = route.anonymous;
       if (route.ownRateLimit) this.keyPrefix = "r:" + route.name + ":";
+      this.subjectKeyPrefix = this.keyPrefix + "s:";
     }
   }
 }

@@ -117,8 +117,11 @@ function fromSource(source: TokenSource, headers: Array<Header>, path: string): 
 
 function fromHeader(source: TokenSource, headers: Array<Header>): TokenResult {
   let value: string | null = null;
+  const name = source.name;
   for (let i = 0; i < headers.length; i++) {
-    if (headers[i].name != source.name) continue;
+    // Lengths first: most headers differ in length from the source's name, and that needs no string compare.
+    const other = headers[i].name;
+    if (other.length != name.length || other != name) continue;
     if (value != null) return outcome(TokenOutcome.InvalidRequest);
     value = headers[i].value;
   }
