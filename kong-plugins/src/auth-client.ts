@@ -4,6 +4,7 @@ import { Pool } from "undici";
 import type { AuthRequest } from "../../shared/src/auth";
 import { MAX_AUTH_RESPONSE_BYTES } from "../../shared/src/auth";
 import { Header } from "../../shared/src/headers";
+import { failureOf, readBounded } from "./http-read";
 
 export type AuthAnswer =
   | { kind: "response"; status: number; headers: Header[]; body: Buffer; latencyMs: number }
@@ -79,25 +80,16 @@ async function send(pool: Pool, url: URL, req: AuthRequest, headers: Record<stri
       headersTimeout: req.timeoutMs,
       bodyTimeout: req.timeoutMs,
     });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of response.body) {
-      const piece = chunk as Buffer;
-      size += piece.length;
-      if (size > MAX_AUTH_RESPONSE_BYTES) {
-        response.body.destroy();
-        return { kind: "failure", failure: "too_large", latencyMs: elapsed() };
-      }
-      chunks.push(piece);
-    }
+    const body = await readBounded(response.body, MAX_AUTH_RESPONSE_BYTES);
+    if (body === null) return { kind: "failure", failure: "too_large", latencyMs: elapsed() };
     const answerHeaders: Header[] = [];
     for (const [name, value] of Object.entries(response.headers)) {
       if (value === undefined) continue;
       for (const v of Array.isArray(value) ? value : [value]) answerHeaders.push(new Header(name.toLowerCase(), v));
     }
-    return { kind: "response", status: response.statusCode, headers: answerHeaders, body: Buffer.concat(chunks), latencyMs: elapsed() };
+    return { kind: "response", status: response.statusCode, headers: answerHeaders, body, latencyMs: elapsed() };
   } catch (error) {
-    return { kind: "failure", failure: classify(error, deadline), latencyMs: elapsed() };
+    return { kind: "failure", failure: failureOf(error, deadline), latencyMs: elapsed() };
   }
 }
 
@@ -123,14 +115,6 @@ export function wireHeaders(list: Header[]): Record<string, string> | null {
     out[h.name] = h.value;
   }
   return out;
-}
-
-function classify(error: unknown, deadline: AbortSignal): "timeout" | "connect" | "reset" {
-  if (deadline.aborted) return "timeout";
-  const code = typeof error === "object" && error !== null && "code" in error ? String((error as { code: unknown }).code) : "";
-  if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" || code === "UND_ERR_CONNECT_TIMEOUT") return "timeout";
-  if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EHOSTUNREACH" || code === "EAI_AGAIN") return "connect";
-  return "reset";
 }
 
 export async function closeAuthPools(): Promise<void> {

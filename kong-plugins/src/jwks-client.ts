@@ -7,6 +7,7 @@ import { KeySet, MAX_JWKS_BYTES } from "../../shared/src/jwks";
 import { JwksRefresh, KeysPlan } from "../../shared/src/jwks-refresh";
 import type { JwtSettings } from "../../shared/src/policy";
 import { nowMs } from "./clock";
+import { failureOf, readBounded } from "./http-read";
 
 export type JwksFetchResult = { ok: true; body: string } | { ok: false; failure: string };
 
@@ -44,25 +45,12 @@ async function send(url: string, timeoutMs: number): Promise<JwksFetchResult> {
       await response.body.dump({ limit: MAX_JWKS_BYTES }).catch(() => undefined);
       return { ok: false, failure: `status_${response.statusCode}` };
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of response.body) {
-      const piece = chunk as Buffer;
-      size += piece.length;
-      if (size > MAX_JWKS_BYTES) {
-        response.body.destroy();
-        return { ok: false, failure: "too_large" };
-      }
-      chunks.push(piece);
-    }
+    const body = await readBounded(response.body, MAX_JWKS_BYTES);
+    if (body === null) return { ok: false, failure: "too_large" };
     // A byte string (one character per byte): the core reads it as UTF-8 by its one rule (DECISIONS.md §3.3).
-    return { ok: true, body: Buffer.concat(chunks).toString("latin1") };
+    return { ok: true, body: body.toString("latin1") };
   } catch (error) {
-    if (deadline.aborted) return { ok: false, failure: "timeout" };
-    const code = typeof error === "object" && error !== null && "code" in error ? String((error as { code: unknown }).code) : "";
-    if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" || code === "UND_ERR_CONNECT_TIMEOUT") return { ok: false, failure: "timeout" };
-    if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EHOSTUNREACH" || code === "EAI_AGAIN") return { ok: false, failure: "connect" };
-    return { ok: false, failure: "reset" };
+    return { ok: false, failure: failureOf(error, deadline) };
   }
 }
 
