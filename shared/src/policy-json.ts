@@ -2,7 +2,7 @@
 // (shared/README.md, "For developers"). Used by conformance and by planes that log their configuration.
 import { JsonValue, parseJson } from "./json";
 import {
-  AuthMode, AuthPolicy, CanaryPolicy, FailMode, FailureSettings, LimitHeaders, LimitKeyKind, LimitStore, LogPolicy, Policy, RateLimitPolicy,
+  AuthMode, AuthPolicy, AuthServiceAddress, CanaryPolicy, FailMode, FailureSettings, LimitHeaders, LimitKeyKind, LimitStore, LogPolicy, Policy, RateLimitPolicy,
   JwtSettings, TokenSourceKind,
 } from "./policy";
 import { AUTH_MODE_CHOICES } from "./policy-facts.generated";
@@ -65,11 +65,7 @@ function strings(values: Array<string>): JsonValue {
 }
 
 function authToJson(auth: AuthPolicy): JsonValue {
-  const service = JsonValue.object()
-    .setString("url", auth.service.url)
-    .setString("cluster", auth.service.cluster)
-    .setString("authority", auth.service.authority)
-    .setString("path", auth.service.path);
+  const service = addressToJson(auth.service);
   const sources = JsonValue.array();
   for (let i = 0; i < auth.tokenSources.length; i++) {
     const source = auth.tokenSources[i];
@@ -125,13 +121,17 @@ function authToJson(auth: AuthPolicy): JsonValue {
   return out;
 }
 
+/** Where a service is, read as `auth.service` and `auth.jwt.jwks` both are: Kong's URL, Envoy's cluster + authority + path. */
+function addressToJson(address: AuthServiceAddress): JsonValue {
+  return JsonValue.object()
+    .setString("url", address.url)
+    .setString("cluster", address.cluster)
+    .setString("authority", address.authority)
+    .setString("path", address.path);
+}
+
 function jwtToJson(jwt: JwtSettings): JsonValue {
-  const jwks = JsonValue.object()
-    .setString("url", jwt.jwks.url)
-    .setString("cluster", jwt.jwks.cluster)
-    .setString("authority", jwt.jwks.authority)
-    .setString("path", jwt.jwks.path)
-    .setNumber("timeoutMs", f64(jwt.jwksTimeoutMs));
+  const jwks = addressToJson(jwt.jwks).setNumber("timeoutMs", f64(jwt.jwksTimeoutMs));
   return JsonValue.object()
     .set("jwks", jwks)
     .set("issuers", strings(jwt.issuers))
